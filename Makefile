@@ -1,0 +1,95 @@
+# devdb: a SQLite extension (build/devdb.so) and a shell (build/devdb).
+# `make` builds both; `make test` builds and runs every test; see README.md.
+
+CC      ?= cc
+VERSION := $(shell cat VERSION)
+OPT     ?= -O2 -g
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE -DDEVDB_VERSION='"$(VERSION)"'
+B       ?= build
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+BINDIR  ?= $(PREFIX)/bin
+
+EXT_SRC   := $(sort $(wildcard ext/*.c))
+SHELL_SRC := $(sort $(wildcard shell/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
+HEADERS   := $(wildcard ext/*.h shell/*.h tests/*.h)
+
+# libedit is optional: line editing and history in the REPL when present.
+HAVE_EDIT := $(shell test -f /usr/include/editline/readline.h && echo 1)
+ifeq ($(HAVE_EDIT),1)
+  EDIT_CFLAGS := -DHAVE_EDITLINE=1
+  EDIT_LIBS   := -ledit
+endif
+
+SO_OBJ    := $(EXT_SRC:ext/%.c=$(B)/so/%.o)
+CORE_OBJ  := $(EXT_SRC:ext/%.c=$(B)/core/%.o)
+SHELL_OBJ := $(SHELL_SRC:shell/%.c=$(B)/shell/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/unit/%)
+
+.PHONY: all test asan bench demo install format lint clean fault fuzz fuzz-diff
+all: $(B)/devdb.so $(B)/devdb $(B)/sqltest
+
+$(B)/so/%.o: ext/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(B)/core/%.o: ext/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSQLITE_CORE -c $< -o $@
+
+$(B)/shell/%.o: shell/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(EDIT_CFLAGS) -DSQLITE_CORE -Iext -c $< -o $@
+
+$(B)/devdb.so: $(SO_OBJ)
+	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDFLAGS)
+
+$(B)/devdb: $(SHELL_OBJ) $(CORE_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lsqlite3 $(EDIT_LIBS) -lm
+
+# The SQL test driver loads build/devdb.so like any host; under `make asan` it
+# is linked with the instrumented extension instead (DEVDB_STATIC).
+$(B)/sqltest: tests/sqltest.c $(if $(STATIC),$(CORE_OBJ)) $(HEADERS)
+	$(CC) $(CFLAGS) $(if $(STATIC),-DDEVDB_STATIC -DSQLITE_CORE) -Iext -o $@ tests/sqltest.c \
+	  $(if $(STATIC),$(CORE_OBJ)) $(LDFLAGS) -lsqlite3 -ldl -lm
+
+$(B)/unit/%: tests/unit/%.c $(CORE_OBJ) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -Itests/unit -o $@ $< $(CORE_OBJ) $(LDFLAGS) -lsqlite3 -lm
+
+test: all $(UNIT_BIN)
+	@B=$(B) tests/run.sh
+
+# The whole suite again with AddressSanitizer and UBSan in build/asan.
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+asan:
+	$(MAKE) B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" STATIC=1 \
+	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+	@B=build/asan SANITIZED=1 tests/run.sh
+
+bench: all
+	@B=$(B) tests/bench/run.sh
+
+demo: all
+	@B=$(B) fixtures/demo/run.sh
+
+install: $(B)/devdb.so $(B)/devdb
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(BINDIR)
+	install -m 0644 $(B)/devdb.so $(DESTDIR)$(LIBDIR)/devdb.so
+	install -m 0755 $(B)/devdb $(DESTDIR)$(BINDIR)/devdb
+
+format:
+	clang-format -i ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c
+
+# Fails when a file is not formatted; also runs cppcheck over the sources.
+lint:
+	@fail=0; for f in ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c; do \
+	  clang-format "$$f" | diff -q "$$f" - >/dev/null || { echo "not formatted: $$f"; fail=1; }; \
+	done; \
+	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	  -DSQLITE_CORE -Iext ext shell || fail=1; exit $$fail
+
+clean:
+	rm -rf build

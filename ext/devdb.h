@@ -1,0 +1,439 @@
+/*
+** devdb.h: the internal API the areas of the devdb extension share.
+**
+** Every ext/<area>.c includes this header. ext/devdb.c holds the one
+** SQLITE_EXTENSION_INIT1 and the entry point; the other files see the API
+** routines through SQLITE_EXTENSION_INIT3 below. Built with -DSQLITE_CORE the
+** same sources link statically into the shell and the test programs.
+*/
+#ifndef DEVDB_H
+#define DEVDB_H
+
+#include "sqlite3ext.h"
+#ifndef DEVDB_MAIN
+SQLITE_EXTENSION_INIT3
+#endif
+
+#include <stddef.h>
+
+#ifndef DEVDB_VERSION
+#define DEVDB_VERSION "0.0.0"
+#endif
+
+/* The three flag sets every function registration picks one of. */
+#define DEVDB_PURE (SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS)
+#define DEVDB_VOLATILE (SQLITE_UTF8 | SQLITE_INNOCUOUS)
+#define DEVDB_SIDE_EFFECT (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+
+/* One row of an area's function table. */
+typedef struct DevdbFunc {
+  const char *zName;
+  int nArg;
+  int flags;
+  void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
+} DevdbFunc;
+
+/* Register the n functions of a; returns the first error. */
+int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
+
+/* The register function of every area; ext/devdb.c calls them in order. */
+int schema_register(sqlite3 *db);
+
+/* ---------------------------------------------------------------- util.c */
+
+/* Set a virtual table's error message (printf-style), freeing the old one. */
+void devdb_vtab_error(sqlite3_vtab *pVtab, const char *zFmt, ...);
+/* Report an error from a function: message built printf-style. */
+void devdb_result_error(sqlite3_context *ctx, const char *zFmt, ...);
+/* Finish a sqlite3_str and hand its text to the result (or report OOM). */
+void devdb_result_str(sqlite3_context *ctx, sqlite3_str *p);
+
+/* Run SQL built printf-style on db (sqlite3_exec). On error returns the
+** code and, when pzErr is not NULL, an sqlite3_malloc'd message there. */
+int devdb_exec(sqlite3 *db, char **pzErr, const char *zFmt, ...);
+/* Prepare SQL built printf-style. Returns an SQLite code; *ppStmt is NULL on
+** error and the message is left on db. */
+int devdb_prepare(sqlite3 *db, sqlite3_stmt **ppStmt, const char *zFmt, ...);
+/* The integer from the first column of the first row of a query built
+** printf-style, or iDefault when there is no row or an error. */
+sqlite3_int64 devdb_query_int(sqlite3 *db, sqlite3_int64 iDefault, const char *zFmt, ...);
+
+/* Case-insensitive ASCII comparison of two identifiers (SQLite's rule). */
+int devdb_stricmp(const char *a, const char *b);
+int devdb_strnicmp(const char *a, const char *b, int n);
+
+/* Read a whole file into an sqlite3_malloc'd, NUL-terminated buffer. Returns
+** NULL and a message in *pzErr (naming the file) on failure. */
+char *devdb_read_file(const char *zPath, sqlite3_int64 *pnByte, char **pzErr);
+/* 1 when zPath is a directory, 2 a regular file, 0 neither or missing. */
+int devdb_path_kind(const char *zPath);
+/* 1 when zPath ends with zSuffix, compared without case. */
+int devdb_has_suffix(const char *zPath, const char *zSuffix);
+
+/* Options of the comma-separated form "word,key:value,..." (devdb_apply). */
+/* 1 when the list zOpts holds the word zWord exactly. */
+int devdb_opt_has(const char *zOpts, const char *zWord);
+
+/* An arena: many small allocations freed together. Used by the schema
+** model, whose strings and arrays live as long as the model. */
+typedef struct DevdbArenaChunk DevdbArenaChunk;
+typedef struct DevdbArena {
+  DevdbArenaChunk *pChunk;
+  int bOom; /* set once an allocation failed */
+  /* scratch space reused by the text helpers that work in an arena */
+  sqlite3_str *pStr;
+  struct DevdbToken *aTok;
+  int nTokAlloc;
+} DevdbArena;
+void *devdb_arena_alloc(DevdbArena *p, size_t n);               /* zeroed; NULL on OOM */
+char *devdb_arena_strndup(DevdbArena *p, const char *z, int n); /* n<0: strlen */
+char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...);
+void devdb_arena_free(DevdbArena *p);
+
+/* A hash map from a case-folded name to a pointer (names are borrowed). */
+typedef struct DevdbMap {
+  int nSlot, nUsed;
+  const char **azKey;
+  void **apVal;
+} DevdbMap;
+int devdb_map_put(DevdbMap *p, const char *zKey, void *pVal); /* SQLITE_NOMEM */
+void *devdb_map_get(const DevdbMap *p, const char *zKey);
+void devdb_map_clear(DevdbMap *p);
+
+/* --------------------------------------------------------------- token.c */
+
+/* Token kinds of SQLite's SQL, as devdb's tokenizer sees them. */
+enum {
+  DEVDB_TK_EOF = 0,
+  DEVDB_TK_SPACE,   /* whitespace */
+  DEVDB_TK_COMMENT, /* -- ... or / * ... * / */
+  DEVDB_TK_WORD,    /* a bare word: keyword or identifier */
+  DEVDB_TK_QUOTED,  /* "id", [id] or `id` */
+  DEVDB_TK_STRING,  /* 'text' */
+  DEVDB_TK_NUMBER,
+  DEVDB_TK_BLOB,     /* x'00ff' */
+  DEVDB_TK_VARIABLE, /* ? ?1 :a @a $a */
+  DEVDB_TK_LP,
+  DEVDB_TK_RP,
+  DEVDB_TK_COMMA,
+  DEVDB_TK_SEMI,
+  DEVDB_TK_DOT,
+  DEVDB_TK_OP,     /* any other operator */
+  DEVDB_TK_ILLEGAL /* an unterminated string or comment, a stray byte */
+};
+
+typedef struct DevdbToken {
+  int eType;
+  const char *z; /* start of the token in the input */
+  int n;         /* length in bytes */
+} DevdbToken;
+
+/* The length of the token at z and its kind in *peType. */
+int devdb_token_len(const char *z, int *peType);
+
+/* A cursor over the significant tokens (no spaces or comments) of z[0..n). */
+typedef struct DevdbLexer {
+  const char *z;
+  int n, i;
+} DevdbLexer;
+void devdb_lexer_init(DevdbLexer *p, const char *z, int n);
+/* The next significant token; eType DEVDB_TK_EOF at the end. */
+DevdbToken devdb_lexer_next(DevdbLexer *p);
+/* The significant tokens of z[0..n) (n<0: strlen) in an sqlite3_malloc'd
+** array (caller frees). Returns the count, or -1 on OOM. */
+int devdb_tokens(const char *z, int n, DevdbToken **paTok);
+/* The same into the arena's scratch token array, valid until the next call
+** that uses the scratch (devdb_sql_norm, the parsers). */
+int devdb_arena_tokens(DevdbArena *p, const char *z, int n, DevdbToken **paTok);
+/* 1 when the token is the bare word zWord (any case). */
+int devdb_token_is(const DevdbToken *t, const char *zWord);
+/* The identifier a WORD, QUOTED or STRING token names, unquoted, in an
+** sqlite3_malloc'd string (caller frees); NULL on OOM. */
+char *devdb_token_ident(const DevdbToken *t);
+/* The same, written to zOut (t->n + 1 bytes); returns its length. */
+int devdb_token_unquote(const DevdbToken *t, char *zOut);
+/* The same, in an arena. */
+char *devdb_arena_ident(DevdbArena *p, const DevdbToken *t);
+
+/* Append identifier zId to p in canonical form: folded to lower case,
+** quoted only when it could not be written bare (a keyword, a space...). */
+void devdb_str_ident(sqlite3_str *p, const char *zId);
+/* Append zText as a JSON string literal (quotes and escapes), or null. */
+void devdb_str_json(sqlite3_str *p, const char *zText);
+
+/* The canonical form of a SQL fragment: comments and insignificant space
+** dropped, bare keywords upper case, identifiers (and quoted keywords) folded
+** to lower case and quoted only where needed, one space between tokens by fixed rules,
+*outer
+** parentheses of the whole fragment removed when bStripParens. Two fragments
+** that SQLite reads the same way (up to identifier case and quoting) give
+** the same text. Returned in the arena; NULL on OOM. */
+char *devdb_sql_norm(DevdbArena *pArena, const char *z, int n, int bStripParens);
+
+/* --------------------------------------------------------------- parse.c */
+
+/* What the text of a CREATE TABLE says that no PRAGMA shows. Spans point
+** into the statement text; names are arena strings, unquoted. */
+typedef struct DevdbSpan {
+  const char *z;
+  int n;
+} DevdbSpan;
+
+typedef struct DevdbParsedFk {
+  char *zName;
+  int nFrom;
+  char **azFrom; /* child columns (one for a column constraint) */
+  char *zParent;
+  int nTo;
+  char **azTo;
+  char *zMatch;      /* the MATCH name, or NULL */
+  char *zDeferrable; /* "DEFERRABLE INITIALLY DEFERRED" ..., or NULL */
+} DevdbParsedFk;
+
+typedef struct DevdbParsedKey { /* a PRIMARY KEY or UNIQUE constraint */
+  int bPrimary;
+  char *zName;
+  char *zConflict;
+  int nCol;
+  char **azCol;
+  int bDesc;    /* single-column PRIMARY KEY DESC */
+  int bAutoinc; /* AUTOINCREMENT */
+  int bInline;  /* written on the column (PRIMARY KEY DESC there is no rowid alias) */
+} DevdbParsedKey;
+
+typedef struct DevdbParsedCheck {
+  char *zName;
+  char *zCol; /* NULL for a table constraint */
+  DevdbSpan expr;
+} DevdbParsedCheck;
+
+typedef struct DevdbParsedCol {
+  char *zName;
+  DevdbSpan def;  /* the whole column definition */
+  DevdbSpan type; /* the declared type */
+  char *zCollate; /* upper case, or NULL */
+  char *zNotNullConflict;
+  int eGen;      /* DEVDB_GEN_* */
+  DevdbSpan gen; /* the generated expression, inside its parentheses */
+} DevdbParsedCol;
+
+typedef struct DevdbParsedTable {
+  DevdbSpan name; /* the table name token in the statement */
+  int nCol;
+  DevdbParsedCol *aCol;
+  int nKey;
+  DevdbParsedKey *aKey; /* PRIMARY KEY and UNIQUE, in text order */
+  int nCheck;
+  DevdbParsedCheck *aCheck;
+  int nFk;
+  DevdbParsedFk *aFk; /* in text order */
+  int bStrict, bWithoutRowid;
+} DevdbParsedTable;
+
+/* Parse a CREATE TABLE statement. Returns SQLITE_OK, SQLITE_NOMEM, or
+** SQLITE_ERROR when zSql is not a CREATE TABLE with a column list. */
+int devdb_parse_table(DevdbArena *pArena, const char *zSql, DevdbParsedTable *pOut);
+
+typedef struct DevdbParsedIndexCol {
+  DevdbSpan expr; /* the indexed expression (or column name) */
+  char *zName;    /* the column name when expr is a single identifier */
+  char *zCollate; /* upper case, or NULL */
+  int bDesc;
+} DevdbParsedIndexCol;
+
+typedef struct DevdbParsedIndex {
+  DevdbSpan name;
+  int bUnique; /* CREATE UNIQUE INDEX */
+  int nCol;
+  DevdbParsedIndexCol *aCol;
+  DevdbSpan where; /* empty when not partial */
+} DevdbParsedIndex;
+
+/* Parse a CREATE INDEX statement. */
+int devdb_parse_index(DevdbArena *pArena, const char *zSql, DevdbParsedIndex *pOut);
+
+/* Parse CREATE VIRTUAL TABLE: the module name (lower case) and the span of
+** the arguments inside the parentheses (empty when there are none). */
+int devdb_parse_vtab(DevdbArena *pArena, const char *zSql, char **pzModule,
+                     DevdbSpan *pArgs);
+
+/* The span of the name of the object a CREATE statement creates (after
+** TEMP, IF NOT EXISTS and any schema prefix), or an empty span. */
+DevdbSpan devdb_parse_create_name(const char *zSql);
+
+/* -------------------------------------------------------------- source.c */
+
+/* What a source names (see DESIGN.md). */
+enum {
+  DEVDB_SRC_SCHEMA = 1, /* a schema of the calling connection */
+  DEVDB_SRC_DBFILE,     /* a SQLite database file, opened read-only */
+  DEVDB_SRC_SQLFILE,    /* a .sql file run into a scratch database */
+  DEVDB_SRC_SQLTEXT,    /* SQL text run into a scratch database */
+  DEVDB_SRC_MIGRATIONS, /* a migrations directory run into a scratch database */
+  DEVDB_SRC_EMPTY       /* '' : the empty schema */
+};
+
+typedef struct DevdbSource {
+  sqlite3 *db;   /* the connection that holds the schema */
+  char *zSchema; /* its schema name in db (sqlite3_malloc'd) */
+  int eKind;     /* DEVDB_SRC_* */
+  int bOwned;    /* db was opened for this source; closed by close */
+  char *zLabel;  /* how messages name the source (sqlite3_malloc'd) */
+} DevdbSource;
+
+/* Resolve zSource against the calling connection db. On error returns an
+** SQLite code and an sqlite3_malloc'd message naming the source. */
+int devdb_source_open(sqlite3 *db, const char *zSource, DevdbSource *pSrc, char **pzErr);
+void devdb_source_close(DevdbSource *pSrc);
+/* A fresh in-memory scratch connection, locked down (no ATTACH, no
+** extension loading, defensive, untrusted schema). */
+int devdb_scratch_open(sqlite3 **pDb, char **pzErr);
+
+/* Run the up-migrations of directory zDir, in order, into db. Provided by
+** the migrations area; returns SQLITE_ERROR with a message when the
+** directory cannot be read or a migration fails. */
+int devdb_migrations_build(sqlite3 *db, const char *zDir, char **pzErr);
+
+/* -------------------------------------------------------------- schema.c */
+
+/* Generated-column kinds. */
+enum { DEVDB_GEN_NONE = 0, DEVDB_GEN_VIRTUAL = 1, DEVDB_GEN_STORED = 2 };
+
+typedef struct DevdbColumn {
+  char *zName;
+  char *zType;      /* declared type, normalised ("VARCHAR(255)"); "" if none */
+  const char *zAff; /* affinity: INTEGER, TEXT, BLOB, REAL or NUMERIC */
+  int bNotNull;
+  char *zNotNullConflict; /* ON CONFLICT of NOT NULL, upper case; NULL = default */
+  char *zDefault;         /* normalised DEFAULT expression; NULL when none */
+  char *zCollate;         /* declared collation, upper case; NULL = BINARY */
+  int eGen;               /* DEVDB_GEN_* */
+  char *zGenExpr;         /* normalised generated expression */
+  int bHidden;            /* a hidden column of a virtual table */
+  int iPk;                /* 1-based position in the primary key, 0 if none */
+  char *zDef;             /* the whole normalised definition, for display and compare */
+} DevdbColumn;
+
+typedef struct DevdbCheck {
+  char *zName; /* constraint name or NULL */
+  char *zExpr; /* normalised expression */
+  char *zCol;  /* column it was written on, NULL at table level (not compared) */
+} DevdbCheck;
+
+typedef struct DevdbForeignKey {
+  char *zName; /* constraint name or NULL */
+  int nCol;
+  char **azFrom;   /* child columns */
+  char **azTo;     /* parent columns; resolved to the parent's key when omitted */
+  int bToImplicit; /* the parent columns were omitted in the text */
+  char *zParent;   /* parent table */
+  char *zOnDelete; /* NO ACTION, CASCADE, SET NULL, SET DEFAULT, RESTRICT */
+  char *zOnUpdate;
+  char *zMatch;      /* MATCH name or NULL */
+  char *zDeferrable; /* e.g. "DEFERRABLE INITIALLY DEFERRED"; NULL = not */
+  char *zDef;        /* normalised definition */
+} DevdbForeignKey;
+
+typedef struct DevdbIndexColumn {
+  char *zName;    /* column name; NULL for an expression */
+  char *zExpr;    /* normalised expression when zName is NULL */
+  char *zCollate; /* collation, upper case; NULL when the column's default */
+  int bDesc;
+} DevdbIndexColumn;
+
+/* Index origins, as PRAGMA index_list reports them. */
+enum { DEVDB_IDX_CREATE = 'c', DEVDB_IDX_UNIQUE = 'u', DEVDB_IDX_PK = 'p' };
+
+typedef struct DevdbIndex {
+  char *zName; /* sqlite_autoindex_... for constraint indexes */
+  char *zTable;
+  char *zSql; /* CREATE INDEX text; NULL for constraint indexes */
+  int bUnique;
+  int eOrigin;  /* DEVDB_IDX_* */
+  char *zWhere; /* normalised WHERE of a partial index, or NULL */
+  int nCol;
+  DevdbIndexColumn *aCol;
+  char *zConstraint; /* CONSTRAINT name of a UNIQUE constraint, or NULL */
+  char *zConflict;   /* ON CONFLICT of a UNIQUE constraint, or NULL */
+  char *zDef;        /* normalised definition */
+} DevdbIndex;
+
+/* Table kinds. */
+enum { DEVDB_TABLE = 1, DEVDB_VIRTUAL = 2 };
+
+typedef struct DevdbTable {
+  char *zName;
+  char *zSql; /* the CREATE statement as stored */
+  int eKind;  /* DEVDB_TABLE or DEVDB_VIRTUAL */
+  int bStrict, bWithoutRowid, bAutoinc;
+  int iRowidAlias;   /* column index of the INTEGER PRIMARY KEY alias, or -1 */
+  char *zPkName;     /* CONSTRAINT name of the primary key, or NULL */
+  char *zPkConflict; /* ON CONFLICT of the primary key, or NULL */
+  int bPkDesc;       /* PRIMARY KEY DESC on a single column */
+  char *zModule;     /* virtual tables: module name, lower case */
+  char *zArgs;       /* virtual tables: the argument text, normalised */
+  int nCol;
+  DevdbColumn *aCol;
+  int nCheck;
+  DevdbCheck *aCheck;
+  int nFk;
+  DevdbForeignKey *aFk;
+  int nIndex;
+  DevdbIndex **apIndex; /* every index of the table, constraint ones included */
+  char *zDef;           /* normalised table options: "STRICT, WITHOUT ROWID" */
+  int bError;           /* the table could not be read (module missing) */
+  char *zError;
+} DevdbTable;
+
+typedef struct DevdbView {
+  char *zName;
+  char *zSql;
+  char *zDef; /* normalised CREATE VIEW */
+  int nDep;
+  char **azDep; /* tables and views it names */
+} DevdbView;
+
+typedef struct DevdbTrigger {
+  char *zName;
+  char *zTable;
+  char *zSql;
+  char *zDef; /* normalised CREATE TRIGGER */
+  int nDep;
+  char **azDep; /* tables and views it names, its own table included */
+} DevdbTrigger;
+
+typedef struct DevdbSchema {
+  DevdbArena arena;
+  int nTable;
+  DevdbTable *aTable; /* user tables, in sqlite_schema order */
+  int nIndex;
+  DevdbIndex *aIndex; /* explicit and constraint indexes */
+  int nView;
+  DevdbView *aView;
+  int nTrigger;
+  DevdbTrigger *aTrigger;
+  int nShadow;
+  char **azShadow; /* shadow tables of virtual tables (not listed as tables) */
+  DevdbMap mTable, mIndex, mView, mTrigger; /* by name, any case */
+} DevdbSchema;
+
+/* Load the model of schema zSchema of db. On error returns an SQLite code
+** and an sqlite3_malloc'd message. Free with devdb_schema_free. */
+int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
+                      char **pzErr);
+/* Resolve a source and load its model in one step. */
+int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
+                             char **pzErr);
+void devdb_schema_free(DevdbSchema *p);
+
+DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);
+DevdbIndex *devdb_schema_index(const DevdbSchema *p, const char *zName);
+DevdbView *devdb_schema_view(const DevdbSchema *p, const char *zName);
+DevdbTrigger *devdb_schema_trigger(const DevdbSchema *p, const char *zName);
+/* The column of pTab named zName (any case), or NULL. */
+DevdbColumn *devdb_table_column(const DevdbTable *pTab, const char *zName);
+
+/* The affinity SQLite gives a declared type (datatype3.html §3.1). */
+const char *devdb_affinity(const char *zType);
+
+#endif /* DEVDB_H */

@@ -1,0 +1,571 @@
+/*
+** schema.c: devdb_schema, the SQL view of the schema model (model.c).
+**
+**   CREATE TABLE devdb_schema(
+**     kind   TEXT,  -- table, virtual_table, column, primary_key, unique,
+**                   -- check, foreign_key, index, view, trigger
+**     tbl    TEXT,  -- the table it belongs to (a view's or table's own name)
+**     name   TEXT,  -- object, column or constraint name (NULL: unnamed)
+**     seq    INT,   -- position within its table (column order, key order)
+**     def    TEXT,  -- normalised definition: equal objects have equal def
+**     detail TEXT,  -- JSON object with the structured attributes
+**     sql    TEXT,  -- the CREATE statement as stored, for objects with one
+**     source HIDDEN -- the source (DESIGN.md); default 'main'
+**   );
+**
+** One row per table (then its columns, primary key, unique constraints,
+** checks, foreign keys and indexes), then per view and per trigger. Shadow
+** tables of virtual tables and sqlite_ internals are not listed.
+**
+** detail holds, by kind:
+**   table         {"strict","without_rowid","autoincrement","rowid_alias"}
+**   virtual_table {"module","args","error"}
+**   column        {"type","affinity","notnull","default","collate",
+**                  "generated","expr","hidden","pk"}
+**   primary_key   {"columns","conflict","autoincrement","index"}
+**   unique        {"columns","conflict","index"}
+**   check         {"expr","column"}
+**   foreign_key   {"from","table","to","on_delete","on_update","match",
+**                  "deferrable"}
+**   index         {"unique","partial","columns":[{"name","expr","collate",
+**                  "desc"}]}
+**   view, trigger {"depends":[...]} (trigger also "table")
+**
+** Examples:
+**   SELECT kind, name, def FROM devdb_schema('CREATE TABLE t(id INTEGER
+**     PRIMARY KEY, email TEXT NOT NULL COLLATE NOCASE UNIQUE)');
+**   -- table        t
+**   -- column       id     INTEGER
+**   -- column       email  TEXT NOT NULL COLLATE NOCASE
+**   -- primary_key         PRIMARY KEY(id)
+**   -- unique              UNIQUE(email COLLATE NOCASE)
+**
+**   SELECT name FROM devdb_schema('app.db') WHERE kind='table';
+**   SELECT json_extract(detail,'$.affinity') FROM devdb_schema
+**     WHERE kind='column' AND tbl='users';
+**
+** A NULL source gives no rows. A source that cannot be resolved or loaded is
+** an error naming it. DIRECTONLY: it reads files and runs the SQL text it is
+** given (into a scratch database), which a schema must not do behind the
+** user's back.
+*/
+#include "devdb.h"
+
+#include <string.h>
+
+/* Row kinds; a row points at its model object, and detail is built only
+** when a query reads it. */
+enum {
+  ROW_TABLE,
+  ROW_COLUMN,
+  ROW_PK,
+  ROW_UNIQUE,
+  ROW_CHECK,
+  ROW_FK,
+  ROW_INDEX,
+  ROW_VIEW,
+  ROW_TRIGGER
+};
+
+typedef struct SchemaRow {
+  int eKind;
+  const DevdbTable *pTab; /* the table of table-level rows */
+  const void *pObj;       /* the column, check, key, index, view or trigger */
+  const char *zTbl, *zName;
+  int iSeq; /* -1: NULL */
+  const char *zDef, *zSql;
+} SchemaRow;
+
+typedef struct schema_vtab {
+  sqlite3_vtab base; /* Base class - must be first */
+  sqlite3 *db;
+} schema_vtab;
+
+typedef struct schema_cursor {
+  sqlite3_vtab_cursor base; /* Base class - must be first */
+  DevdbSchema *pModel;
+  SchemaRow *aRow;
+  int nRow, nAlloc;
+  int iRow;
+} schema_cursor;
+
+#define SCHEMA_KIND 0
+#define SCHEMA_TBL 1
+#define SCHEMA_NAME 2
+#define SCHEMA_SEQ 3
+#define SCHEMA_DEF 4
+#define SCHEMA_DETAIL 5
+#define SCHEMA_SQL 6
+#define SCHEMA_SOURCE 7
+
+static int schemaConnect(sqlite3 *db, void *pAux, int argc, const char *const *argv,
+                         sqlite3_vtab **ppVtab, char **pzErr) {
+  int rc =
+      sqlite3_declare_vtab(db, "CREATE TABLE x(kind TEXT, tbl TEXT, name TEXT, seq INT, "
+                               "def TEXT, detail TEXT, sql TEXT, source HIDDEN)");
+  if (rc != SQLITE_OK) return rc;
+  schema_vtab *pNew = sqlite3_malloc(sizeof(*pNew));
+  if (pNew == 0) return SQLITE_NOMEM;
+  memset(pNew, 0, sizeof(*pNew));
+  pNew->db = db;
+  sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  *ppVtab = &pNew->base;
+  return SQLITE_OK;
+}
+
+static int schemaDisconnect(sqlite3_vtab *pVtab) {
+  sqlite3_free(pVtab);
+  return SQLITE_OK;
+}
+
+static int schemaOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **ppCursor) {
+  schema_cursor *pCur = sqlite3_malloc(sizeof(*pCur));
+  if (pCur == 0) return SQLITE_NOMEM;
+  memset(pCur, 0, sizeof(*pCur));
+  *ppCursor = &pCur->base;
+  return SQLITE_OK;
+}
+
+/* Drop the rows and the model the cursor holds. */
+static void schemaReset(schema_cursor *pCur) {
+  sqlite3_free(pCur->aRow);
+  devdb_schema_free(pCur->pModel);
+  pCur->aRow = 0;
+  pCur->pModel = 0;
+  pCur->nRow = pCur->nAlloc = pCur->iRow = 0;
+}
+
+static int schemaClose(sqlite3_vtab_cursor *cur) {
+  schemaReset((schema_cursor *)cur);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+/* Append a row; returns it (zeroed but for the fields given) or NULL. */
+static SchemaRow *add_row(schema_cursor *pCur, int eKind, const void *pObj,
+                          const char *zTbl, const char *zName, int iSeq,
+                          const char *zDef) {
+  if (pCur->nRow == pCur->nAlloc) {
+    int nNew = pCur->nAlloc ? pCur->nAlloc * 2 : 64;
+    SchemaRow *aNew = sqlite3_realloc64(pCur->aRow, sizeof(SchemaRow) * nNew);
+    if (aNew == 0) return 0;
+    pCur->aRow = aNew;
+    pCur->nAlloc = nNew;
+  }
+  SchemaRow *pRow = &pCur->aRow[pCur->nRow++];
+  memset(pRow, 0, sizeof(*pRow));
+  pRow->eKind = eKind;
+  pRow->pObj = pObj;
+  pRow->zTbl = zTbl;
+  pRow->zName = zName;
+  pRow->iSeq = iSeq;
+  pRow->zDef = zDef;
+  return pRow;
+}
+
+/* JSON array of names. */
+static void json_names(sqlite3_str *p, char **az, int n) {
+  sqlite3_str_appendchar(p, 1, '[');
+  for (int i = 0; i < n; i++) {
+    if (i) sqlite3_str_appendchar(p, 1, ',');
+    devdb_str_json(p, az[i]);
+  }
+  sqlite3_str_appendchar(p, 1, ']');
+}
+
+/* ,"key":"value" with value as a JSON string or null. */
+static void json_field(sqlite3_str *p, const char *zKey, const char *zValue) {
+  sqlite3_str_appendf(p, ",\"%s\":", zKey);
+  devdb_str_json(p, zValue);
+}
+
+static void column_detail(sqlite3_str *p, const DevdbColumn *pCol) {
+  static const char *azGen[] = {0, "virtual", "stored"};
+  sqlite3_str_appendall(p, "{\"type\":");
+  devdb_str_json(p, pCol->zType);
+  json_field(p, "affinity", pCol->zAff);
+  sqlite3_str_appendf(p, ",\"notnull\":%d", pCol->bNotNull);
+  json_field(p, "default", pCol->zDefault);
+  json_field(p, "collate", pCol->zCollate);
+  json_field(p, "generated", azGen[pCol->eGen]);
+  json_field(p, "expr", pCol->zGenExpr);
+  sqlite3_str_appendf(p, ",\"hidden\":%d,\"pk\":%d}", pCol->bHidden, pCol->iPk);
+}
+
+/* The primary key's columns in key order into az (nCol slots); the count. */
+static int pk_columns(const DevdbTable *pTab, char **az) {
+  int n = 0;
+  for (int i = 0; i < pTab->nCol; i++) {
+    int k = pTab->aCol[i].iPk;
+    if (k > 0 && k <= pTab->nCol) {
+      az[k - 1] = pTab->aCol[i].zName;
+      if (k > n) n = k;
+    }
+  }
+  return n;
+}
+
+/* The index that implements the primary key, or NULL (rowid alias). */
+static const DevdbIndex *pk_index(const DevdbTable *pTab) {
+  for (int i = 0; i < pTab->nIndex; i++) {
+    if (pTab->apIndex[i]->eOrigin == DEVDB_IDX_PK) return pTab->apIndex[i];
+  }
+  return 0;
+}
+
+/* "PRIMARY KEY(a, b DESC) ON CONFLICT x AUTOINCREMENT" into p. */
+static void pk_def(sqlite3_str *p, const DevdbTable *pTab, char **azPk, int nPk) {
+  const DevdbIndex *pPkIdx = pk_index(pTab);
+  sqlite3_str_appendall(p, "PRIMARY KEY(");
+  for (int i = 0; i < nPk; i++) {
+    if (i) sqlite3_str_appendall(p, ", ");
+    devdb_str_ident(p, azPk[i] ? azPk[i] : "");
+    const DevdbIndexColumn *pIc = pPkIdx && i < pPkIdx->nCol ? &pPkIdx->aCol[i] : 0;
+    if (pIc && pIc->zCollate) sqlite3_str_appendf(p, " COLLATE %s", pIc->zCollate);
+    if (pIc && pIc->bDesc) sqlite3_str_appendall(p, " DESC");
+  }
+  sqlite3_str_appendchar(p, 1, ')');
+  if (pTab->zPkConflict) sqlite3_str_appendf(p, " ON CONFLICT %s", pTab->zPkConflict);
+  if (pTab->bAutoinc) sqlite3_str_appendall(p, " AUTOINCREMENT");
+}
+
+static void pk_detail(sqlite3_str *p, const DevdbTable *pTab, char **azPk, int nPk) {
+  const DevdbIndex *pPkIdx = pk_index(pTab);
+  sqlite3_str_appendall(p, "{\"columns\":");
+  json_names(p, azPk, nPk);
+  json_field(p, "conflict", pTab->zPkConflict);
+  sqlite3_str_appendf(p, ",\"autoincrement\":%d", pTab->bAutoinc);
+  json_field(p, "index", pPkIdx ? pPkIdx->zName : 0);
+  sqlite3_str_appendchar(p, 1, '}');
+}
+
+static void index_detail(sqlite3_str *p, const DevdbIndex *pIdx) {
+  sqlite3_str_appendf(p, "{\"unique\":%d,\"origin\":\"%c\"", pIdx->bUnique,
+                      pIdx->eOrigin);
+  json_field(p, "partial", pIdx->zWhere);
+  json_field(p, "conflict", pIdx->zConflict);
+  sqlite3_str_appendall(p, ",\"columns\":[");
+  for (int i = 0; i < pIdx->nCol; i++) {
+    const DevdbIndexColumn *pC = &pIdx->aCol[i];
+    sqlite3_str_appendall(p, i ? ",{\"name\":" : "{\"name\":");
+    devdb_str_json(p, pC->zName);
+    json_field(p, "expr", pC->zExpr);
+    json_field(p, "collate", pC->zCollate);
+    sqlite3_str_appendf(p, ",\"desc\":%d}", pC->bDesc);
+  }
+  sqlite3_str_appendchar(p, 1, ']');
+  json_field(p, "index", pIdx->zName);
+  sqlite3_str_appendchar(p, 1, '}');
+}
+
+static void fk_detail(sqlite3_str *p, const DevdbForeignKey *pFk) {
+  sqlite3_str_appendall(p, "{\"from\":");
+  json_names(p, pFk->azFrom, pFk->nCol);
+  json_field(p, "table", pFk->zParent);
+  sqlite3_str_appendall(p, ",\"to\":");
+  json_names(p, pFk->azTo, pFk->nCol);
+  json_field(p, "on_delete", pFk->zOnDelete);
+  json_field(p, "on_update", pFk->zOnUpdate);
+  json_field(p, "match", pFk->zMatch);
+  json_field(p, "deferrable", pFk->zDeferrable);
+  sqlite3_str_appendchar(p, 1, '}');
+}
+
+static void table_detail(sqlite3_str *p, const DevdbTable *pTab) {
+  if (pTab->eKind == DEVDB_VIRTUAL) {
+    sqlite3_str_appendall(p, "{\"module\":");
+    devdb_str_json(p, pTab->zModule);
+    json_field(p, "args", pTab->zArgs);
+    json_field(p, "error", pTab->zError);
+    sqlite3_str_appendchar(p, 1, '}');
+    return;
+  }
+  sqlite3_str_appendf(p, "{\"strict\":%d,\"without_rowid\":%d,\"autoincrement\":%d",
+                      pTab->bStrict, pTab->bWithoutRowid, pTab->bAutoinc);
+  json_field(p, "rowid_alias",
+             pTab->iRowidAlias >= 0 ? pTab->aCol[pTab->iRowidAlias].zName : 0);
+  sqlite3_str_appendchar(p, 1, '}');
+}
+
+/* {"depends":[...]} with an optional "table". */
+static void deps_detail(sqlite3_str *p, const char *zTable, char **azDep, int nDep) {
+  sqlite3_str_appendall(p, "{\"depends\":");
+  json_names(p, azDep, nDep);
+  if (zTable) json_field(p, "table", zTable);
+  sqlite3_str_appendchar(p, 1, '}');
+}
+
+/* The detail JSON of a row, into p. */
+static void row_detail(sqlite3_str *p, const SchemaRow *pRow) {
+  switch (pRow->eKind) {
+  case ROW_TABLE:
+    table_detail(p, pRow->pTab);
+    break;
+  case ROW_COLUMN:
+    column_detail(p, pRow->pObj);
+    break;
+  case ROW_PK: {
+    char **azPk = sqlite3_malloc64(sizeof(char *) * (pRow->pTab->nCol + 1));
+    if (azPk == 0) return;
+    pk_detail(p, pRow->pTab, azPk, pk_columns(pRow->pTab, azPk));
+    sqlite3_free(azPk);
+    break;
+  }
+  case ROW_UNIQUE:
+  case ROW_INDEX:
+    index_detail(p, pRow->pObj);
+    break;
+  case ROW_CHECK: {
+    const DevdbCheck *pC = pRow->pObj;
+    sqlite3_str_appendall(p, "{\"expr\":");
+    devdb_str_json(p, pC->zExpr);
+    json_field(p, "column", pC->zCol);
+    sqlite3_str_appendchar(p, 1, '}');
+    break;
+  }
+  case ROW_FK:
+    fk_detail(p, pRow->pObj);
+    break;
+  case ROW_VIEW: {
+    const DevdbView *pV = pRow->pObj;
+    deps_detail(p, 0, pV->azDep, pV->nDep);
+    break;
+  }
+  default: {
+    const DevdbTrigger *pT = pRow->pObj;
+    deps_detail(p, pT->zTable, pT->azDep, pT->nDep);
+    break;
+  }
+  }
+}
+
+/* The def of rows whose definition is not stored in the model, into p. */
+static void row_def(sqlite3_str *p, const SchemaRow *pRow) {
+  if (pRow->eKind == ROW_CHECK) {
+    sqlite3_str_appendf(p, "CHECK(%s)", ((const DevdbCheck *)pRow->pObj)->zExpr);
+  } else if (pRow->eKind == ROW_PK) {
+    char **azPk = sqlite3_malloc64(sizeof(char *) * (pRow->pTab->nCol + 1));
+    if (azPk == 0) return;
+    pk_def(p, pRow->pTab, azPk, pk_columns(pRow->pTab, azPk));
+    sqlite3_free(azPk);
+  }
+}
+
+/* The rows of one table and everything that belongs to it. */
+static int add_table_rows(schema_cursor *pCur, const DevdbTable *pTab) {
+  SchemaRow *pRow =
+      add_row(pCur, ROW_TABLE, pTab, pTab->zName, pTab->zName, -1, pTab->zDef);
+  if (pRow == 0) return SQLITE_NOMEM;
+  pRow->zSql = pTab->zSql;
+  int nPk = 0;
+  for (int i = 0; i < pTab->nCol; i++) {
+    const DevdbColumn *pCol = &pTab->aCol[i];
+    if (add_row(pCur, ROW_COLUMN, pCol, pTab->zName, pCol->zName, i, pCol->zDef) == 0) {
+      return SQLITE_NOMEM;
+    }
+    nPk += pCol->iPk > 0;
+  }
+  if (nPk && add_row(pCur, ROW_PK, pTab, pTab->zName, pTab->zPkName, 0, 0) == 0) {
+    return SQLITE_NOMEM;
+  }
+  int iSeq = 0;
+  for (int i = 0; i < pTab->nIndex; i++) {
+    const DevdbIndex *pIdx = pTab->apIndex[i];
+    if (pIdx->eOrigin != DEVDB_IDX_UNIQUE) continue;
+    if (!add_row(pCur, ROW_UNIQUE, pIdx, pTab->zName, pIdx->zConstraint, iSeq++,
+                 pIdx->zDef)) {
+      return SQLITE_NOMEM;
+    }
+  }
+  for (int i = 0; i < pTab->nCheck; i++) {
+    const DevdbCheck *pC = &pTab->aCheck[i];
+    if (add_row(pCur, ROW_CHECK, pC, pTab->zName, pC->zName, i, 0) == 0)
+      return SQLITE_NOMEM;
+  }
+  for (int i = 0; i < pTab->nFk; i++) {
+    const DevdbForeignKey *pFk = &pTab->aFk[i];
+    if (add_row(pCur, ROW_FK, pFk, pTab->zName, pFk->zName, i, pFk->zDef) == 0)
+      return SQLITE_NOMEM;
+  }
+  iSeq = 0;
+  for (int i = 0; i < pTab->nIndex; i++) {
+    const DevdbIndex *pIdx = pTab->apIndex[i];
+    if (pIdx->eOrigin != DEVDB_IDX_CREATE) continue;
+    if ((pRow = add_row(pCur, ROW_INDEX, pIdx, pTab->zName, pIdx->zName, iSeq++,
+                        pIdx->zDef)) == 0) {
+      return SQLITE_NOMEM;
+    }
+    pRow->zSql = pIdx->zSql;
+  }
+  return SQLITE_OK;
+}
+
+/* Every row of the model; table-level rows all point at their table. */
+static int build_rows(schema_cursor *pCur) {
+  DevdbSchema *pS = pCur->pModel;
+  for (int i = 0; i < pS->nTable; i++) {
+    int iFirst = pCur->nRow;
+    if (add_table_rows(pCur, &pS->aTable[i])) return SQLITE_NOMEM;
+    for (int k = iFirst; k < pCur->nRow; k++) pCur->aRow[k].pTab = &pS->aTable[i];
+  }
+  for (int i = 0; i < pS->nView; i++) {
+    DevdbView *pV = &pS->aView[i];
+    SchemaRow *pRow = add_row(pCur, ROW_VIEW, pV, pV->zName, pV->zName, -1, pV->zDef);
+    if (pRow == 0) return SQLITE_NOMEM;
+    pRow->zSql = pV->zSql;
+  }
+  for (int i = 0; i < pS->nTrigger; i++) {
+    DevdbTrigger *pT = &pS->aTrigger[i];
+    SchemaRow *pRow = add_row(pCur, ROW_TRIGGER, pT, pT->zTable, pT->zName, -1, pT->zDef);
+    if (pRow == 0) return SQLITE_NOMEM;
+    pRow->zSql = pT->zSql;
+  }
+  return SQLITE_OK;
+}
+
+/*
+** idxNum bit 1: the source argument is constrained (argv[0]); otherwise the
+** source is 'main'.
+*/
+static int schemaFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr,
+                        int argc, sqlite3_value **argv) {
+  schema_cursor *pCur = (schema_cursor *)cur;
+  schema_vtab *pTab = (schema_vtab *)cur->pVtab;
+  schemaReset(pCur);
+  const char *zSource = "main";
+  if (idxNum & 1) {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
+    zSource = (const char *)sqlite3_value_text(argv[0]);
+    if (zSource == 0) return SQLITE_NOMEM;
+  }
+  char *zErr = 0;
+  int rc = devdb_schema_load_source(pTab->db, zSource, &pCur->pModel, &zErr);
+  if (rc != SQLITE_OK) {
+    devdb_vtab_error(cur->pVtab, "devdb_schema: %s", zErr ? zErr : sqlite3_errstr(rc));
+    sqlite3_free(zErr);
+    return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
+  }
+  return build_rows(pCur);
+}
+
+static int schemaNext(sqlite3_vtab_cursor *cur) {
+  ((schema_cursor *)cur)->iRow++;
+  return SQLITE_OK;
+}
+
+static int schemaEof(sqlite3_vtab_cursor *cur) {
+  schema_cursor *pCur = (schema_cursor *)cur;
+  return pCur->iRow >= pCur->nRow;
+}
+
+static void result_text(sqlite3_context *ctx, const char *z) {
+  if (z)
+    sqlite3_result_text(ctx, z, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_result_null(ctx);
+}
+
+/* Build text with x(p, pRow) and make it the result. */
+static void result_built(sqlite3_context *ctx, const SchemaRow *pRow,
+                         void (*x)(sqlite3_str *, const SchemaRow *)) {
+  sqlite3_str *p = sqlite3_str_new(0);
+  x(p, pRow);
+  devdb_result_str(ctx, p);
+}
+
+static const char *azKindName[] = {"table",  "column", "primary_key",
+                                   "unique", "check",  "foreign_key",
+                                   "index",  "view",   "trigger"};
+
+static int schemaColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
+  schema_cursor *pCur = (schema_cursor *)cur;
+  const SchemaRow *pRow = &pCur->aRow[pCur->iRow];
+  switch (i) {
+  case SCHEMA_KIND:
+    if (pRow->eKind == ROW_TABLE && pRow->pTab->eKind == DEVDB_VIRTUAL) {
+      result_text(ctx, "virtual_table");
+    } else {
+      result_text(ctx, azKindName[pRow->eKind]);
+    }
+    break;
+  case SCHEMA_TBL:
+    result_text(ctx, pRow->zTbl);
+    break;
+  case SCHEMA_NAME:
+    result_text(ctx, pRow->zName);
+    break;
+  case SCHEMA_SEQ:
+    if (pRow->iSeq >= 0) sqlite3_result_int(ctx, pRow->iSeq);
+    break;
+  case SCHEMA_DEF:
+    if (pRow->zDef)
+      result_text(ctx, pRow->zDef);
+    else
+      result_built(ctx, pRow, row_def);
+    break;
+  case SCHEMA_DETAIL:
+    result_built(ctx, pRow, row_detail);
+    break;
+  case SCHEMA_SQL:
+    result_text(ctx, pRow->zSql);
+    break;
+  default:
+    break;
+  }
+  return SQLITE_OK;
+}
+
+static int schemaRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
+  *pRowid = ((schema_cursor *)cur)->iRow + 1;
+  return SQLITE_OK;
+}
+
+/* Use an equality constraint on source; reject an unusable one. */
+static int schemaBestIndex(sqlite3_vtab *tab, sqlite3_index_info *pInfo) {
+  int iSource = -1;
+  for (int i = 0; i < pInfo->nConstraint; i++) {
+    const struct sqlite3_index_constraint *pC = &pInfo->aConstraint[i];
+    if (pC->iColumn != SCHEMA_SOURCE) continue;
+    if (!pC->usable) return SQLITE_CONSTRAINT;
+    if (pC->op == SQLITE_INDEX_CONSTRAINT_EQ) iSource = i;
+  }
+  pInfo->estimatedCost = 1000;
+  pInfo->estimatedRows = 1000;
+  if (iSource >= 0) {
+    pInfo->aConstraintUsage[iSource].argvIndex = 1;
+    pInfo->aConstraintUsage[iSource].omit = 1;
+    pInfo->idxNum = 1;
+  }
+  return SQLITE_OK;
+}
+
+static sqlite3_module schemaModule = {
+    0,                /* iVersion */
+    0,                /* xCreate: eponymous only */
+    schemaConnect,    /* xConnect */
+    schemaBestIndex,  /* xBestIndex */
+    schemaDisconnect, /* xDisconnect */
+    0,                /* xDestroy */
+    schemaOpen,       /* xOpen */
+    schemaClose,      /* xClose */
+    schemaFilter,     /* xFilter */
+    schemaNext,       /* xNext */
+    schemaEof,        /* xEof */
+    schemaColumn,     /* xColumn */
+    schemaRowid,      /* xRowid */
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0 /* no writes, transactions or shadows */
+};
+
+int schema_register(sqlite3 *db) {
+  return sqlite3_create_module(db, "devdb_schema", &schemaModule, 0);
+}

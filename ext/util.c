@@ -1,0 +1,370 @@
+/*
+** util.c: small helpers every area of devdb shares: registration, errors,
+** running built SQL, files, an arena allocator and a name map.
+**
+** No SQL functions live here. See devdb.h for each helper's contract.
+*/
+#include "devdb.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/*
+** Register the n functions of a on db. Returns SQLITE_OK or the first
+** error code.
+*/
+int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n) {
+  int rc = SQLITE_OK;
+  for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+    rc = sqlite3_create_function(db, a[i].zName, a[i].nArg, a[i].flags, 0, a[i].xFunc, 0,
+                                 0);
+  }
+  return rc;
+}
+
+/*
+** Replace the error message of a virtual table with a new one built
+** printf-style.
+*/
+void devdb_vtab_error(sqlite3_vtab *pVtab, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  sqlite3_free(pVtab->zErrMsg);
+  pVtab->zErrMsg = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+}
+
+/*
+** Report an error from a function, the message built printf-style.
+*/
+void devdb_result_error(sqlite3_context *ctx, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (z == 0) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_error(ctx, z, -1);
+  sqlite3_free(z);
+}
+
+/*
+** Finish p and make its text the result of ctx; an OOM while building it
+** becomes an OOM error.
+*/
+void devdb_result_str(sqlite3_context *ctx, sqlite3_str *p) {
+  int rc = sqlite3_str_errcode(p);
+  int n = sqlite3_str_length(p);
+  char *z = sqlite3_str_finish(p);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(z);
+    if (rc == SQLITE_NOMEM)
+      sqlite3_result_error_nomem(ctx);
+    else
+      sqlite3_result_error_toobig(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, z ? z : "", n, z ? sqlite3_free : SQLITE_STATIC);
+}
+
+/*
+** Run SQL built printf-style with sqlite3_exec. The error message, if any,
+** goes to *pzErr (caller frees) when pzErr is not NULL.
+*/
+int devdb_exec(sqlite3 *db, char **pzErr, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (zSql == 0) return SQLITE_NOMEM;
+  char *zErr = 0;
+  int rc = sqlite3_exec(db, zSql, 0, 0, &zErr);
+  sqlite3_free(zSql);
+  if (pzErr)
+    *pzErr = zErr;
+  else
+    sqlite3_free(zErr);
+  return rc;
+}
+
+/*
+** Prepare SQL built printf-style. *ppStmt is NULL on any error.
+*/
+int devdb_prepare(sqlite3 *db, sqlite3_stmt **ppStmt, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  *ppStmt = 0;
+  if (zSql == 0) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, ppStmt, 0);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/*
+** The first column of the first row of a query built printf-style, or
+** iDefault when the query fails or returns no row.
+*/
+sqlite3_int64 devdb_query_int(sqlite3 *db, sqlite3_int64 iDefault, const char *zFmt,
+                              ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (zSql == 0) return iDefault;
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 v = iDefault;
+  if (sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    v = sqlite3_column_int64(pStmt, 0);
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_free(zSql);
+  return v;
+}
+
+/* ASCII lower case of c, as SQLite folds identifiers. */
+static int fold(int c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+int devdb_stricmp(const char *a, const char *b) {
+  for (;; a++, b++) {
+    int d = fold((unsigned char)*a) - fold((unsigned char)*b);
+    if (d || *a == 0) return d;
+  }
+}
+
+int devdb_strnicmp(const char *a, const char *b, int n) {
+  for (; n > 0; n--, a++, b++) {
+    int d = fold((unsigned char)*a) - fold((unsigned char)*b);
+    if (d || *a == 0) return d;
+  }
+  return 0;
+}
+
+/*
+** Read the file zPath whole. The buffer (sqlite3_malloc'd, NUL-terminated)
+** is the caller's; on failure NULL and a message naming the file.
+*/
+char *devdb_read_file(const char *zPath, sqlite3_int64 *pnByte, char **pzErr) {
+  FILE *f = fopen(zPath, "rb");
+  if (f == 0) {
+    *pzErr = sqlite3_mprintf("cannot open '%s' for reading", zPath);
+    return 0;
+  }
+  char *z = 0;
+  sqlite3_int64 n = 0, nAlloc = 0;
+  for (;;) {
+    if (n + 65536 + 1 > nAlloc) {
+      nAlloc = nAlloc ? nAlloc * 2 : 65536 * 2;
+      char *zNew = sqlite3_realloc64(z, nAlloc);
+      if (zNew == 0) {
+        *pzErr = sqlite3_mprintf("out of memory reading '%s'", zPath);
+        goto read_error;
+      }
+      z = zNew;
+    }
+    size_t got = fread(z + n, 1, 65536, f);
+    n += got;
+    if (got < 65536) break;
+  }
+  if (ferror(f)) {
+    *pzErr = sqlite3_mprintf("cannot read '%s'", zPath);
+    goto read_error;
+  }
+  fclose(f);
+  z[n] = 0;
+  if (pnByte) *pnByte = n;
+  return z;
+read_error:
+  fclose(f);
+  sqlite3_free(z);
+  return 0;
+}
+
+int devdb_path_kind(const char *zPath) {
+  struct stat st;
+  if (stat(zPath, &st) != 0) return 0;
+  if (S_ISDIR(st.st_mode)) return 1;
+  if (S_ISREG(st.st_mode)) return 2;
+  return 0;
+}
+
+int devdb_has_suffix(const char *zPath, const char *zSuffix) {
+  size_t n = strlen(zPath), m = strlen(zSuffix);
+  return n >= m && devdb_stricmp(zPath + n - m, zSuffix) == 0;
+}
+
+/*
+** 1 when the comma-separated list zOpts holds zWord as one whole item
+** (surrounding spaces ignored, case ignored).
+*/
+int devdb_opt_has(const char *zOpts, const char *zWord) {
+  int n = (int)strlen(zWord);
+  const char *z = zOpts;
+  while (z && *z) {
+    while (*z == ' ' || *z == ',') z++;
+    const char *zEnd = z;
+    while (*zEnd && *zEnd != ',') zEnd++;
+    const char *zLast = zEnd;
+    while (zLast > z && zLast[-1] == ' ') zLast--;
+    if (zLast - z == n && devdb_strnicmp(z, zWord, n) == 0) return 1;
+    z = zEnd;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------- arena */
+
+struct DevdbArenaChunk {
+  DevdbArenaChunk *pNext;
+  size_t nUsed, nSize;
+  /* the memory follows, aligned to 16 */
+};
+
+#define ARENA_HDR ((sizeof(DevdbArenaChunk) + 15) & ~(size_t)15)
+#define ARENA_CHUNK 65536
+
+/*
+** n zeroed bytes that live until devdb_arena_free. NULL (and bOom set) when
+** memory runs out.
+*/
+void *devdb_arena_alloc(DevdbArena *p, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  DevdbArenaChunk *c = p->pChunk;
+  if (c == 0 || c->nUsed + n > c->nSize) {
+    size_t nSize = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK;
+    DevdbArenaChunk *pNew = sqlite3_malloc64(ARENA_HDR + nSize);
+    if (pNew == 0) {
+      p->bOom = 1;
+      return 0;
+    }
+    pNew->nUsed = 0;
+    pNew->nSize = nSize;
+    if (c && n > ARENA_CHUNK / 4) {
+      /* a big block: keep the current chunk as the one to fill */
+      pNew->pNext = c->pNext;
+      c->pNext = pNew;
+    } else {
+      pNew->pNext = c;
+      p->pChunk = pNew;
+    }
+    c = pNew;
+  }
+  void *pRet = (char *)c + ARENA_HDR + c->nUsed;
+  c->nUsed += n;
+  memset(pRet, 0, n);
+  return pRet;
+}
+
+char *devdb_arena_strndup(DevdbArena *p, const char *z, int n) {
+  if (z == 0) return 0;
+  if (n < 0) n = (int)strlen(z);
+  char *zOut = devdb_arena_alloc(p, (size_t)n + 1);
+  if (zOut) {
+    memcpy(zOut, z, n);
+    zOut[n] = 0;
+  }
+  return zOut;
+}
+
+char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *z = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  if (z == 0) {
+    p->bOom = 1;
+    return 0;
+  }
+  char *zOut = devdb_arena_strndup(p, z, -1);
+  sqlite3_free(z);
+  return zOut;
+}
+
+void devdb_arena_free(DevdbArena *p) {
+  sqlite3_free(sqlite3_str_finish(p->pStr));
+  sqlite3_free(p->aTok);
+  p->pStr = 0;
+  p->aTok = 0;
+  p->nTokAlloc = 0;
+  while (p->pChunk) {
+    DevdbArenaChunk *pNext = p->pChunk->pNext;
+    sqlite3_free(p->pChunk);
+    p->pChunk = pNext;
+  }
+}
+
+/* --------------------------------------------------------------- map */
+
+/* FNV-1a over the case-folded key. */
+static unsigned map_hash(const char *z) {
+  unsigned h = 2166136261u;
+  for (; *z; z++) h = (h ^ (unsigned)fold((unsigned char)*z)) * 16777619u;
+  return h;
+}
+
+/* Double the slots of p; SQLITE_NOMEM on failure. */
+static int map_grow(DevdbMap *p) {
+  int nNew = p->nSlot ? p->nSlot * 2 : 64;
+  const char **azKey = sqlite3_malloc64(sizeof(char *) * nNew);
+  void **apVal = sqlite3_malloc64(sizeof(void *) * nNew);
+  if (azKey == 0 || apVal == 0) {
+    sqlite3_free(azKey);
+    sqlite3_free(apVal);
+    return SQLITE_NOMEM;
+  }
+  memset(azKey, 0, sizeof(char *) * nNew);
+  for (int i = 0; i < p->nSlot; i++) {
+    if (p->azKey[i] == 0) continue;
+    unsigned h = map_hash(p->azKey[i]) & (nNew - 1);
+    while (azKey[h]) h = (h + 1) & (nNew - 1);
+    azKey[h] = p->azKey[i];
+    apVal[h] = p->apVal[i];
+  }
+  sqlite3_free(p->azKey);
+  sqlite3_free(p->apVal);
+  p->azKey = azKey;
+  p->apVal = apVal;
+  p->nSlot = nNew;
+  return SQLITE_OK;
+}
+
+/*
+** Map zKey (borrowed: it must outlive the map) to pVal. An existing key
+** keeps its first value.
+*/
+int devdb_map_put(DevdbMap *p, const char *zKey, void *pVal) {
+  if ((p->nUsed + 1) * 2 > p->nSlot && map_grow(p)) return SQLITE_NOMEM;
+  unsigned h = map_hash(zKey) & (p->nSlot - 1);
+  while (p->azKey[h]) {
+    if (devdb_stricmp(p->azKey[h], zKey) == 0) return SQLITE_OK;
+    h = (h + 1) & (p->nSlot - 1);
+  }
+  p->azKey[h] = zKey;
+  p->apVal[h] = pVal;
+  p->nUsed++;
+  return SQLITE_OK;
+}
+
+void *devdb_map_get(const DevdbMap *p, const char *zKey) {
+  if (p->nSlot == 0 || zKey == 0) return 0;
+  unsigned h = map_hash(zKey) & (p->nSlot - 1);
+  while (p->azKey[h]) {
+    if (devdb_stricmp(p->azKey[h], zKey) == 0) return p->apVal[h];
+    h = (h + 1) & (p->nSlot - 1);
+  }
+  return 0;
+}
+
+void devdb_map_clear(DevdbMap *p) {
+  sqlite3_free(p->azKey);
+  sqlite3_free(p->apVal);
+  memset(p, 0, sizeof(*p));
+}
