@@ -31,8 +31,11 @@ static const struct {
   const char *zArea;
   int (*xRegister)(sqlite3 *);
 } aArea[] = {
-    {"core", core_register},
-    {"schema", schema_register},
+    {"core", core_register},       {"schema", schema_register},
+    {"diff", diff_register},       {"lint", lint_register},
+    {"history", history_register}, {"migrate", migrate_register},
+    {"dedup", dedup_register},     {"reset", reset_register},
+    {"fixture", fixture_register},
 };
 
 #ifdef _WIN32

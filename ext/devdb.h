@@ -38,6 +38,13 @@ int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
 
 /* The register function of every area; ext/devdb.c calls them in order. */
 int schema_register(sqlite3 *db);
+int diff_register(sqlite3 *db);
+int lint_register(sqlite3 *db);
+int history_register(sqlite3 *db);
+int migrate_register(sqlite3 *db);
+int dedup_register(sqlite3 *db);
+int reset_register(sqlite3 *db);
+int fixture_register(sqlite3 *db);
 
 /* ---------------------------------------------------------------- util.c */
 
@@ -435,5 +442,38 @@ DevdbColumn *devdb_table_column(const DevdbTable *pTab, const char *zName);
 
 /* The affinity SQLite gives a declared type (datatype3.html §3.1). */
 const char *devdb_affinity(const char *zType);
+
+/* --------------------------------------------------------------- diff.c */
+/* (the schema diff area adds its shared API here) */
+
+/* --------------------------------------------------------------- lint.c */
+/* (the lint area adds its shared API here) */
+
+/* ------------------------------------------------------------ history.c */
+/* (the history area adds its shared API here) */
+
+/* ------------------------------------------------------------ migrate.c */
+/* (the migrations area adds its shared API here) */
+
+/* -------------------------------------------------------------- dedup.c */
+
+/*
+** Count the duplicate groups that a UNIQUE index on zCols of table zTbl in
+** schema zSchema would fail on, grouping as that index compares: rows with
+** a NULL in any key column are never duplicates, and each column compares
+** with its declared collation or one given in zCols ("email COLLATE
+** NOCASE, user_id"). *pnGroups gets the number of groups, *pnRows (when not
+** NULL) the number of rows in them beyond the first of each. On error an
+** SQLite code and an sqlite3_malloc'd message naming the table or column.
+** Used by dedup, diff and lint.
+*/
+int devdb_dup_count(sqlite3 *db, const char *zSchema, const char *zTbl, const char *zCols,
+                    sqlite3_int64 *pnGroups, sqlite3_int64 *pnRows, char **pzErr);
+
+/* -------------------------------------------------------------- reset.c */
+/* (the reset area adds its shared API here) */
+
+/* ------------------------------------------------------------ fixture.c */
+/* (the fixture area adds its shared API here) */
 
 #endif /* DEVDB_H */

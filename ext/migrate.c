@@ -6,6 +6,11 @@
 */
 #include "devdb.h"
 
+int migrate_register(sqlite3 *db) {
+  (void)db;
+  return SQLITE_OK;
+}
+
 int devdb_migrations_build(sqlite3 *db, const char *zDir, char **pzErr) {
   *pzErr = sqlite3_mprintf("'%s' is a directory: migrations directories are not "
                            "supported yet",
