@@ -69,6 +69,12 @@ asan:
 	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
 	@B=build/asan SANITIZED=1 tests/run.sh
 
+# The property test of devdb_apply for as long as SECONDS allows (make test
+# runs 1,000 pairs): make fuzz-diff SECONDS=600
+SECONDS ?= 60
+fuzz-diff: $(B)/unit/diff_property
+	$(B)/unit/diff_property --seconds $(SECONDS)
+
 bench: all
 	@B=$(B) tests/bench/run.sh
 
