@@ -120,6 +120,7 @@ typedef struct Planner {
   DevdbMap mByS, mByT; /* table name -> Pair */
   NameMap tabs;        /* table renames */
   DevdbMap mViewDrop, mTrigDrop, mIdxDrop;
+  DevdbMap mParents; /* tables some foreign key of either side names */
   ProbeList probes;
   char *zErr;
   int rc;
@@ -1374,6 +1375,26 @@ static char *cascade_children(Planner *P, const char *zParent) {
   return str_done(P, p);
 }
 
+/* 1 when a table that is dropped or rebuilt takes part in a foreign key
+** (parent or child): then foreign key enforcement must be off for it. */
+static int fk_involved(Planner *P, const Pair *pPair) {
+  if (P->mParents.nSlot == 0) {
+    const DevdbSchema *ap[2] = {P->pS, P->pT};
+    for (int k = 0; k < 2; k++) {
+      for (int i = 0; i < ap[k]->nTable; i++) {
+        for (int f = 0; f < ap[k]->aTable[i].nFk; f++)
+          mark(P, &P->mParents, ap[k]->aTable[i].aFk[f].zParent);
+      }
+    }
+    mark(P, &P->mParents, "\x01"); /* not empty: built */
+  }
+  const DevdbTable *ap[2] = {pPair->pS, pPair->pT};
+  for (int k = 0; k < 2; k++) {
+    if (ap[k] && (ap[k]->nFk || devdb_map_get(&P->mParents, ap[k]->zName))) return 1;
+  }
+  return 0;
+}
+
 /* The cascade-hazard risk of a row that drops or rebuilds source table zTbl. */
 static void add_cascade_risk(Planner *P, int iRow, const char *zTbl) {
   char *zChildren = cascade_children(P, zTbl);
@@ -1435,7 +1456,7 @@ static void emit_drop_tables(Planner *P) {
     add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_DATA_LOSS, "data-loss", 0, "row",
               PF(" of %s", pS->zName));
     add_cascade_risk(P, pPair->iRowMain, pS->zName);
-    P->pPlan->bFkOff = 1;
+    if (fk_involved(P, pPair)) P->pPlan->bFkOff = 1;
   }
 }
 
@@ -1699,7 +1720,7 @@ static void emit_table(Planner *P, Pair *pPair) {
                               rebuild_detail(P, pPair), rebuild_sql(P, pPair));
     need_version(P, pPair->iRowMain, table_version(pT));
     add_cascade_risk(P, pPair->iRowMain, pPair->pS->zName);
-    P->pPlan->bFkOff = 1;
+    if (fk_involved(P, pPair)) P->pPlan->bFkOff = 1;
     break;
   default:
     break;
@@ -2352,6 +2373,7 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   devdb_map_clear(&P.mViewDrop);
   devdb_map_clear(&P.mTrigDrop);
   devdb_map_clear(&P.mIdxDrop);
+  devdb_map_clear(&P.mParents);
   if (P.rc == SQLITE_OK && P.pA->bOom) P.rc = SQLITE_NOMEM;
   if (P.rc != SQLITE_OK) {
     devdb_plan_free(P.pPlan);

@@ -309,11 +309,16 @@ static void mutate_column(GSchema *g, GTable *t, int iTab) {
   switch (rnd(9)) {
   case 0: /* add a column at the end or in the middle */
     if (t->nCol < MAXC) {
-      int at = chance(60) ? t->nCol : 1 + (int)rnd(t->nCol);
-      if (at < t->nCol) return; /* keep indexes simple: only at the end */
-      random_column(g, t, &t->aCol[t->nCol], t->nCol, iTab);
-      t->aCol[t->nCol].iFk = -1;
+      int at = chance(60) ? t->nCol : 2 + (int)rnd(t->nCol - 1);
+      if (at > t->nCol) at = t->nCol;
+      memmove(&t->aCol[at + 1], &t->aCol[at], sizeof(GCol) * (t->nCol - at));
+      random_column(g, t, &t->aCol[at], at, iTab);
+      t->aCol[at].iFk = -1;
       t->nCol++;
+      for (int i = 0; i < g->nIdx; i++)
+        if (g->aIdx[i].iTab == iTab && g->aIdx[i].iCol >= at) g->aIdx[i].iCol++;
+      for (int i = 0; i < g->nTrig; i++)
+        if (g->aTrig[i].iTab == iTab && g->aTrig[i].iCol >= at) g->aTrig[i].iCol++;
     }
     break;
   case 1: /* drop a column */
@@ -422,6 +427,14 @@ static void mutate(GSchema *g) {
     case 4:
       if (g->nTrig > 0) g->aTrig[rnd(g->nTrig)].bAlive = 0;
       break;
+    case 5: /* rename a table, with a hint */
+      if (g->aTab[iTab].bAlive && zHints[0] == 0 && chance(50)) {
+        char zOld[16];
+        memcpy(zOld, g->aTab[iTab].zName, sizeof(zOld));
+        snprintf(g->aTab[iTab].zName, 16, "n%d", g->nNameSeq++);
+        snprintf(zHints, sizeof(zHints), "rename:%s=%s", zOld, g->aTab[iTab].zName);
+      }
+      break;
     default:
       if (g->aTab[iTab].bAlive) mutate_table(g, iTab);
       break;
@@ -460,6 +473,13 @@ static void fill(sqlite3 *db, const GSchema *g) {
       }
       sqlite3_str_appendall(p, ")");
       char *zSql = sqlite3_str_finish(p);
+      sqlite3_exec(db, zSql, 0, 0, 0);
+      sqlite3_free(zSql);
+    }
+    if (chance(30) && !t->bWr) { /* a gap: AUTOINCREMENT's counter is above max(rowid) */
+      char *zSql =
+          sqlite3_mprintf("DELETE FROM %s WHERE rowid IN (SELECT max(rowid) FROM %s)",
+                          t->zName, t->zName);
       sqlite3_exec(db, zSql, 0, 0, 0);
       sqlite3_free(zSql);
     }
@@ -620,6 +640,8 @@ static char *compare_table_data(sqlite3 *db, const GTable *ta, const GTable *tb)
 /* Snapshot main's tables into the attached database snap (by source names). */
 static void snapshot(sqlite3 *db, const GSchema *g) {
   sqlite3_exec(db, "ATTACH ':memory:' AS snap", 0, 0, 0);
+  sqlite3_exec(db, "CREATE TABLE snap.seq AS SELECT * FROM main.sqlite_sequence", 0, 0,
+               0);
   for (int i = 0; i < g->nTab; i++) {
     const GTable *t = &g->aTab[i];
     if (!t->bAlive) continue;
@@ -653,6 +675,20 @@ static char *check_success(sqlite3 *db, Case *pCase) {
     if (!tb->bAlive || i >= pA->nTab || !pA->aTab[i].bAlive) continue;
     zFail = compare_table_data(db, &pA->aTab[i], tb);
   }
+  for (int i = 0; i < pCase->b.nTab && zFail == 0; i++) {
+    const GTable *tb = &pCase->b.aTab[i];
+    if (!tb->bAlive || !tb->bAutoinc || i >= pA->nTab || !pA->aTab[i].bAutoinc) continue;
+    char *zSql =
+        sqlite3_mprintf("SELECT s.seq, n.seq FROM snap.seq s LEFT JOIN "
+                        "main.sqlite_sequence n ON n.name = %Q WHERE s.name = %Q "
+                        "AND NOT (n.seq >= s.seq)",
+                        tb->zName, pA->aTab[i].zName);
+    char *z = query_text(db, zSql);
+    if (z[0])
+      zFail = sqlite3_mprintf("AUTOINCREMENT counter of %s went back: %s", tb->zName, z);
+    sqlite3_free(z);
+    sqlite3_free(zSql);
+  }
   if (zFail == 0) {
     char *z = query_text(db, "PRAGMA main.integrity_check");
     if (strcmp(z, "ok\n")) zFail = sqlite3_mprintf("integrity_check: %s", z);
@@ -669,10 +705,15 @@ static char *check_success(sqlite3 *db, Case *pCase) {
 
 /* The message of a refusal must name the data it conflicts with. */
 static int names_data(const char *zMsg) {
-  static const char *az[] = {"row",          "value",
-                             "duplicate",    "violation",
-                             "NULL",         "constraint failed",
-                             "cannot store", "datatype mismatch"};
+  static const char *az[] = {"row",
+                             "value",
+                             "duplicate",
+                             "violation",
+                             "NULL",
+                             "constraint failed",
+                             "cannot store",
+                             "datatype mismatch",
+                             "inside a transaction"};
   for (size_t k = 0; k < sizeof(az) / sizeof(az[0]); k++) {
     if (strstr(zMsg, az[k])) return 1;
   }
@@ -715,6 +756,8 @@ static char *run_case(Case *pCase, int bVerbose) {
     sqlite3_free(zRows);
     sqlite3_free(zQ);
   }
+  int bTxn = chance(20);
+  if (bTxn) sqlite3_exec(db, "BEGIN", 0, 0, 0);
   sqlite3_prepare_v2(db, "SELECT devdb_apply(?1, ?2)", -1, &pStmt, 0);
   sqlite3_bind_text(pStmt, 1, pCase->zB, -1, SQLITE_STATIC);
   sqlite3_bind_text(pStmt, 2, pCase->zOpts, -1, SQLITE_STATIC);
@@ -723,8 +766,13 @@ static char *run_case(Case *pCase, int bVerbose) {
       sqlite3_mprintf("%s", rc == SQLITE_ROW ? (const char *)sqlite3_column_text(pStmt, 0)
                                              : sqlite3_errmsg(db));
   sqlite3_finalize(pStmt);
-  if (bVerbose) printf("# pair %d: %s\n", pCase->iPair, zMsg);
-  if (!sqlite3_get_autocommit(db)) zFail = sqlite3_mprintf("a transaction was left open");
+  if (bVerbose)
+    printf("# pair %d%s: %s\n", pCase->iPair, bTxn ? " (in a transaction)" : "", zMsg);
+  if (bTxn && sqlite3_get_autocommit(db))
+    zFail = sqlite3_mprintf("the caller's transaction ended");
+  if (bTxn) sqlite3_exec(db, rc == SQLITE_ROW ? "COMMIT" : "ROLLBACK", 0, 0, 0);
+  if (!zFail && !sqlite3_get_autocommit(db))
+    zFail = sqlite3_mprintf("a transaction was left open");
   char *zFk = query_text(db, "PRAGMA foreign_keys");
   if (!zFail && bFkOn != (strcmp(zFk, "1\n") == 0))
     zFail = sqlite3_mprintf("foreign_keys was not restored");
@@ -739,8 +787,8 @@ static char *run_case(Case *pCase, int bVerbose) {
     } else if (strcmp(zSchema0, zSchema1) || strcmp(zData0, zData1)) {
       zFail = sqlite3_mprintf("refused (%s) but the database changed", zMsg);
     }
-    if (strstr(zMsg, "nothing was changed") && !strstr(zMsg, "would fail") &&
-        !strstr(zMsg, "refusing"))
+    if (!strstr(zMsg, "would fail") && !strstr(zMsg, "refusing") &&
+        !strstr(zMsg, "inside a transaction"))
       nLate++;
     else
       nRefused++;
@@ -756,6 +804,32 @@ done:
   return zFail;
 }
 
+/* The alive table of g named z, or NULL. */
+static const GTable *table_named(const GSchema *g, const char *z) {
+  for (int i = 0; i < g->nTab; i++) {
+    if (g->aTab[i].bAlive && strcmp(g->aTab[i].zName, z) == 0) return &g->aTab[i];
+  }
+  return 0;
+}
+
+/* 1 when the hint of the mutation names objects of both schemas (a later
+** mutation may have dropped what it renamed). */
+static int hint_valid(const GSchema *a, const GSchema *b) {
+  char zTab[16] = "", zOld[16] = "", zNew[16] = "";
+  if (zHints[0] == 0) return 1;
+  if (sscanf(zHints, "rename:%15[^.=].%15[^=]=%15s", zTab, zOld, zNew) == 3) {
+    const GTable *ta = table_named(a, zTab), *tb = table_named(b, zTab);
+    if (ta == 0 || tb == 0) return 0;
+    int bOld = 0, bNew = 0;
+    for (int i = 0; i < ta->nCol; i++) bOld |= strcmp(ta->aCol[i].zName, zOld) == 0;
+    for (int i = 0; i < tb->nCol; i++) bNew |= strcmp(tb->aCol[i].zName, zNew) == 0;
+    return bOld && bNew;
+  }
+  if (sscanf(zHints, "rename:%15[^=]=%15s", zOld, zNew) == 2)
+    return table_named(a, zOld) && table_named(b, zNew) && !table_named(a, zNew);
+  return 0;
+}
+
 /* Generate pair number iPair of seed iSeed into pCase. */
 static void make_case(Case *pCase, unsigned long long iSeed, int iPair) {
   rngState = iSeed * 1000003ULL + (unsigned long long)iPair;
@@ -768,8 +842,12 @@ static void make_case(Case *pCase, unsigned long long iSeed, int iPair) {
   mutate(&pCase->b);
   pCase->zA = render(&pCase->a);
   pCase->zB = render(&pCase->b);
-  snprintf(pCase->zOpts, sizeof(pCase->zOpts), "%s%s%s",
-           chance(70) ? "allow-data-loss" : "", zHints[0] ? "," : "", zHints);
+  if (!hint_valid(&pCase->a, &pCase->b)) zHints[0] = 0;
+  const char *zVersion = !chance(10)  ? ""
+                         : chance(50) ? ",sqlite-version:3.24.0"
+                                      : ",sqlite-version:3.34.0";
+  snprintf(pCase->zOpts, sizeof(pCase->zOpts), "%s%s%s%s",
+           chance(70) ? "allow-data-loss" : "", zHints[0] ? "," : "", zHints, zVersion);
 }
 
 int main(int argc, char **argv) {
