@@ -63,12 +63,22 @@ typedef struct Run {
 
 /* "detail (risk); ..." of the rows whose risk has a bit of mRisk. */
 static char *risky_rows(const DevdbPlan *pPlan, int mRisk) {
+  const char *zLevel = mRisk == DEVDB_RISK_DATA_LOSS ? "data-loss: " : "will-fail: ";
+  int nLevel = (int)strlen(zLevel);
   sqlite3_str *p = sqlite3_str_new(0);
   for (int i = 0; i < pPlan->nChange; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
     if ((pC->mRisk & mRisk) == 0) continue;
-    sqlite3_str_appendf(p, "%s%s (%s)", sqlite3_str_length(p) ? "; " : "", pC->zDetail,
-                        pC->zRisk);
+    sqlite3_str_appendf(p, "%s%s (", sqlite3_str_length(p) ? "; " : "", pC->zDetail);
+    int n = 0;
+    for (const char *z = pC->zRisk; z && *z;) { /* only the items of this level */
+      const char *zEnd = strstr(z, "; ");
+      int nItem = zEnd ? (int)(zEnd - z) : (int)strlen(z);
+      if (strncmp(z, zLevel, nLevel) == 0)
+        sqlite3_str_appendf(p, "%s%.*s", n++ ? "; " : "", nItem, z);
+      z = zEnd ? zEnd + 2 : z + nItem;
+    }
+    sqlite3_str_appendchar(p, 1, ')');
   }
   for (int i = 0; i < pPlan->nChange && mRisk == DEVDB_RISK_DATA_LOSS; i++) {
     if (strcmp(pPlan->aChange[i].zChange, "rename?") == 0)
@@ -273,12 +283,12 @@ static int run_plan(sqlite3 *db, const DevdbPlan *pPlan, const DevdbSchema *pTo,
   return rc;
 }
 
-/* "change kind name: detail" of every row with SQL, one per line. */
+/* "change kind name: detail" of every change made, one per line. */
 static char *summary(const DevdbPlan *pPlan) {
   sqlite3_str *p = sqlite3_str_new(0);
   for (int i = 0; i < pPlan->nChange; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
-    if (pC->zSql == 0) continue;
+    if (strcmp(pC->zChange, "rename?") == 0) continue;
     sqlite3_str_appendf(p, "%s%s %s %s: %s", sqlite3_str_length(p) ? "\n" : "",
                         pC->zChange, pC->zKind, pC->zName ? pC->zName : "", pC->zDetail);
   }

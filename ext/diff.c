@@ -226,7 +226,7 @@ static void str_rows(sqlite3_str *p, const DevdbPlan *pPlan) {
     sqlite3_free(zHead);
     if (pC->zRisk) str_comment(p, "   risk: ", pC->zRisk);
     if (pC->zSql)
-      sqlite3_str_appendall(p, pC->zSql);
+      sqlite3_str_appendf(p, "%s\n", pC->zSql);
     else if (strcmp(pC->zChange, "rename?"))
       sqlite3_str_appendall(p, "--    (done by the rebuild of its table below)\n");
   }

@@ -1084,6 +1084,8 @@ static int add_row(Planner *P, const char *zKind, const char *zChange, const cha
   pRow->zTbl = zTbl ? devdb_arena_strndup(P->pA, zTbl, -1) : 0;
   pRow->zDetail = zDetail;
   pRow->zSql = zSql;
+  size_t n = zSql ? strlen(zSql) : 0;
+  if (n > 0 && zSql[n - 1] == '\n') zSql[n - 1] = 0; /* statements end with ";" */
   return pPlan->nChange++;
 }
 
@@ -1902,10 +1904,10 @@ static void probe_rowid_alias(Planner *P, Pair *pPair, int iRow) {
   int a = pT->iRowidAlias;
   if (a < 0 || pPair->aMap[a] < 0 || pS->iRowidAlias == pPair->aMap[a]) return;
   const char *zCol = pT->aCol[a].zName;
-  add_probe(
-      P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-      strict_misfit(P, PF("\"%w\"", zCol), "INTEGER"), "value",
-      PF(" in %s.%s that are not integers (it becomes the rowid)", pT->zName, zCol));
+  add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
+            strict_misfit(P, PF("\"%w\"", zCol), "INTEGER"), "value",
+            PF(" in %s.%s that cannot be an integer rowid (the column becomes the rowid)",
+               pT->zName, zCol));
   if (fk_from(pT, zCol))
     add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
               PF("\"%w\" IS NULL", zCol), "NULL",
