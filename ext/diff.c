@@ -267,7 +267,11 @@ char *devdb_plan_script(const DevdbPlan *pPlan) {
     sqlite3_free(sqlite3_str_finish(p));
     return 0;
   }
-  return sqlite3_str_finish(p);
+  int n = sqlite3_str_length(p);
+  char *z = sqlite3_str_finish(p);
+  if (z && n > 0 && z[n - 1] == '\n')
+    z[n - 1] = 0; /* like a query result, no final newline */
+  return z;
 }
 
 /* ---------------------------------------------------------- devdb_diff */

@@ -1704,7 +1704,8 @@ static void emit_table(Planner *P, Pair *pPair) {
     pPair->iRowMain =
         add_row(P, bVirtual ? "virtual_table" : "table", "create", pT->zName, pT->zName,
                 bVirtual ? PF("new virtual table %s %s", pT->zName, pT->zDef)
-                         : PF("new table %s (%d columns)", pT->zName, pT->nCol),
+                         : PF("new table %s (%d column%s)", pT->zName, pT->nCol,
+                              pT->nCol == 1 ? "" : "s"),
                 create_sql(P, pT->zSql));
     need_version(P, pPair->iRowMain, table_version(pT));
     break;
