@@ -168,8 +168,8 @@ int devdb_plan_sources(sqlite3 *db, const char *zFrom, const char *zTo, const ch
   *ppPlan = 0;
   int rc = devdb_diff_load(db, zFrom, zTo, &in, pzErr);
   if (rc != SQLITE_OK) return rc;
-  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts, ppPlan,
-                        pzErr);
+  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts,
+                        DEVDB_COUNT_ALL, ppPlan, pzErr);
   if (rc == SQLITE_OK) {
     (*ppPlan)->zSource = devdb_arena_strndup(&(*ppPlan)->arena, in.from.zLabel, -1);
     (*ppPlan)->zTarget = devdb_arena_strndup(&(*ppPlan)->arena, in.to.zLabel, -1);

@@ -122,6 +122,7 @@ typedef struct Planner {
   DevdbMap mViewDrop, mTrigDrop, mIdxDrop;
   DevdbMap mParents; /* tables some foreign key of either side names */
   ProbeList probes;
+  int mCount; /* the risks to count (DEVDB_COUNT_*) */
   char *zErr;
   int rc;
 } Planner;
@@ -2246,21 +2247,39 @@ static void probe_result(Planner *P, const Probe *pProbe, int rc, sqlite3_int64 
   }
 }
 
-/* "count(*)" or "sum(expr)" of one expression probe. */
-static void str_probe_term(sqlite3_str *p, const Probe *pProbe, const char *zSep) {
-  if (pProbe->zExpr)
-    sqlite3_str_appendf(p, "%ssum(%s)", zSep, pProbe->zExpr);
-  else
-    sqlite3_str_appendf(p, "%scount(*)", zSep);
+/*
+** Run one expression probe as the plain aggregate a person would write,
+** "SELECT count(*) FROM rows WHERE expr", so SQLite can use an index for it.
+*/
+static void run_probe_query(Planner *P, const Probe *pProbe, const char *zFrom) {
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 n = 0;
+  int rc =
+      devdb_prepare(P->db, &pStmt, "SELECT count(*) FROM %s%s%s", zFrom,
+                    pProbe->zExpr ? " WHERE " : "", pProbe->zExpr ? pProbe->zExpr : "");
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW)
+    n = sqlite3_column_int64(pStmt, 0);
+  if (pStmt) rc = sqlite3_finalize(pStmt);
+  probe_result(P, pProbe, rc, n, rc ? sqlite3_errmsg(P->db) : 0);
 }
 
-/* Run the expression probes a[0..n) over zFrom in one query; SQLITE_OK or
-** the error (nothing recorded then). */
-static int run_probe_query(Planner *P, Probe **a, int n, const char *zFrom,
-                           char **pzErr) {
+/*
+** Run the expression probes a[0..n) in one scan: "SELECT count(*),
+** count(*) FILTER (WHERE expr), ... FROM rows". SQLITE_OK, or an error and
+** nothing recorded.
+*/
+static int run_probe_scan(Planner *P, Probe **a, int n, const char *zFrom) {
   sqlite3_str *p = sqlite3_str_new(0);
   sqlite3_str_appendall(p, "SELECT ");
-  for (int k = 0; k < n; k++) str_probe_term(p, a[k], k ? ", " : "");
+  for (int k = 0; k < n; k++) { /* FILTER skips the rows as WHERE does (3.30) */
+    const char *zFmt = sqlite3_libversion_number() >= 3030000
+                           ? "%scount(*) FILTER (WHERE %s)"
+                           : "%ssum(CASE WHEN %s THEN 1 ELSE 0 END)";
+    if (a[k]->zExpr)
+      sqlite3_str_appendf(p, zFmt, k ? ", " : "", a[k]->zExpr);
+    else
+      sqlite3_str_appendf(p, "%scount(*)", k ? ", " : "");
+  }
   sqlite3_str_appendf(p, " FROM %s", zFrom);
   char *zSql = str_done(P, p);
   sqlite3_stmt *pStmt = 0;
@@ -2271,22 +2290,34 @@ static int run_probe_query(Planner *P, Probe **a, int n, const char *zFrom,
     rc = SQLITE_OK;
   }
   if (pStmt && sqlite3_finalize(pStmt) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_ERROR;
-  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(P->db));
   return rc;
 }
 
-/* Run every probe of one pair: the expression ones in one query (one at a
-** time if that fails, so one bad expression costs only its own count). */
+/* 1 when a table has an index an aggregate could use instead of the table. */
+static int has_index(const DevdbTable *pTab) {
+  for (int i = 0; i < pTab->nIndex; i++) {
+    if (pTab->apIndex[i]->eOrigin != DEVDB_IDX_PK || !pTab->bWithoutRowid) return 1;
+  }
+  return 0;
+}
+
+/*
+** Run every probe of one pair. Duplicate counts are one GROUP BY each. The
+** others: when the table has an index, one query per count, so each is the
+** plain aggregate (an index can answer it, count(*) reads the smallest
+** index); without one, every count needs the same full scan: one scan for all.
+*/
 static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
   ProbeList *pL = &P->probes;
   Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (pL->n + 1));
   char *zFrom = probe_from(P, pPair), *zErr = 0;
   int n = 0;
-  if (a == 0 || zFrom == 0) return;
+  if (zFrom == 0 || a == 0) return;
   for (int k = 0; k < pL->n; k++) {
     Probe *pProbe = &pL->a[k];
     if (pProbe->pPair != pPair || aDone[k]) continue;
     aDone[k] = 1;
+    if (!((pProbe->mRisk ? pProbe->mRisk : DEVDB_COUNT_WARNING) & P->mCount)) continue;
     if (pProbe->pUnique || pProbe->pPkOf) {
       sqlite3_int64 nDup = 0;
       int rc = run_unique(P, pProbe, zFrom, &nDup, &zErr);
@@ -2297,14 +2328,9 @@ static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
       a[n++] = pProbe;
     }
   }
-  if (n == 0 || run_probe_query(P, a, n, zFrom, &zErr) == SQLITE_OK) return;
-  sqlite3_free(zErr);
-  for (int k = 0; k < n; k++) {
-    zErr = 0;
-    int rc = run_probe_query(P, &a[k], 1, zFrom, &zErr);
-    if (rc != SQLITE_OK) probe_result(P, a[k], rc, 0, zErr);
-    sqlite3_free(zErr);
-  }
+  if (n > 1 && !has_index(pPair->pS) && run_probe_scan(P, a, n, zFrom) == SQLITE_OK)
+    return;
+  for (int k = 0; k < n; k++) run_probe_query(P, a[k], zFrom);
 }
 
 /* Register the counts of every changed pair and run all counts. */
@@ -2355,8 +2381,8 @@ static void plan_all(Planner *P) {
 }
 
 int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
-                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
-                     char **pzErr) {
+                     const DevdbSchema *pTo, const char *zOpts, int mCount,
+                     DevdbPlan **ppPlan, char **pzErr) {
   Planner P;
   memset(&P, 0, sizeof(P));
   *ppPlan = 0;
@@ -2368,6 +2394,7 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   P.pS = pFrom;
   P.pT = pTo;
   P.db = db;
+  P.mCount = mCount;
   P.zSchema = P.pPlan->zSchema = devdb_arena_strndup(P.pA, zSchema, -1);
   P.rc = devdb_diff_opts(P.pA, zOpts, &P.opts, &P.zErr);
   if (P.rc == SQLITE_OK && P.zSchema) plan_all(&P);
