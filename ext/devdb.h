@@ -450,7 +450,32 @@ const char *devdb_affinity(const char *zType);
 /* (the lint area adds its shared API here) */
 
 /* ------------------------------------------------------------ history.c */
-/* (the history area adds its shared API here) */
+
+/* A framework's history table found in a schema. */
+typedef struct DevdbHistTable {
+  char *zTable;        /* its name (sqlite3_malloc'd) */
+  const char *zTool;   /* "dbmate", "django", ... (static) */
+  const char *zSelect; /* its reader (static; see devdb_history_query) */
+} DevdbHistTable;
+
+/* The history tables of schema zSchema, in sqlite_schema order, found by
+** their columns. bAll 0 looks at the tools' default table names first and
+** scans every table only when none is there. Free with devdb_history_free. */
+int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTable **paTab,
+                       int *pnTab, char **pzErr);
+void devdb_history_free(DevdbHistTable *a, int n);
+/* Prepare the normalised reader of one table: one row per migration with
+** the columns app, version, name, applied_at, state, checksum, extra. */
+int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
+                        sqlite3_stmt **ppStmt);
+
+/* ----------------------------------------------------------- checksum.c */
+
+/* SHA-256 of n bytes into aOut[32]; as 64 hex digits and a NUL into zOut[65]. */
+void devdb_sha256(const void *pData, size_t n, unsigned char *aOut);
+void devdb_sha256_hex(const void *pData, size_t n, char *zOut);
+/* Flyway's checksum of a script (CRC-32 over its lines without terminators). */
+int devdb_flyway_crc32(const char *z, size_t n);
 
 /* ------------------------------------------------------------ migrate.c */
 /* (the migrations area adds its shared API here) */
