@@ -377,6 +377,10 @@ int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTabl
   return rc;
 }
 
+char *devdb_history_sql(const char *zSchema, const DevdbHistTable *p) {
+  return sqlite3_mprintf(p->zSelect, zSchema, p->zTable);
+}
+
 int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
                         sqlite3_stmt **ppStmt) {
   return devdb_prepare(db, ppStmt, p->zSelect, zSchema, p->zTable);
