@@ -1435,6 +1435,14 @@ static int mark_one(Run *r, int iMig, const char *zVersion, int bApplied,
                        r->pDir->zDir);
     }
     rc = hist_delete(r->db, pH, pA, 0, &zErr);
+  } else if (bApplied && pH->eTool == HT_GOLANG) {
+    /* golang-migrate's "force V": the pointer moves to V, clean */
+    const DevdbMigration *pM = &r->pDir->aMig[iMig];
+    if (pH->bGolangRow && !pH->bGolangDirty &&
+        devdb_version_cmp(pH->zGolangVersion, pM->zVersion) == 0) {
+      return SQLITE_OK;
+    }
+    rc = hist_write(r->db, pH, pM, 0, 0, &zErr);
   } else if (bApplied) {
     if (strcmp(zState, "applied") == 0) return SQLITE_OK;
     if (pA && pH->eTool != HT_DEVDB) rc = hist_delete(r->db, pH, pA, 0, &zErr);
