@@ -556,15 +556,17 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
     rc = hash_query(db, &h, "PRAGMA main.%s", azPragma[i]);
   }
   if (rc == SQLITE_OK) {
+    /* by name, not creation order: a wiped database has its objects in the
+    ** image's order and must find the same image again */
     rc = hash_query(db, &h,
                     "SELECT type, name, tbl_name, sql FROM main.sqlite_schema "
-                    "ORDER BY rowid");
+                    "ORDER BY type, name");
   }
   sqlite3_stmt *pStmt = 0;
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(db, &pStmt,
                        "SELECT name FROM main.sqlite_schema WHERE "
-                       "type='table' ORDER BY rowid");
+                       "type='table' ORDER BY name");
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
