@@ -180,8 +180,18 @@ static int copy_pages(sqlite3 *db, const char *zSchema, const char *zTmp,
                       sqlite3_int64 *pnByte, char **pzErr) {
   int rc = devdb_exec(db, pzErr, "BEGIN");
   if (rc != SQLITE_OK) return rc;
-  sqlite3_int64 nPage = devdb_query_int(db, -1, "PRAGMA \"%w\".page_count", zSchema);
-  sqlite3_int64 szPage = devdb_query_int(db, -1, "PRAGMA \"%w\".page_size", zSchema);
+  /* the first read takes the SHARED lock, held until COMMIT */
+  sqlite3_int64 nPage = -1, szPage = -1;
+  sqlite3_stmt *pStmt = 0;
+  rc = devdb_prepare(db, &pStmt,
+                     "SELECT page_count, page_size FROM \"%w\".pragma_page_count, "
+                     "\"%w\".pragma_page_size",
+                     zSchema, zSchema);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    nPage = sqlite3_column_int64(pStmt, 0);
+    szPage = sqlite3_column_int64(pStmt, 1);
+  }
+  sqlite3_finalize(pStmt);
   sqlite3_file *pFile = 0;
   if (nPage < 0 || szPage <= 0 ||
       sqlite3_file_control(db, zSchema, SQLITE_FCNTL_FILE_POINTER, &pFile) != SQLITE_OK ||
