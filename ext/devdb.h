@@ -561,7 +561,133 @@ int devdb_dup_count(sqlite3 *db, const char *zSchema, const char *zTbl, const ch
                     sqlite3_int64 *pnGroups, sqlite3_int64 *pnRows, char **pzErr);
 
 /* -------------------------------------------------------------- reset.c */
-/* (the reset area adds its shared API here) */
+
+/* devdb's own table in a database: key/value rows; 'protected' holds the
+** reason of the protection mark. Wipe keeps it, restore and revert carry
+** the mark over. */
+#define DEVDB_META_TABLE "_devdb_meta"
+
+/* 1 when schema zSchema of db carries the protection mark; *pzReason gets
+** its reason (sqlite3_malloc'd, caller frees; NULL when not protected). */
+int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason);
+
+/* The two modes of devdb_wipe. */
+enum { DEVDB_WIPE_DATA = 1, DEVDB_WIPE_SCHEMA = 2 };
+
+/* 1 when a wipe of mode eMode keeps the rows of table zTable of zSchema:
+** _devdb_meta always; with DEVDB_WIPE_DATA also a migration history table (known name and
+*columns: schema_migrations,
+** django_migrations, goose_db_version, flyway_schema_history,
+** alembic_version, __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
+** knex_migrations, ...) or devdb's own (name starting devdb_ or _devdb_).
+** A local rule until devdb_history's detector replaces it. */
+int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode);
+
+/* DEVDB_WIPE_DATA for "data" or NULL, DEVDB_WIPE_SCHEMA for "schema", else 0. */
+int devdb_wipe_mode(const char *zMode);
+/* How many tables of main a wipe of eMode empties or drops. */
+sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode);
+/* devdb_wipe on db: checks (transaction, protection mark and zOpts), then
+** the wipe; *pnTable gets devdb_wipe_count. */
+int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
+                  char **pzErr);
+/* SQLITE_OK when zSchema of db is not protected or zOpts has
+** 'allow-protected'; else an error "zFunc: the database is protected...".
+** *pbMarked says whether the mark is there. */
+int devdb_check_protection(sqlite3 *db, const char *zSchema, const char *zFunc,
+                           const char *zOpts, int *pbMarked, char **pzErr);
+
+/* Build, in a new in-memory connection *ppImg, what schema zSchema of db
+** becomes after a wipe of mode eMode: same page size, encoding, auto_vacuum,
+** application_id (and user_version for DATA); every object run from its
+** stored CREATE text (DATA) or only _devdb_meta (SCHEMA); the rows and
+** sqlite_sequence entries of the kept tables copied. On error an SQLite
+** code and an sqlite3_malloc'd message; *ppImg is then NULL. */
+int devdb_empty_image(sqlite3 *db, const char *zSchema, int eMode, sqlite3 **ppImg,
+                      char **pzErr);
+
+/* Replace schema zDest of pDest with schema zSrc of pSrc through the backup
+** API in one step (one write transaction on pDest). pDest must be in
+** autocommit mode. On error an SQLite code and a message. */
+int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char *zSrc,
+                    char **pzErr);
+
+/* What a file backup did. */
+typedef struct DevdbBackupInfo {
+  sqlite3_int64 nByte; /* size of the backup file */
+  char *zPath;         /* where it is: sqlite3_malloc'd, the caller frees */
+  int bMoved;          /* the file wipe moved the database file itself there */
+  int bPageCopy;       /* copied as pages through SQLite's own file handle
+                          under a read lock (rollback-journal files), not
+                          through the backup API */
+  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase */
+} DevdbBackupInfo;
+
+/*
+** A verified backup of schema zSchema of db at zPath: written to a temp
+** file beside it (zPath.tmp-PID), synced, checked with PRAGMA quick_check
+** (integrity_check when zOpts has 'integrity'), renamed to zPath, and the
+** directory synced. A rollback-journal database file is copied page by
+** page under a read lock; WAL and in-memory databases through the backup
+** API (both give a consistent snapshot while others write). Refuses inside
+** an open transaction. Leftover temp files of dead processes are removed.
+** On error an SQLite code and a message; nothing is left at zPath.
+*/
+int devdb_backup_file(sqlite3 *db, const char *zSchema, const char *zPath,
+                      const char *zOpts, DevdbBackupInfo *pInfo, char **pzErr);
+
+/* The same into directory zDir (created when missing) under a new name
+** "STEM-YYYYMMDD-HHMMSS[-LABEL][-N].db" (STEM: the database file name
+** without its extension; zLabel may be NULL); pInfo->zPath says which. */
+int devdb_backup_dir(sqlite3 *db, const char *zSchema, const char *zDir,
+                     const char *zLabel, const char *zOpts, DevdbBackupInfo *pInfo,
+                     char **pzErr);
+
+/* Open the backup file zPath read-only after checking it: a regular,
+** non-empty file with a SQLite header whose size matches its page count,
+** not the main database of db (db may be NULL), passing quick_check
+** (integrity_check with 'integrity' in zOpts). */
+int devdb_backup_open_checked(sqlite3 *db, const char *zPath, const char *zOpts,
+                              sqlite3 **ppDb, char **pzErr);
+
+/* Replace main of db with the checked backup zPath (devdb_restore). The
+** protection mark of db refuses it unless zOpts has 'allow-protected'; the
+** mark survives. *pnByte (may be NULL) gets the bytes restored. */
+int devdb_restore_file(sqlite3 *db, const char *zPath, const char *zOpts,
+                       sqlite3_int64 *pnByte, char **pzErr);
+
+/* What the file wipe did. */
+typedef struct DevdbWipeInfo {
+  sqlite3_int64 nTable;   /* tables emptied (data) or dropped (schema) */
+  DevdbBackupInfo backup; /* the backup taken first */
+  int bFast;              /* 1: the file was swapped for the cached empty image */
+  int bCacheHit;          /* the empty image came from the cache */
+  int bLeftWal;           /* the old file was taken out of WAL mode for the swap */
+} DevdbWipeInfo;
+
+/*
+** Wipe the database file zDbPath (zMode "data" or "schema", NULL is data)
+** after a backup into zBackupDir, for the shell. No connection of this
+** process may have the file open (close yours first, reopen after).
+**
+** Fast path: after a checkpoint (and leaving WAL for the old file), with a
+** Linux write lease proving no other process has the file open, the
+** database file itself becomes the backup (a hard link under
+** zBackupDir, label "wipe") and a cached empty image of the same schema,
+** with the kept rows of wipe('data'), takes its place by an atomic rename.
+** The image is cached in zCacheDir (NULL: not cached) under a hash of the
+** schema, the kept rows and the header settings; the first wipe of a schema
+** builds it. Otherwise (another process has the file open, no lease, the
+** backup folder on another file system) it takes a verified copy
+** (devdb_backup_dir) and wipes through SQLite like devdb_wipe. Protection
+** mark and zOpts as for devdb_wipe. pInfo->backup.zPath is the caller's.
+*/
+int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
+                    const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
+                    char **pzErr);
+
+/* Register devdb_backups (backup.c); called by reset_register. */
+int backup_register(sqlite3 *db);
 
 /* ------------------------------------------------------------ fixture.c */
 /* (the fixture area adds its shared API here) */
