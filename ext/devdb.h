@@ -560,6 +560,72 @@ int devdb_version_cmp(const char *a, const char *b);
 int devdb_dup_count(sqlite3 *db, const char *zSchema, const char *zTbl, const char *zCols,
                     sqlite3_int64 *pnGroups, sqlite3_int64 *pnRows, char **pzErr);
 
+/*
+** The grouping engine (dupgroup.c) behind devdb_duplicates, devdb_dedup and
+** devdb_dup_count. A spec names the table, the key (as a UNIQUE index on
+** zCols would compare it) and the keep policy: NULL or "first" (lowest
+** rowid, or primary key), "last", or an ordering "col [COLLATE c]
+** [ASC|DESC] [NULLS FIRST|LAST], ..." whose first row survives (ties: lowest
+** rowid). zSchema NULL finds the table as SQLite resolves a name, then as
+** "schema.table". Errors: an SQLite code and an sqlite3_malloc'd message
+** ("no such table: t", "no such column: t.c", ...).
+*/
+typedef struct DevdbDupSpec DevdbDupSpec;
+int devdb_dup_spec_new(sqlite3 *db, const char *zSchema, const char *zTbl,
+                       const char *zCols, const char *zKeep, DevdbDupSpec **ppSpec,
+                       char **pzErr);
+void devdb_dup_spec_free(DevdbDupSpec *p);
+const char *devdb_dup_spec_schema(const DevdbDupSpec *p); /* as the db spells it */
+const char *devdb_dup_spec_table(const DevdbDupSpec *p);
+/* 0 for a rowid table; else the number of primary key columns (the id). */
+int devdb_dup_spec_npk(const DevdbDupSpec *p);
+/* Column i of the id: a rowid alias (rowid, _rowid_ or oid) or a key column. */
+const char *devdb_dup_spec_id(const DevdbDupSpec *p, int i);
+
+/*
+** A grouping in progress: duplicate groups come in batches. open reads the
+** first batch, next the following ones (an empty batch with eof set ends
+** it). In a batch, group g has nmember rows, member 0 the survivor, the
+** others in ascending id order; a row's id is its rowid, or (WITHOUT
+** ROWID) its primary key values encoded for devdb_dup_bind. Memory stays
+** near a budget at any table size (see dupgroup.c). The scan statement is
+** finished whenever a batch is handed out, except with collations other
+** than BINARY, NOCASE and RTRIM (then a SQL query stays open).
+*/
+typedef struct DevdbDup DevdbDup;
+int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char **pzErr);
+int devdb_dup_next(DevdbDup *p, char **pzErr);
+void devdb_dup_close(DevdbDup *p);
+int devdb_dup_eof(const DevdbDup *p);
+/* 1 when a statement of the grouping stays open between batches (the SQL
+** fallback): rows of the table must not be deleted until the end. */
+int devdb_dup_busy(const DevdbDup *p);
+int devdb_dup_ngroup(const DevdbDup *p);
+int devdb_dup_nmember(const DevdbDup *p, int iGroup);
+sqlite3_int64 devdb_dup_rowid(const DevdbDup *p, int iGroup, int iMember);
+const unsigned char *devdb_dup_id(const DevdbDup *p, int iGroup, int iMember,
+                                  int *pnByte);
+/* Bind the nVal values of an encoded id to parameters iParam... */
+int devdb_dup_bind(sqlite3_stmt *pStmt, int iParam, const unsigned char *pId, int nVal);
+
+/* JSON of a group, appended to a growing text (rc: SQLITE_NOMEM). */
+typedef struct DevdbDupText {
+  char *z;
+  sqlite3_int64 n, nAlloc;
+  int rc;
+} DevdbDupText;
+void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t);
+void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t);
+void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
+
+/* devdb_dup_scan(ptr, ...): the engine's scan callback (registered by
+** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
+void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* For tests: the memory budget of a scan in bytes, the bucket count, and 1
+** to group through the SQL fallback; 0 restores each default. */
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback);
+
 /* -------------------------------------------------------------- reset.c */
 
 /* devdb's own table in a database: key/value rows; 'protected' holds the
