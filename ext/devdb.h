@@ -458,7 +458,48 @@ const char *devdb_affinity(const char *zType);
 /* (the schema diff area adds its shared API here) */
 
 /* --------------------------------------------------------------- lint.c */
-/* (the lint area adds its shared API here) */
+
+/* Severities of a lint finding, in the order devdb_lint reports them. */
+enum { DEVDB_LINT_ERROR = 0, DEVDB_LINT_WARNING = 1, DEVDB_LINT_INFO = 2 };
+
+typedef struct DevdbFinding {
+  int eSeverity;     /* DEVDB_LINT_* */
+  const char *zRule; /* static kebab-case id, e.g. "fk-type-mismatch" */
+  char *zObject;     /* what it is about: "t", "t.c", "t(a, b)", an index ... */
+  char *zDetail;     /* a sentence */
+  char *zFix;        /* SQL or a sentence; NULL when there is none */
+} DevdbFinding;
+
+/* The findings of one lint run; strings live in the arena. */
+typedef struct DevdbLint {
+  DevdbArena arena;
+  DevdbFinding *aFinding;
+  int nFinding, nAlloc;
+} DevdbLint;
+
+/* Record a finding. zObject, zDetail and zFix are arena strings (or NULL);
+** a NULL zDetail means an allocation failed, which sets arena.bOom. */
+void devdb_lint_add(DevdbLint *p, int eSeverity, const char *zRule, char *zObject,
+                    char *zDetail, char *zFix);
+/* "a, b" (bSql: "\"a\", \"b\"") of n names, in the lint's arena. */
+char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql);
+
+/* The rules that read only the model, in one pass (lint_rules.c). */
+void devdb_lint_model(DevdbLint *p, const DevdbSchema *pS);
+/* Views and triggers that do not resolve, double-quoted string literals
+** (lint_resolve.c): prepares on db (schema zSchema holds pS) and on a
+** scratch copy of the objects with SQLITE_DBCONFIG_DQS_DDL/DML off. */
+int devdb_lint_resolve(DevdbLint *p, sqlite3 *db, const char *zSchema,
+                       const DevdbSchema *pS);
+/* Existing foreign_key_check violations of schema zSchema of db, counted
+** per foreign key (lint_data.c). */
+int devdb_lint_fk_check(DevdbLint *p, sqlite3 *db, const char *zSchema,
+                        const DevdbSchema *pS);
+/* What will fail when the tables of pSrc replace the tables of the same
+** name in db's main (whose model is pMain), counted from main's rows
+** (lint_data.c). */
+int devdb_lint_data(DevdbLint *p, sqlite3 *db, const DevdbSchema *pSrc,
+                    const DevdbSchema *pMain);
 
 /* ------------------------------------------------------------ history.c */
 
