@@ -455,7 +455,92 @@ DevdbColumn *devdb_table_column(const DevdbTable *pTab, const char *zName);
 const char *devdb_affinity(const char *zType);
 
 /* --------------------------------------------------------------- diff.c */
-/* (the schema diff area adds its shared API here) */
+
+/*
+** The schema diff area: plan.c compares two schema models and plans the
+** SQL; diff.c shows a plan (devdb_diff, devdb_diff_sql); apply.c runs one
+** (devdb_apply, devdb_add_column).
+*/
+
+/* What a change risks (DevdbChange.mRisk). */
+#define DEVDB_RISK_DATA_LOSS 0x01 /* rows or non-NULL values would go */
+#define DEVDB_RISK_WILL_FAIL 0x02 /* the existing data makes the change fail */
+#define DEVDB_RISK_REBUILD 0x04   /* the table is copied into a new one */
+#define DEVDB_RISK_CASCADE 0x08   /* a parent of ON DELETE action children is rebuilt */
+
+/* One row of a plan: one change, in the order it must be applied. */
+typedef struct DevdbChange {
+  const char *zKind;   /* table, column, primary_key, unique, check, foreign_key,
+                          index, view, trigger, virtual_table */
+  const char *zChange; /* create, drop, add, alter, rename, rebuild, rename? */
+  char *zName;         /* the object (NULL for an unnamed constraint) */
+  char *zTbl;          /* its table */
+  char *zDetail;       /* a sentence a person understands */
+  char *zRisk;         /* "will-fail: ...; rebuild: ..." or NULL */
+  char *zSql;          /* statements, each ending ";\n"; NULL when another row does it */
+  int mRisk;           /* DEVDB_RISK_* */
+  int iMinVersion;     /* the SQLite version its SQL needs (3035000), 0 any */
+} DevdbChange;
+
+typedef struct DevdbPlan {
+  DevdbArena arena;
+  int nChange, nAlloc;
+  DevdbChange *aChange;
+  int bFkOff;        /* rebuilds or drops tables: foreign keys must be off */
+  int nFkTable;      /* tables whose foreign keys are checked after the change */
+  char **azFkTable;  /* their names in the target */
+  char **azFkSource; /* the same tables' names in the source (NULL: new) */
+  char *zSchema;     /* the schema the SQL names (main for files and SQL text) */
+  char *zSource;     /* how the source and the target were named */
+  char *zTarget;
+} DevdbPlan;
+
+/*
+** Plan the change from model pFrom to model pTo. db holds pFrom as schema
+** zSchema, for the risk counts over live data (NULL: no counts). zOpts is
+** the option list of devdb_apply (rename hints, allow-data-loss,
+** sqlite-version:X.Y.Z). On error returns an SQLite code and an
+** sqlite3_malloc'd message.
+*/
+int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
+                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
+                     char **pzErr);
+/* Both sides of a diff, loaded: the source stays open for the counts. */
+typedef struct DevdbDiffInput {
+  DevdbSource from, to;
+  DevdbSchema *pFrom, *pTo;
+} DevdbDiffInput;
+/* Resolve and load both sources, the second in a worker thread when it
+** opens a connection of its own. Free with devdb_diff_unload. */
+int devdb_diff_load(sqlite3 *db, const char *zFrom, const char *zTo, DevdbDiffInput *pIn,
+                    char **pzErr);
+void devdb_diff_unload(DevdbDiffInput *pIn);
+/* Resolve and load both sources (in parallel when that can help) and plan. */
+int devdb_plan_sources(sqlite3 *db, const char *zFrom, const char *zTo, const char *zOpts,
+                       DevdbPlan **ppPlan, char **pzErr);
+void devdb_plan_free(DevdbPlan *p);
+/* The whole plan as a script for the sqlite3 CLI (sqlite3_malloc'd; "" when
+** there is nothing to do); NULL on OOM. */
+char *devdb_plan_script(const DevdbPlan *p);
+
+/* Options of the comma-separated list zOpts, validated. */
+typedef struct DevdbRenameHint {
+  char *zTbl; /* the table of a column rename, NULL for a table rename */
+  char *zOld, *zNew;
+} DevdbRenameHint;
+typedef struct DevdbDiffOpts {
+  int bAllowDataLoss;
+  int iVersion; /* the SQLite version to plan for: the library's by default */
+  int nRename;
+  DevdbRenameHint *aRename;
+} DevdbDiffOpts;
+/* Parse zOpts into pOpts (strings in pArena). SQLITE_ERROR and a message
+** naming the bad option. */
+int devdb_diff_opts(DevdbArena *pArena, const char *zOpts, DevdbDiffOpts *pOpts,
+                    char **pzErr);
+
+/* apply.c: devdb_apply and devdb_add_column, registered by diff_register. */
+int apply_register(sqlite3 *db);
 
 /* --------------------------------------------------------------- lint.c */
 
