@@ -5,7 +5,7 @@ CC      ?= cc
 VERSION := $(shell cat VERSION)
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE -DDEVDB_VERSION='"$(VERSION)"'
+CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -DDEVDB_VERSION='"$(VERSION)"'
 B       ?= build
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib

@@ -94,6 +94,9 @@ typedef struct DevdbArena {
 } DevdbArena;
 void *devdb_arena_alloc(DevdbArena *p, size_t n);               /* zeroed; NULL on OOM */
 char *devdb_arena_strndup(DevdbArena *p, const char *z, int n); /* n<0: strlen */
+/* Append a zeroed element of size sz to an arena array that doubles as it
+** grows; *pn is its count. Returns the new element, NULL on OOM. */
+void *devdb_arena_push(DevdbArena *p, void **pa, int *pn, size_t sz);
 char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...);
 void devdb_arena_free(DevdbArena *p);
 
@@ -288,6 +291,8 @@ typedef struct DevdbSource {
   char *zLabel;  /* how messages name the source (sqlite3_malloc'd) */
 } DevdbSource;
 
+/* Which kind of source zSource is (DEVDB_SRC_*), or 0 when it names nothing. */
+int devdb_source_kind(sqlite3 *db, const char *zSource);
 /* Resolve zSource against the calling connection db. On error returns an
 ** SQLite code and an sqlite3_malloc'd message naming the source. */
 int devdb_source_open(sqlite3 *db, const char *zSource, DevdbSource *pSrc, char **pzErr);
@@ -431,6 +436,12 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
 /* Resolve a source and load its model in one step. */
 int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
                              char **pzErr);
+/* Load the models of two sources, on two threads when both are sources
+** devdb opens itself (files, SQL, directories) so the wall time is that of
+** the slower one; in turn otherwise, or when DEVDB_THREADS=0. On error
+** both are NULL and *pzErr names the source that failed. */
+int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
+                           DevdbSchema **ppB, char **pzErr);
 void devdb_schema_free(DevdbSchema *p);
 
 DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);

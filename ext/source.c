@@ -115,8 +115,7 @@ static int fill_scratch(const char *zSource, DevdbSource *pSrc, char **pzErr) {
   }
 }
 
-/* Which kind of source zSource is for the calling connection db. */
-static int source_kind(sqlite3 *db, const char *zSource) {
+int devdb_source_kind(sqlite3 *db, const char *zSource) {
   if (zSource[0] == 0) return DEVDB_SRC_EMPTY;
   if (is_schema_name(db, zSource)) return DEVDB_SRC_SCHEMA;
   switch (devdb_path_kind(zSource)) {
@@ -134,7 +133,7 @@ static int source_kind(sqlite3 *db, const char *zSource) {
 int devdb_source_open(sqlite3 *db, const char *zSource, DevdbSource *pSrc, char **pzErr) {
   memset(pSrc, 0, sizeof(*pSrc));
   *pzErr = 0;
-  pSrc->eKind = source_kind(db, zSource);
+  pSrc->eKind = devdb_source_kind(db, zSource);
   if (pSrc->eKind == 0) {
     *pzErr = sqlite3_mprintf("no such schema, file or directory, and no CREATE "
                              "statement: '%s'",

@@ -161,6 +161,10 @@ static char *absolute_path(const char *zPath) {
 }
 
 int main(int argc, char **argv) {
+  /* Before SQLite initialises: no global memory-statistics mutex, so the
+  ** extension's two-thread work (loading two schemas at once) runs in
+  ** parallel instead of queueing on every allocation. */
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   static Shell s;
   s.bTty = isatty(0);
   s.bNoColor = getenv("NO_COLOR") != 0 && getenv("NO_COLOR")[0] != 0;
