@@ -35,6 +35,7 @@ static struct {
   int depth;      /* shell_busy_begin nesting */
   double tStart;  /* when the outermost work began */
   double tDrawn;  /* when the line was last drawn */
+  double rDelay;  /* PROGRESS_DELAY or $DEVDB_PROGRESS_DELAY */
   int bShown;     /* a progress line is on the screen */
   int iSpin;      /* spinner frame */
   char zWhat[80]; /* what is running */
@@ -54,7 +55,7 @@ void shell_progress_clear(Shell *p) {
 /* Draw zLine as the progress line, at most ten times a second. */
 static void progress_draw(Shell *p, const char *zLine) {
   double t = now();
-  if (t - g.tStart < PROGRESS_DELAY || t - g.tDrawn < 0.1) return;
+  if (t - g.tStart < g.rDelay || (t - g.tDrawn < 0.1 && g.rDelay > 0)) return;
   g.tDrawn = t;
   fprintf(stderr, "\r\033[K%s%s%s", ui_color(p, 1, C_DIM), zLine,
           ui_color(p, 1, C_RESET));
@@ -90,6 +91,8 @@ void shell_busy_begin(Shell *p, const char *zWhat) {
   p->bBusy = 1;
   g.tStart = now();
   g.tDrawn = 0;
+  const char *zDelay = getenv("DEVDB_PROGRESS_DELAY");
+  g.rDelay = zDelay ? atof(zDelay) : PROGRESS_DELAY;
   snprintf(g.zWhat, sizeof(g.zWhat), "%s", zWhat ? zWhat : "running");
   if (progress_on(p) && p->db)
     sqlite3_progress_handler(p->db, PROGRESS_STEPS, on_progress, p);

@@ -8,6 +8,8 @@
 #   tty_wait PATTERN    wait (up to 5 s) until the screen matches the grep -E
 #                       PATTERN; 1 on timeout. Lines have no trailing spaces
 #   tty_screen [-e]     the screen's text (-e keeps colour escapes)
+#   tty_record FILE     append everything the program writes to FILE (to see
+#                       what was drawn and erased, like progress)
 #   tty_stop            end the terminal
 # Each test file gets its own tmux server (socket under $TESTTMP).
 
@@ -48,6 +50,10 @@ tty_wait() {
     sleep 0.05
   done
   return 1
+}
+
+tty_record() {
+  tmux -S "$TTY_SOCK" pipe-pane -t t -o "cat >> '$1'"
 }
 
 tty_stop() {

@@ -62,3 +62,8 @@ sqlite3 other.db "CREATE TABLE o(x)"
 $DEVDB other.db backup >/dev/null 2>&1
 expect_eq backups-per-database 1 "$($DEVDB other.db backups --csv | tail -n +2 | wc -l)"
 expect_eq backups-other-kept 3 "$(ls .devdb/backups | wc -l)"
+
+# --quiet drops the notes but never the undo command.
+out=$($DEVDB app.db restore latest --yes --quiet 2>&1)
+expect_eq quiet-keeps-undo-only 1 "$(printf '%s\n' "$out" | wc -l)"
+expect_match quiet-undo-line '^devdb: to undo: devdb app.db restore ' "$out"

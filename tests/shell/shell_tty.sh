@@ -72,6 +72,16 @@ tty_wait 'devdb>$'; tty_keys Up
 tty_wait 'devdb> \.restore latest'; expect_status tty-history-recall 0 $?
 tty_keys C-d; tty_wait '\[exit 0\]'
 
+# A progress bar while a backup runs on a terminal (drawn, then erased);
+# none when stderr is not a terminal.
+sqlite3 app.db "INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 20000) SELECT printf('%.100c', 'x') FROM c"
+tty_start "sleep 0.5; DEVDB_PROGRESS_DELAY=0 $RUN app.db backup"
+tty_record "$D/pane.log"
+tty_wait '\[exit 0\]'
+expect_match tty-progress-bar '\[#+\.*\] +[0-9]+% backup' "$(cat "$D/pane.log")"
+DEVDB_PROGRESS_DELAY=0 $DEVDB app.db backup 2>"$D/err.log" >/dev/null
+expect_eq tty-no-progress-in-pipe "" "$(cat "$D/err.log" | grep -a $'\033')"
+
 # Colour on a terminal; none with NO_COLOR or --no-color.
 tty_start "$RUN app.db schema"
 tty_wait '\[exit 0\]'
