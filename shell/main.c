@@ -2,6 +2,7 @@
 ** main.c: the devdb shell's arguments and its database connection.
 **
 **   devdb [options] DB [COMMAND [ARGS]]
+**   devdb [options] DB "SQL"
 **
 ** With a command it runs that command and exits; without one it opens the
 ** REPL. Global options may stand anywhere on the line (`devdb app.db
@@ -20,9 +21,10 @@ int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
 static void usage(FILE *out) {
   fprintf(out,
           "usage: devdb [options] DB [COMMAND [ARGS]]\n"
+          "       devdb [options] DB \"SQL\"\n"
           "\n"
-          "With a COMMAND, runs it and exits; without one, opens a REPL where\n"
-          "commands are typed with a leading dot and anything else is SQL.\n"
+          "With a COMMAND (or SQL), runs it and exits; without one, opens a REPL\n"
+          "where commands are typed with a leading dot and anything else is SQL.\n"
           "\n"
           "options (anywhere on the line):\n"
           "  --migrations DIR  the migrations directory (default db/migrations or "
@@ -202,7 +204,13 @@ int main(int argc, char **argv) {
   s.zDbAbs = absolute_path(s.zDbPath);
   config_load(&s);
   install_signals(&s);
-  int rc = nRest > 1 ? shell_run_command(&s, nRest - 1, azRest + 1) : shell_repl(&s);
+  int rc;
+  if (nRest == 2 && strpbrk(azRest[1], " \t\n;")) {
+    /* `devdb DB "SELECT ..."`: no command has a space in its name */
+    rc = shell_run_sql(&s, azRest[1]) ? EXIT_ERROR : EXIT_OK;
+  } else {
+    rc = nRest > 1 ? shell_run_command(&s, nRest - 1, azRest + 1) : shell_repl(&s);
+  }
   shell_db_close(&s);
   config_free(&s.cfg);
   config_free(&s.cfgArg);

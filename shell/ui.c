@@ -91,13 +91,25 @@ const char *ui_bytes(char *zBuf, size_t n, sqlite3_int64 nByte) {
   return zBuf;
 }
 
-/* Display width of UTF-8 text: code points, not bytes. */
-static int display_width(const char *z) {
-  int n = 0;
-  for (; *z; z++) {
-    if (((unsigned char)*z & 0xC0) != 0x80) n++;
+/* Display width of the first n bytes of UTF-8 text: code points. */
+static int display_width_n(const char *z, int n) {
+  int w = 0;
+  for (int i = 0; i < n && z[i]; i++) {
+    if (((unsigned char)z[i] & 0xC0) != 0x80) w++;
   }
-  return n;
+  return w;
+}
+
+/* The width of the widest line of a value that may span lines. */
+static int display_width(const char *z) {
+  int w = 0;
+  while (1) {
+    int n = (int)strcspn(z, "\n");
+    int k = display_width_n(z, n);
+    if (k > w) w = k;
+    if (z[n] == 0) return w;
+    z += n + 1;
+  }
 }
 
 /* The rows of a statement as strings, for aligned output. */
@@ -120,6 +132,28 @@ static void grid_add(Grid *g, sqlite3_stmt *pStmt, int bHeader) {
   g->nRow++;
 }
 
+/* Print row r of the grid; a value with newlines takes several lines, the
+** other columns stay aligned. */
+static void grid_print_row(const Grid *g, int r, const int *aw) {
+  const char **az = (const char **)&g->az[r * g->nCol];
+  const char *azPos[64];
+  int nCol = g->nCol < 64 ? g->nCol : 64, bMore = 1;
+  for (int i = 0; i < nCol; i++) azPos[i] = az[i];
+  while (bMore) {
+    bMore = 0;
+    for (int i = 0; i < nCol; i++) {
+      const char *z = azPos[i];
+      int n = z ? (int)strcspn(z, "\n") : 0;
+      int bLast = i == nCol - 1;
+      printf("%s%.*s%*s", i ? "  " : "", n, z ? z : "",
+             bLast ? 0 : aw[i] - display_width_n(z ? z : "", n), "");
+      azPos[i] = z && z[n] ? z + n + 1 : 0;
+      bMore |= azPos[i] != 0;
+    }
+    if (bMore) putchar('\n');
+  }
+}
+
 static void grid_print(Shell *p, const Grid *g) {
   int *aw = shell_oom_check(calloc(g->nCol, sizeof(int)));
   for (int r = 0; r < g->nRow; r++) {
@@ -130,11 +164,7 @@ static void grid_print(Shell *p, const Grid *g) {
   }
   for (int r = 0; r < g->nRow; r++) {
     if (r == 0) fputs(ui_color(p, 0, C_BOLD), stdout);
-    for (int i = 0; i < g->nCol; i++) {
-      const char *z = g->az[r * g->nCol + i];
-      int bLast = i == g->nCol - 1;
-      printf("%s%s%*s", i ? "  " : "", z, bLast ? 0 : aw[i] - display_width(z), "");
-    }
+    grid_print_row(g, r, aw);
     printf("%s\n", r == 0 ? ui_color(p, 0, C_RESET) : "");
     if (r == 0) {
       for (int i = 0; i < g->nCol; i++) {

@@ -81,3 +81,18 @@ sleep 0.5; kill -INT $pid; wait $pid; rc=$?; exec 7>&-
 expect_status repl-sigint-status 130 $rc
 expect_match repl-sigint-message 'interrupted: the statement was rolled back: nothing changed' "$(cat "$D/int.err")"
 expect_eq repl-sigint-nothing-written 2 "$(echo 'SELECT count(*) FROM t;' | $DEVDB --csv "$D/a.db" | tail -1)"
+
+# One-shot SQL: an argument with a space is SQL, not a command.
+out=$($DEVDB "$D/a.db" "SELECT 1 AS one; SELECT 2 AS two"); expect_eq oneshot-sql "one
+---
+1
+two
+---
+2" "$out"
+$DEVDB "$D/a.db" "SELECT nosuch" 2>/dev/null; expect_status oneshot-sql-error 1 $?
+# A value over several lines keeps the other columns aligned.
+out=$($DEVDB "$D/a.db" "SELECT 'a
+bb' AS x, 1 AS y" | sed 's/ *$//'); expect_eq table-multiline-value "x   y
+--  -
+a   1
+bb" "$out"
