@@ -461,10 +461,89 @@ const char *devdb_affinity(const char *zType);
 /* (the lint area adds its shared API here) */
 
 /* ------------------------------------------------------------ history.c */
-/* (the history area adds its shared API here) */
 
-/* ------------------------------------------------------------ migrate.c */
-/* (the migrations area adds its shared API here) */
+/* A framework's history table found in a schema. */
+typedef struct DevdbHistTable {
+  char *zTable;        /* its name (sqlite3_malloc'd) */
+  const char *zTool;   /* "dbmate", "django", ... (static) */
+  const char *zSelect; /* its reader (static; see devdb_history_query) */
+} DevdbHistTable;
+
+/* The history tables of schema zSchema, in sqlite_schema order, found by
+** their columns. bAll 0 looks at the tools' default table names first and
+** scans every table only when none is there. Free with devdb_history_free. */
+int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTable **paTab,
+                       int *pnTab, char **pzErr);
+void devdb_history_free(DevdbHistTable *a, int n);
+/* Prepare the normalised reader of one table: one row per migration with
+** the columns app, version, name, applied_at, state, checksum, extra. */
+int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
+                        sqlite3_stmt **ppStmt);
+/* The same reader as SQL text (sqlite3_malloc'd), to wrap in a query. */
+char *devdb_history_sql(const char *zSchema, const DevdbHistTable *p);
+
+/* ----------------------------------------------------------- checksum.c */
+
+/* SHA-256 of n bytes into aOut[32]; as 64 hex digits and a NUL into zOut[65]. */
+void devdb_sha256(const void *pData, size_t n, unsigned char *aOut);
+void devdb_sha256_hex(const void *pData, size_t n, char *zOut);
+/* Flyway's checksum of a script (CRC-32 over its lines without terminators). */
+int devdb_flyway_crc32(const char *z, size_t n);
+
+/* ------------------------------------------------- migrate.c, migfile.c */
+
+/* Migrations directory formats (migfile.c says how each is told). */
+enum {
+  DEVDB_FMT_PLAIN = 1, /* NNN_name.sql, the whole file is the up migration */
+  DEVDB_FMT_DBMATE,    /* -- migrate:up / -- migrate:down */
+  DEVDB_FMT_GOOSE,     /* -- +goose Up / -- +goose Down */
+  DEVDB_FMT_GOLANG,    /* N_name.up.sql / N_name.down.sql */
+  DEVDB_FMT_FLYWAY     /* V1__name.sql, U1__name.sql, R__name.sql */
+};
+
+/* One statement of a section: offset and length in the section's text and
+** the line (in the file) of its first significant token. */
+typedef struct DevdbMigStmt {
+  int iOff, n, iLine;
+} DevdbMigStmt;
+
+/* An up or down section of a migration file. */
+typedef struct DevdbMigSection {
+  char *zSql; /* the section's text */
+  int iLine;  /* the file line it starts on */
+  int bNoTx;  /* opted out of the transaction */
+  int nStmt;
+  DevdbMigStmt *aStmt;
+} DevdbMigSection;
+
+typedef struct DevdbMigration {
+  char *zVersion;  /* "20240101120000", "1.2"; NULL for a repeatable */
+  char *zName;     /* the name part of the file name */
+  char *zFile;     /* the (up) file's name in the directory */
+  char *zDownFile; /* a separate down file (golang-migrate, Flyway U), or NULL */
+  char *zText;     /* the (up) file's bytes */
+  int nText;
+  int nUp, nDown;
+  DevdbMigSection *aUp, *aDown;
+  int bNoTx;          /* the up migration runs outside a transaction */
+  char zChecksum[65]; /* SHA-256 of the file's bytes, hex */
+} DevdbMigration;
+
+typedef struct DevdbMigDir {
+  DevdbArena arena; /* every string and section */
+  char *zDir;
+  int eFormat; /* DEVDB_FMT_* */
+  int nMig, nAlloc;
+  DevdbMigration *aMig; /* by version; repeatables last */
+} DevdbMigDir;
+
+/* Read and parse the migrations directory zDir. On error an SQLite code and
+** an sqlite3_malloc'd message naming the file (and line). */
+int devdb_migdir_load(const char *zDir, DevdbMigDir **pp, char **pzErr);
+void devdb_migdir_free(DevdbMigDir *p);
+const char *devdb_migdir_format_name(int eFormat);
+/* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
+int devdb_version_cmp(const char *a, const char *b);
 
 /* -------------------------------------------------------------- dedup.c */
 
