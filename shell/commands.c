@@ -39,7 +39,30 @@ static const Command aCommand[] = {
      "With no argument, lists every command with a one-line summary. With a\n"
      "command name (or an unambiguous prefix), shows its usage and what it does.",
      cmd_help},
+    {"mark", "VERSION [applied|pending]", "record a migration as applied or pending",
+     "Changes only the history (Django's --fake): the migration's SQL is not\n"
+     "run. Marking a migration applied also clears a dirty (failed) one and\n"
+     "accepts an edited file's new checksum. The default state is applied.",
+     cmd_mark},
+    {"migrate", "[--to VERSION] [--plan]", "apply the pending migrations",
+     "Applies the pending migrations of the migrations directory, oldest\n"
+     "first, up to VERSION with --to. Each migration commits with its history\n"
+     "row on its own, so an error or Ctrl-C keeps the ones before it; a new\n"
+     "database gets all of them in one transaction. The history goes to the\n"
+     "table of the directory's tool (dbmate, golang-migrate, goose, Flyway),\n"
+     "else devdb's own. --plan prints the SQL that would run and runs nothing.",
+     cmd_migrate},
+    {"new", "NAME", "create the next migration file",
+     "Writes an empty migration named NAME in the migrations directory, in its\n"
+     "format (dbmate's '-- migrate:up/down' for a new directory), with the next\n"
+     "version: a timestamp, or the next number where versions are numbered.",
+     cmd_new},
     {"quit", "", "leave the REPL (also .exit or Ctrl-D)", "Leaves the REPL.", cmd_quit},
+    {"redo", "", "roll back the newest migration and apply it again",
+     "Runs the down section of the newest applied migration, then its up\n"
+     "section: for editing a migration while writing it. Asks first, takes a\n"
+     "verified backup and prints how to undo.",
+     cmd_redo},
     {"restore", "[PATH|latest]", "replace the database with a backup",
      "Checks the backup first (a SQLite database that passes integrity_check),\n"
      "takes a verified backup of the current state, then copies the backup's\n"
@@ -47,14 +70,26 @@ static const Command aCommand[] = {
      "files over an open database). Without an argument, or with `latest`, the\n"
      "newest backup in the backups directory. Asks first; prints how to undo.",
      cmd_restore},
+    {"rollback", "[N] [--to VERSION]", "run the down sections of the newest migrations",
+     "Rolls back the newest applied migration, or N of them, or every one\n"
+     "newer than VERSION (--to all: every one), newest first, each with its history row in one\n"
+     "transaction. Asks first (naming them), takes a verified backup and\n"
+     "prints how to undo.",
+     cmd_rollback},
     {"schema", "[--mermaid]", "the schema as devdb's model sees it",
      "Lists every table with its columns, keys, foreign keys and indexes, then\n"
      "views and triggers, from devdb_schema. With --mermaid, prints the tables\n"
      "and their foreign keys as a Mermaid ER diagram (erDiagram) for docs.",
      cmd_schema},
-    {"status", "", "the database: size, tables, last backup",
-     "Shows the database file, its size and table count, the settings in use\n"
-     "(migrations, fixtures, backups, devdb.conf) and the last backup.",
+    {"sql", "VERSION [--down]", "print the SQL of one migration",
+     "Prints the up section of the migration VERSION (or a file name), or its\n"
+     "down section with --down, as the runner would run it.",
+     cmd_sql},
+    {"status", "", "migrations, size, tables, last backup",
+     "Shows the database file with its size and tables; the migrations: how\n"
+     "many are applied and each one that is not (pending, modified, missing,\n"
+     "dirty, out of order); the history table in use; the last backup; the\n"
+     "settings. Exits with 3 when a migration needs attention.",
      cmd_status},
 };
 

@@ -226,3 +226,25 @@ char *shell_query_text(Shell *p, const char *zFmt, ...) {
   sqlite3_finalize(pStmt);
   return z;
 }
+
+int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  sqlite3_stmt *pStmt = prepare_v(p, zFmt, ap);
+  va_end(ap);
+  if (pzOut) *pzOut = 0;
+  if (pStmt == 0) return SQLITE_ERROR;
+  shell_busy_begin(p, zWhat);
+  int rc = sqlite3_step(pStmt);
+  shell_busy_end(p);
+  if (rc == SQLITE_ROW && pzOut && sqlite3_column_type(pStmt, 0) != SQLITE_NULL) {
+    *pzOut = shell_strdup((const char *)sqlite3_column_text(pStmt, 0));
+  }
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+    rc = SQLITE_OK;
+  } else if (rc != SQLITE_INTERRUPT) {
+    shell_error(p, "%s", sqlite3_errmsg(p->db));
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}

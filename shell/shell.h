@@ -168,6 +168,12 @@ char *shell_query_text(Shell *p, const char *zFmt, ...);
 int shell_print_sql(Shell *p, const char *zFmt, ...);
 /* Run SQL for its effect; 0 ok, else 1 (reported unless bQuietErr). */
 int shell_exec(Shell *p, const char *zFmt, ...);
+/* Run one statement (a devdb_* call) under Ctrl-C and progress (zWhat
+** names it) and give the first column of its first row as malloc'd text in
+** *pzOut (NULL for no row or SQL NULL; pzOut may be NULL). Returns
+** SQLITE_OK, SQLITE_INTERRUPT (not reported: the caller says what the
+** interrupt left), or another error code (reported). */
+int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...);
 /* Progress of work with a known size: done of total. */
 void shell_progress(Shell *p, const char *zWhat, sqlite3_int64 done, sqlite3_int64 total);
 void shell_progress_clear(Shell *p);
@@ -270,5 +276,13 @@ int cmd_status(Shell *p, const Args *a);
 int cmd_backup(Shell *p, const Args *a);
 int cmd_backups(Shell *p, const Args *a);
 int cmd_restore(Shell *p, const Args *a);
+int cmd_migrate(Shell *p, const Args *a);
+int cmd_rollback(Shell *p, const Args *a);
+int cmd_redo(Shell *p, const Args *a);
+int cmd_mark(Shell *p, const Args *a);
+int cmd_new(Shell *p, const Args *a);
+int cmd_sql(Shell *p, const Args *a);
+/* The migrations directory of the settings; NULL after saying there is none. */
+const char *shell_migrations_dir(Shell *p);
 
 #endif
