@@ -66,7 +66,7 @@ test: all $(UNIT_BIN) $(B)/fault
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
 	$(MAKE) B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" STATIC=1 \
-	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%) build/asan/fault
 	@B=build/asan SANITIZED=1 tests/run.sh
 
 # The "nothing lost" harness (tests/fault/, README "Guarantees"), built with
