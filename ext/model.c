@@ -704,10 +704,14 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
                       int *pnDep) {
   DevdbToken *aTok = 0;
   int nTok = devdb_tokens(zSql ? zSql : "", -1, &aTok);
+  if (nTok < 0) L->pS->arena.bOom = 1;
   for (int i = 0; i < nTok; i++) {
     if (aTok[i].eType != DEVDB_TK_WORD && aTok[i].eType != DEVDB_TK_QUOTED) continue;
     char *zId = devdb_token_ident(&aTok[i]);
-    if (zId == 0) break;
+    if (zId == 0) {
+      L->pS->arena.bOom = 1;
+      break;
+    }
     DevdbTable *pTab = devdb_schema_table(L->pS, zId);
     DevdbView *pView = devdb_schema_view(L->pS, zId);
     const char *zName = pTab ? pTab->zName : pView ? pView->zName : 0;
@@ -723,10 +727,16 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
   sqlite3_free(aTok);
 }
 
-/* The normalised text of a CREATE VIEW/TRIGGER after the object's name. */
+/* The normalised text of a CREATE VIEW/TRIGGER after the object's name.
+** Every stored CREATE statement names its object, so finding no name means
+** the parser ran out of memory. */
 static char *norm_after_name(Loader *L, const char *zSql) {
-  DevdbSpan name = devdb_parse_create_name(zSql ? zSql : "");
-  if (zSql == 0 || name.n == 0) return S("");
+  if (zSql == 0) return S("");
+  DevdbSpan name = devdb_parse_create_name(zSql);
+  if (name.n == 0) {
+    L->pS->arena.bOom = 1;
+    return 0;
+  }
   const char *zRest = name.z + name.n;
   return devdb_sql_norm(&L->pS->arena, zRest, -1, 0);
 }
