@@ -30,10 +30,11 @@ static int writing_statement_runs(sqlite3 *db) {
 static void guarded_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const DevdbFunc *pFunc = sqlite3_user_data(ctx);
   if (writing_statement_runs(sqlite3_context_db_handle(ctx))) {
-    devdb_result_error(ctx,
-                       "%s: unsafe use from a statement that writes (a CHECK constraint?): "
-                       "call it on its own, as SELECT %s(...)",
-                       pFunc->zName, pFunc->zName);
+    devdb_result_error(
+        ctx,
+        "%s: unsafe use from a statement that writes (a CHECK constraint?): "
+        "call it on its own, as SELECT %s(...)",
+        pFunc->zName, pFunc->zName);
     return;
   }
   pFunc->xFunc(ctx, argc, argv);
@@ -49,8 +50,8 @@ int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n) {
   for (int i = 0; i < n && rc == SQLITE_OK; i++) {
     int bGuard = (a[i].flags & SQLITE_DIRECTONLY) != 0;
     rc = sqlite3_create_function(db, a[i].zName, a[i].nArg, a[i].flags,
-                                 bGuard ? (void *)&a[i] : 0, bGuard ? guarded_func : a[i].xFunc,
-                                 0, 0);
+                                 bGuard ? (void *)&a[i] : 0,
+                                 bGuard ? guarded_func : a[i].xFunc, 0, 0);
   }
   return rc;
 }
