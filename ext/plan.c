@@ -1829,8 +1829,11 @@ static void list_fk_tables(Planner *P) {
       bCheck = pParent == 0 || pParent->eAct != ACT_NONE || pParent->bTabRename;
     }
     if (!bCheck || pTab->nFk == 0) continue;
-    pPlan->azFkSource[pPlan->nFkTable] = pPair && pPair->pS ? pPair->pS->zName : 0;
-    pPlan->azFkTable[pPlan->nFkTable++] = pTab->zName;
+    /* copies: the plan outlives the models */
+    const char *zSource = pPair && pPair->pS ? pPair->pS->zName : 0;
+    pPlan->azFkSource[pPlan->nFkTable] =
+        zSource ? devdb_arena_strndup(P->pA, zSource, -1) : 0;
+    pPlan->azFkTable[pPlan->nFkTable++] = devdb_arena_strndup(P->pA, pTab->zName, -1);
   }
 }
 
