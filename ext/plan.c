@@ -718,6 +718,20 @@ static int span_has_word(DevdbSpan s, const char *zWord) {
   return 0;
 }
 
+static char *strict_misfit(Planner *P, const char *z, const char *zType);
+
+/*
+** 1 when the DEFAULT of a STRICT column fits its type. ADD COLUMN does not
+** check it (3.40 adds the column and integrity_check then reports every
+** row), a rebuild's INSERT does. Asked of SQLite on the source's connection;
+** without one, 0.
+*/
+static int default_fits(Planner *P, const DevdbColumn *c) {
+  char *zMisfit = strict_misfit(P, PF("(%s)", c->zDefault), c->zType);
+  if (zMisfit == 0) return 1; /* ANY */
+  return P->db != 0 && devdb_query_int(P->db, 1, "SELECT %s", zMisfit) == 0;
+}
+
 /*
 ** 1 when ALTER TABLE ADD COLUMN can add target column j of the pair on a
 ** table with rows: not a key, not STORED, a constant default that is not
@@ -736,6 +750,7 @@ static int addable(Planner *P, Pair *pPair, int j) {
   if (c->eGen) return 1;
   int bNull = is_null_default(c->zDefault);
   if (!bNull && !is_constant_default(c->zDefault)) return 0;
+  if (!bNull && pT->bStrict && !default_fits(P, c)) return 0;
   if (c->bNotNull && bNull) return 0;
   return !(pFk && !bNull);
 }
