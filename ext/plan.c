@@ -30,10 +30,15 @@
 ** (all indexes of rebuilt tables too); create virtual tables, views (in
 ** dependency order) and triggers.
 **
-** Risk: every row that touches data gets counts from the live source (one
-** aggregate query per table over the rows as the copy would produce them,
-** devdb_dup_count for UNIQUE): data-loss, will-fail, rebuild, cascade-hazard,
-** warnings, and the SQLite version the statement needs.
+** Risk: every row that touches data gets counts from the live source, over
+** the rows as the copy would produce them (values converted by the target's
+** affinity, NULLs filled from defaults): data-loss, will-fail, rebuild,
+** cascade-hazard, warnings, and the SQLite version the statement needs. Each
+** count is the plain aggregate a person would write (devdb_dup_count for a
+** UNIQUE over plain columns), or, for a table no index can help, one scan
+** with a FILTER per count. Which risks are counted is the caller's choice:
+** devdb_apply counts data loss up front and the rest only to explain a
+** failure.
 **
 ** No SQL functions live here; diff.c and apply.c use the plan.
 */
