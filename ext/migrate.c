@@ -55,8 +55,11 @@
 ** (dbmate, golang-migrate, goose, Flyway; Rails' schema_migrations counts as
 ** dbmate's), kept in that tool's format so the tool still agrees; else
 ** devdb's own _devdb_migrations (version, name, checksum, applied_at,
-** duration_ms, state), made on first use; a plain directory also continues
-** a django_migrations table.
+** duration_ms, state, file_stat), made on first use; a plain directory also
+** continues a django_migrations table. file_stat is the file's size and
+** mtime when it was applied: while they are unchanged, devdb_migrations
+** trusts the stored checksum instead of reading the file again (as git
+** trusts its index), so status stays fast on large directories.
 **
 ** Inside a transaction, a migration may not BEGIN, COMMIT, SAVEPOINT,
 ** ATTACH or DETACH (refused by an authorizer while it runs) nor switch
