@@ -1544,6 +1544,11 @@ int devdb_migrations_build(sqlite3 *db, const char *zDir, char **pzErr) {
   r.db = db;
   r.zOpts = "";
   int rc = devdb_migdir_load(zDir, &r.pDir, &r.zErr);
+  if (rc == SQLITE_OK && r.pDir->nMig == 0) {
+    /* as a source, a directory without migrations is a mistaken path */
+    rc =
+        run_error(&r, SQLITE_ERROR, "no migration files (NNN_name.sql, V1__name.sql...)");
+  }
   for (int i = 0; rc == SQLITE_OK && r.pDir && i < r.pDir->nMig; i++) {
     Step step;
     memset(&step, 0, sizeof(step));
