@@ -613,6 +613,9 @@ char *devdb_history_sql(const char *zSchema, const DevdbHistTable *p);
 /* SHA-256 of n bytes into aOut[32]; as 64 hex digits and a NUL into zOut[65]. */
 void devdb_sha256(const void *pData, size_t n, unsigned char *aOut);
 void devdb_sha256_hex(const void *pData, size_t n, char *zOut);
+/* Set to 1, the portable code runs even where the CPU has SHA instructions
+** (for the tests of both). */
+extern int devdb_sha256_portable;
 /* Flyway's checksum of a script (CRC-32 over its lines without terminators). */
 int devdb_flyway_crc32(const char *z, size_t n);
 
@@ -638,6 +641,7 @@ typedef struct DevdbMigSection {
   char *zSql; /* the section's text */
   int iLine;  /* the file line it starts on */
   int bNoTx;  /* opted out of the transaction */
+  int bSplit; /* aStmt is filled (devdb_migdir_split) */
   int nStmt;
   DevdbMigStmt *aStmt;
 } DevdbMigSection;
@@ -652,7 +656,9 @@ typedef struct DevdbMigration {
   int nUp, nDown;
   DevdbMigSection *aUp, *aDown;
   int bNoTx;          /* the up migration runs outside a transaction */
+  int bLoaded;        /* the fields below and the sections are filled */
   char zChecksum[65]; /* SHA-256 of the file's bytes, hex */
+  char zStat[48];     /* "size:mtime" of the file when it was read */
 } DevdbMigration;
 
 typedef struct DevdbMigDir {
@@ -663,10 +669,19 @@ typedef struct DevdbMigDir {
   DevdbMigration *aMig; /* by version; repeatables last */
 } DevdbMigDir;
 
-/* Read and parse the migrations directory zDir. On error an SQLite code and
-** an sqlite3_malloc'd message naming the file (and line). */
+/* Read the migrations directory zDir: its format and its files' names and
+** versions (a file's content is read when first needed, by
+** devdb_migdir_content). On error an SQLite code and an sqlite3_malloc'd
+** message naming the file. */
 int devdb_migdir_load(const char *zDir, DevdbMigDir **pp, char **pzErr);
 void devdb_migdir_free(DevdbMigDir *p);
+/* Read and parse pM's file (and its down file), and its checksum. On error
+** an SQLite code and a message naming the file and line. */
+int devdb_migdir_content(DevdbMigDir *p, DevdbMigration *pM, char **pzErr);
+/* The file's "size:mtime" into zOut[48] (as read, or from stat()). */
+int devdb_migdir_stat(DevdbMigDir *p, DevdbMigration *pM, char *zOut);
+/* Split sections into statements (done when first needed). */
+int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec);
 const char *devdb_migdir_format_name(int eFormat);
 /* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
 int devdb_version_cmp(const char *a, const char *b);
