@@ -333,8 +333,6 @@ typedef struct Dedup {
   char *zErr;
 } Dedup;
 
-#define DEDUP_FLUSH (1 << 20) /* rows to delete held before deleting them */
-
 static void fks_free(Dedup *p) {
   for (int i = 0; i < p->nFk; i++) {
     DedupFk *f = &p->aFk[i];
@@ -732,7 +730,8 @@ static int dedup_groups(Dedup *p) {
     for (int g = 0; g < devdb_dup_ngroup(pDup) && rc == SQLITE_OK; g++)
       rc = drops_add(p, pDup, g);
     /* with no scan running between batches, rows may go as they come */
-    if (rc == SQLITE_OK && p->nDrop >= DEDUP_FLUSH && !devdb_dup_busy(pDup))
+    if (rc == SQLITE_OK && p->nDrop * 16 >= devdb_dup_budget() / 4 &&
+        !devdb_dup_busy(pDup))
       rc = drops_flush(p);
     if (rc == SQLITE_OK) rc = devdb_dup_next(pDup, &p->zErr);
   }

@@ -535,6 +535,8 @@ void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* For tests: the memory budget of a scan in bytes, the bucket count, and 1
 ** to group through the SQL fallback; 0 restores each default. */
 void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback);
+/* The memory budget of a scan in bytes (48 MB unless a test set it). */
+sqlite3_int64 devdb_dup_budget(void);
 
 /* -------------------------------------------------------------- reset.c */
 /* (the reset area adds its shared API here) */

@@ -62,6 +62,10 @@ void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback) {
   bTestFallback = bFallback;
 }
 
+sqlite3_int64 devdb_dup_budget(void) {
+  return nTestBudget > 0 ? nTestBudget : DUP_BUDGET;
+}
+
 /* ------------------------------------------------------------- the spec */
 
 enum { COLL_BINARY, COLL_NOCASE, COLL_RTRIM, COLL_OTHER };
@@ -726,6 +730,7 @@ struct DevdbDup {
   int bEof;
   sqlite3_stmt *pScan; /* the scan, or the fallback query */
   int bPending;        /* fallback: pScan holds a row not yet taken */
+  int bDone;           /* fallback: pScan has returned SQLITE_DONE */
   int rc;              /* error of the scan function */
   DupBucket cur;       /* the rows of the current batch (owned) */
   /* per row of the current batch */
@@ -908,6 +913,8 @@ static int scan_prepare(DevdbDup *p) {
   p->nBucket = 1 << nBits;
   p->nShift = 64 - nBits;
   p->nChunk = p->nBucket >= 64 ? 2048 - (int)sizeof(DupChunk) : 16384;
+  if (p->nChunk > p->nBudget / 16)
+    p->nChunk = p->nBudget / 16 > 256 ? (int)(p->nBudget / 16) : 256;
   p->aBucket = sqlite3_malloc64(sizeof(DupBucket) * p->nBucket);
   if (p->aBucket == 0) return SQLITE_NOMEM;
   memset(p->aBucket, 0, sizeof(DupBucket) * p->nBucket);
@@ -1198,7 +1205,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
   chunks_free(p, &p->cur);
   p->nGroup = 0;
   int nCol = p->nArg - 1, nRow = 0;
-  int rc = p->bPending ? SQLITE_ROW : sqlite3_step(p->pScan);
+  int rc = p->bPending ? SQLITE_ROW : p->bDone ? SQLITE_DONE : sqlite3_step(p->pScan);
   i64 iGroup = rc == SQLITE_ROW ? sqlite3_column_int64(p->pScan, nCol) : 0;
   while (rc == SQLITE_ROW && sqlite3_column_int64(p->pScan, nCol) == iGroup) {
     u64 h;
@@ -1211,6 +1218,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     rc = sqlite3_step(p->pScan);
   }
   p->bPending = rc == SQLITE_ROW;
+  p->bDone = rc == SQLITE_DONE; /* a step after DONE would start it again */
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
     return rc;
@@ -1266,7 +1274,7 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
   p->db = db;
   p->pSpec = pSpec;
   p->nArg = 1 + (pSpec->bWithoutRowid ? pSpec->nPk : 1) + pSpec->nKey + pSpec->nOrd;
-  p->nBudget = nTestBudget > 0 ? nTestBudget : DUP_BUDGET;
+  p->nBudget = devdb_dup_budget();
   p->nChunk = 4096;
   p->iHi = 0;
   p->aV = sqlite3_malloc64(sizeof(DupVal) * p->nArg);
