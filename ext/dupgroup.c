@@ -48,8 +48,8 @@ typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
-#define DUP_PER_BUCKET 2048           /* rows a bucket is sized for */
-#define DUP_MAX_BUCKETS 16384
+#define DUP_PER_BUCKET 8192           /* rows a bucket is sized for */
+#define DUP_FAST_KEYS 4               /* key columns scan_row_ints takes */
 
 /* Test hooks (devdb_dup_test_limits): 0 = automatic. */
 static i64 nTestBudget;
@@ -642,6 +642,12 @@ static u64 h_mix(u64 h, u64 x) {
   return h ^ (h >> 29);
 }
 
+/* An integer (or a real equal to one) into h: one multiply, the usual
+** key's whole cost; h_final mixes the high bits down. */
+static u64 h_int(u64 h, i64 i) {
+  return (h ^ (u64)i) * H_MUL;
+}
+
 static u64 h_final(u64 h) {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
@@ -671,9 +677,9 @@ static u64 val_hash(u64 h, const DupVal *v, int eColl) {
   i64 i;
   switch (v->eType) {
   case SQLITE_INTEGER:
-    return h_mix(h_mix(h, 1), (u64)v->i);
+    return h_int(h, v->i);
   case SQLITE_FLOAT:
-    if (real_as_int(v->r, &i)) return h_mix(h_mix(h, 1), (u64)i);
+    if (real_as_int(v->r, &i)) return h_int(h, i);
     memcpy(&i, &v->r, 8);
     return h_mix(h_mix(h, 2), (u64)i);
   case SQLITE_TEXT: {
@@ -706,8 +712,11 @@ struct DupChunk {
 ** values), the key values, then the ordering values. */
 typedef struct DupBucket {
   DupChunk *pFirst, *pLast;
-  u32 nRow;
   i64 iPrev;
+  u32 nRow;
+  u32 nWc;
+  u8 aWc[32]; /* rows gathered before they go to the chunk: the one cache
+              ** line a row of the scan touches (write combining) */
 } DupBucket;
 
 /* A group of the current batch: nMember rows at aMember[iFirst...], the
@@ -724,6 +733,7 @@ struct DevdbDup {
   sqlite3_value **apCol; /* fallback: the columns of a row */
   i64 nBudget, nMem;
   int nBucket, nShift, nChunk;
+  int bInts; /* scan_row_ints applies: rowid table, no ordering values */
   DupBucket *aBucket;
   int iLo, iHi; /* buckets of the current scan */
   int iNext;    /* next bucket to group */
@@ -738,7 +748,7 @@ struct DevdbDup {
   const u8 **aRow; /* the row */
   const u8 **aKey; /* its key values */
   i64 *aRowid;
-  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember;
+  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
   int nRow;
   DupGroup *aGroup;
   int nGroup;
@@ -804,6 +814,16 @@ static int keys_read(DevdbDup *p, sqlite3_value **a, u64 *pH, int *pnByte) {
   return SQLITE_OK;
 }
 
+/* Move the rows gathered in pB->aWc to its last chunk. */
+static int bucket_flush(DevdbDup *p, DupBucket *pB) {
+  if (pB->nWc == 0) return SQLITE_OK;
+  u8 *pOut = bucket_reserve(p, pB, (int)pB->nWc);
+  if (pOut == 0) return SQLITE_NOMEM;
+  memcpy(pOut, pB->aWc, pB->nWc);
+  pB->nWc = 0;
+  return SQLITE_OK;
+}
+
 /* Encode a row into pB: its keys are in p->aV already (keys_read). */
 static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) {
   const DevdbDupSpec *s = p->pSpec;
@@ -818,8 +838,14 @@ static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) 
     if ((rc = val_from(a[i], &p->aV[i])) != SQLITE_OK) return rc;
     nByte += val_size(&p->aV[i]);
   }
-  u8 *pOut = bucket_reserve(p, pB, nByte);
-  if (pOut == 0) return SQLITE_NOMEM;
+  u8 *pOut;
+  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
+  if (nByte <= (int)sizeof(pB->aWc)) {
+    pOut = pB->aWc + pB->nWc;
+    pB->nWc += nByte;
+  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
+    return SQLITE_NOMEM;
+  }
   if (!s->bWithoutRowid) {
     pOut = varint_put(pOut, zigzag(iRowid - pB->iPrev));
     pB->iPrev = iRowid;
@@ -844,13 +870,57 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
   return bucket_add(p, &p->aBucket[b], a, nByte);
 }
 
+/*
+** scan_row for the common case, a rowid table keyed by integers with no
+** ordering values: the same encoding and hash without the general value
+** machinery. Any other value takes scan_row.
+*/
+static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
+  const DevdbDupSpec *s = p->pSpec;
+  u8 aKey[10 * DUP_FAST_KEYS], *z = aKey;
+  u64 h = H_SEED;
+  for (int k = 1; k <= s->nKey; k++) {
+    int eType = sqlite3_value_type(a[k]);
+    if (eType != SQLITE_INTEGER) return eType == SQLITE_NULL ? SQLITE_OK : scan_row(p, a);
+    i64 i = sqlite3_value_int64(a[k]);
+    u64 zz = zigzag(i);
+    if (zz >= ZZ_MAX) return scan_row(p, a);
+    h = h_int(h, i);
+    z = varint_put(z, zz << 2);
+  }
+  h = h_final(h);
+  int b = p->nShift < 64 ? (int)(h >> p->nShift) : 0;
+  if (b < p->iLo || b >= p->iHi) return SQLITE_OK;
+  if (p->nMem + p->nChunk > p->nBudget) {
+    shrink_range(p, p->nChunk);
+    if (b >= p->iHi) return SQLITE_OK;
+  }
+  DupBucket *pB = &p->aBucket[b];
+  i64 iRowid = sqlite3_value_int64(a[0]);
+  u64 d = zigzag(iRowid - pB->iPrev);
+  int nKey = (int)(z - aKey), nByte = varint_len(d) + nKey;
+  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
+  u8 *pOut = pB->aWc + pB->nWc;
+  if (nByte <= (int)sizeof(pB->aWc)) {
+    pB->nWc += nByte;
+  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
+    return SQLITE_NOMEM;
+  }
+  memcpy(varint_put(pOut, d), aKey, nKey);
+  pB->iPrev = iRowid;
+  pB->nRow++;
+  return SQLITE_OK;
+}
+
 void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  DevdbDup *p = argc > 0 ? sqlite3_value_pointer(argv[0], "devdb_dup") : 0;
+  DevdbDup *p = sqlite3_get_auxdata(ctx, 0); /* no type-name strcmp per row */
+  if (p == 0 && argc > 0 && (p = sqlite3_value_pointer(argv[0], "devdb_dup")) != 0)
+    sqlite3_set_auxdata(ctx, 0, p, 0);
   if (p == 0 || argc != p->nArg) {
     sqlite3_result_error(ctx, "devdb_dup_scan: for devdb's own use only", -1);
     return;
   }
-  int rc = scan_row(p, argv + 1);
+  int rc = p->bInts ? scan_row_ints(p, argv + 1) : scan_row(p, argv + 1);
   if (rc != SQLITE_OK) {
     p->rc = rc;
     sqlite3_result_error_nomem(ctx);
@@ -956,13 +1026,14 @@ static int scan_run(DevdbDup *p, char **pzErr) {
 static int rows_reserve(DevdbDup *p, int n) {
   if (n > p->nAlloc) {
     int nNew = n < 64 ? 64 : n;
-    void **apArr[] = {(void **)&p->aRow,  (void **)&p->aKey,    (void **)&p->aRowid,
-                      (void **)&p->aHash, (void **)&p->aNext,   (void **)&p->aCount,
-                      (void **)&p->aTail, (void **)&p->aMember, (void **)&p->aGroup};
-    size_t aSize[] = {sizeof(u8 *), sizeof(u8 *), sizeof(i64),
-                      sizeof(u32),  sizeof(u32),  sizeof(u32),
-                      sizeof(u32),  sizeof(u32),  sizeof(DupGroup)};
-    for (int i = 0; i < 9; i++) {
+    void **apArr[] = {(void **)&p->aRow,   (void **)&p->aKey,    (void **)&p->aRowid,
+                      (void **)&p->aHash,  (void **)&p->aNext,   (void **)&p->aCount,
+                      (void **)&p->aTail,  (void **)&p->aMember, (void **)&p->aGroup,
+                      (void **)&p->aKeyLen};
+    size_t aSize[] = {sizeof(u8 *),     sizeof(u8 *), sizeof(i64), sizeof(u32),
+                      sizeof(u32),      sizeof(u32),  sizeof(u32), sizeof(u32),
+                      sizeof(DupGroup), sizeof(u32)};
+    for (int i = 0; i < 10; i++) {
       void *pNew = sqlite3_realloc64(*apArr[i], aSize[i] * nNew);
       if (pNew == 0) return SQLITE_NOMEM;
       *apArr[i] = pNew;
@@ -1000,12 +1071,19 @@ static void rows_read(DevdbDup *p, const DupBucket *pB) {
       p->aKey[n] = z;
       u64 h = H_SEED;
       for (int k = 0; k < s->nKey; k++) {
-        DupVal v;
-        z = val_get(z, &v);
-        h = val_hash(h, &v, s->aKey[k].eColl);
+        if ((*z & 3) == 0) { /* an integer (the usual key) */
+          u64 u;
+          z = varint_get(z, &u);
+          h = h_int(h, unzigzag(u >> 2));
+        } else {
+          DupVal v;
+          z = val_get(z, &v);
+          h = val_hash(h, &v, s->aKey[k].eColl);
+        }
       }
+      p->aKeyLen[n] = (u32)(z - p->aKey[n]);
       p->aHash[n++] = (u32)h_final(h);
-      z = val_skip(z, s->nOrd);
+      if (s->nOrd) z = val_skip(z, s->nOrd);
     }
   }
   p->nRow = n;
@@ -1035,7 +1113,12 @@ static void rows_link(DevdbDup *p) {
     p->aCount[i] = 0;
     while ((iFirst = p->aSlot[j]) != 0) {
       iFirst--;
-      if (p->aHash[iFirst] == h && keys_eq(s, p->aKey[iFirst], p->aKey[i])) break;
+      if (p->aHash[iFirst] == h &&
+          ((p->aKeyLen[iFirst] == p->aKeyLen[i] &&
+            memcmp(p->aKey[iFirst], p->aKey[i], p->aKeyLen[i]) == 0) ||
+           keys_eq(s, p->aKey[iFirst], p->aKey[i]))) {
+        break;
+      }
       j = (j + 1) & (nSlot - 1);
     }
     if (p->aSlot[j] == 0) {
@@ -1227,6 +1310,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     p->bEof = 1;
     return SQLITE_OK;
   }
+  if ((rc = bucket_flush(p, &p->cur)) != SQLITE_OK) return rc;
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
   rows_read(p, &p->cur);
   for (int i = 0; i < nRow; i++) p->aMember[i] = i;
@@ -1255,9 +1339,11 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
       if (rc != SQLITE_OK) return rc;
       continue;
     }
+    int rc = bucket_flush(p, &p->aBucket[p->iNext]);
+    if (rc != SQLITE_OK) return rc;
     p->cur = p->aBucket[p->iNext];
     memset(&p->aBucket[p->iNext++], 0, sizeof(DupBucket));
-    int rc = bucket_group(p, &p->cur);
+    rc = bucket_group(p, &p->cur);
     if (rc != SQLITE_OK) return rc;
     if (p->nGroup > 0) break;
     chunks_free(p, &p->cur);
@@ -1275,6 +1361,9 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
   p->pSpec = pSpec;
   p->nArg = 1 + (pSpec->bWithoutRowid ? pSpec->nPk : 1) + pSpec->nKey + pSpec->nOrd;
   p->nBudget = devdb_dup_budget();
+  p->bInts = !pSpec->bWithoutRowid && pSpec->nOrd == 0 && pSpec->nKey <= DUP_FAST_KEYS &&
+             !bTestFallback && !pSpec->bFallback;
+
   p->nChunk = 4096;
   p->iHi = 0;
   p->aV = sqlite3_malloc64(sizeof(DupVal) * p->nArg);
@@ -1303,7 +1392,7 @@ void devdb_dup_close(DevdbDup *p) {
   sqlite3_free(p->apCol);
   void *ap[] = {p->aV,    (void *)p->aRow, (void *)p->aKey, p->aRowid,
                 p->aHash, p->aNext,        p->aCount,       p->aTail,
-                p->aSlot, p->aMember,      p->aGroup};
+                p->aSlot, p->aMember,      p->aGroup,       p->aKeyLen};
   for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
   sqlite3_free(p);
 }
