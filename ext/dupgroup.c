@@ -50,16 +50,27 @@ typedef sqlite3_uint64 u64;
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
 #define DUP_PER_BUCKET 8192           /* rows a bucket is sized for */
 #define DUP_FAST_KEYS 4               /* key columns scan_row_ints takes */
+#define DUP_BLOCK_ROWS 4096           /* integer rows in a block of the pipeline */
+#define DUP_BLOCKS 4                  /* blocks: one filling, three queued */
+#define DUP_THREAD_ROWS 200000        /* rows below which a thread does not pay */
+
+#if !defined(_WIN32) && !defined(DEVDB_NO_THREADS)
+#include <pthread.h>
+#define DUP_THREADS 1
+#endif
 
 /* Test hooks (devdb_dup_test_limits): 0 = automatic. */
 static i64 nTestBudget;
 static int nTestBuckets;
 static int bTestFallback;
+static i64 nTestThreadRows;
 
-void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback) {
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
+                           sqlite3_int64 nThreadRows) {
   nTestBudget = nBudget;
   nTestBuckets = nBuckets;
   bTestFallback = bFallback;
+  nTestThreadRows = nThreadRows;
 }
 
 sqlite3_int64 devdb_dup_budget(void) {
@@ -734,6 +745,19 @@ struct DevdbDup {
   i64 nBudget, nMem;
   int nBucket, nShift, nChunk;
   int bInts; /* scan_row_ints applies: rowid table, no ordering values */
+  /* bInts: blocks of rows (rowid, keys), filled by the scan and processed
+  ** by the worker or the scan itself (the integer pipeline) */
+  i64 *aBlock[DUP_BLOCKS];
+  int anBlock[DUP_BLOCKS];
+  int iFill;     /* the block the scan fills */
+  int bThreadOk; /* a worker may run */
+  int bThread;   /* a worker runs */
+#ifdef DUP_THREADS
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int iWork, nQueued, bStop, rcWorker;
+#endif
   DupBucket *aBucket;
   int iLo, iHi; /* buckets of the current scan */
   int iNext;    /* next bucket to group */
@@ -870,25 +894,24 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
   return bucket_add(p, &p->aBucket[b], a, nByte);
 }
 
+/* ------------------------------------------------ the integer pipeline */
+
 /*
-** scan_row for the common case, a rowid table keyed by integers with no
-** ordering values: the same encoding and hash without the general value
-** machinery. Any other value takes scan_row.
+** The common case, a rowid table keyed by integers with no ordering values,
+** goes through blocks: the scan callback, which alone may read SQLite's
+** values, copies each row's rowid and keys into a block, and full blocks
+** are hashed and bucketed (same hash, same encoding as scan_row) by a worker
+** thread while the scan goes on, in order, so the buckets end up exactly as
+** without it. The worker calls nothing of SQLite's but sqlite3_malloc, so it
+** runs only where that is thread-safe (serialized mode), and only for large
+** tables; elsewhere the callback processes each block itself. Whenever the
+** callback must touch the buckets (a row that is not all integers), it
+** waits for the worker to finish every block first.
 */
-static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
-  const DevdbDupSpec *s = p->pSpec;
-  u8 aKey[10 * DUP_FAST_KEYS], *z = aKey;
-  u64 h = H_SEED;
-  for (int k = 1; k <= s->nKey; k++) {
-    int eType = sqlite3_value_type(a[k]);
-    if (eType != SQLITE_INTEGER) return eType == SQLITE_NULL ? SQLITE_OK : scan_row(p, a);
-    i64 i = sqlite3_value_int64(a[k]);
-    u64 zz = zigzag(i);
-    if (zz >= ZZ_MAX) return scan_row(p, a);
-    h = h_int(h, i);
-    z = varint_put(z, zz << 2);
-  }
-  h = h_final(h);
+
+/* Add an integer row (rowid, keys) with key hash h to its bucket. */
+static int block_add(DevdbDup *p, const i64 *aRow, u64 h) {
+  int nKey = p->pSpec->nKey;
   int b = p->nShift < 64 ? (int)(h >> p->nShift) : 0;
   if (b < p->iLo || b >= p->iHi) return SQLITE_OK;
   if (p->nMem + p->nChunk > p->nBudget) {
@@ -896,9 +919,10 @@ static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
     if (b >= p->iHi) return SQLITE_OK;
   }
   DupBucket *pB = &p->aBucket[b];
-  i64 iRowid = sqlite3_value_int64(a[0]);
-  u64 d = zigzag(iRowid - pB->iPrev);
-  int nKey = (int)(z - aKey), nByte = varint_len(d) + nKey;
+  u8 aRec[10 * (DUP_FAST_KEYS + 1)], *z = aRec;
+  z = varint_put(z, zigzag(aRow[0] - pB->iPrev));
+  for (int k = 1; k <= nKey; k++) z = varint_put(z, zigzag(aRow[k]) << 2);
+  int nByte = (int)(z - aRec);
   if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
   u8 *pOut = pB->aWc + pB->nWc;
   if (nByte <= (int)sizeof(pB->aWc)) {
@@ -906,10 +930,117 @@ static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
   } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
     return SQLITE_NOMEM;
   }
-  memcpy(varint_put(pOut, d), aKey, nKey);
-  pB->iPrev = iRowid;
+  memcpy(pOut, aRec, nByte);
+  pB->iPrev = aRow[0];
   pB->nRow++;
   return SQLITE_OK;
+}
+
+/* Hash and add the nRow rows of block a. */
+static int block_process(DevdbDup *p, const i64 *a, int nRow) {
+  int nKey = p->pSpec->nKey, nW = nKey + 1, rc = SQLITE_OK;
+  for (int r = 0; r < nRow && rc == SQLITE_OK; r++) {
+    const i64 *aRow = &a[r * nW];
+    u64 h = H_SEED;
+    for (int k = 1; k <= nKey; k++) h = h_int(h, aRow[k]);
+    rc = block_add(p, aRow, h_final(h));
+  }
+  return rc;
+}
+
+#ifdef DUP_THREADS
+static void *block_worker(void *pArg) {
+  DevdbDup *p = pArg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->nQueued == 0 && !p->bStop) pthread_cond_wait(&p->cv, &p->mu);
+    if (p->nQueued == 0) break;
+    int i = p->iWork, rc = p->rcWorker;
+    pthread_mutex_unlock(&p->mu);
+    if (rc == SQLITE_OK) rc = block_process(p, p->aBlock[i], p->anBlock[i]);
+    pthread_mutex_lock(&p->mu);
+    if (rc != SQLITE_OK) p->rcWorker = rc;
+    p->iWork = (p->iWork + 1) % DUP_BLOCKS;
+    p->nQueued--;
+    pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+#endif
+
+/* The block being filled is full (or, bDrain, must go now): process it,
+** or hand it to the worker and take a free one; with bDrain wait until the
+** worker has done every block. Returns the worker's error, if any. */
+static int block_done(DevdbDup *p, int bDrain) {
+  int n = p->anBlock[p->iFill], rc = SQLITE_OK;
+  p->anBlock[p->iFill] = 0;
+  if (!p->bThread) return n ? block_process(p, p->aBlock[p->iFill], n) : SQLITE_OK;
+#ifdef DUP_THREADS
+  pthread_mutex_lock(&p->mu);
+  if (n) {
+    p->anBlock[p->iFill] = n;
+    p->nQueued++;
+    p->iFill = (p->iFill + 1) % DUP_BLOCKS;
+    pthread_cond_broadcast(&p->cv);
+  }
+  while (bDrain ? p->nQueued > 0 : p->nQueued == DUP_BLOCKS) {
+    pthread_cond_wait(&p->cv, &p->mu);
+  }
+  p->anBlock[p->iFill] = 0; /* the scan's again: done, or never handed out */
+  rc = p->rcWorker;
+  pthread_mutex_unlock(&p->mu);
+#endif
+  return rc;
+}
+
+/* Start the worker for a scan when the table is large enough. */
+static void block_start(DevdbDup *p) {
+  p->bThread = 0;
+  memset(p->anBlock, 0, sizeof(p->anBlock)); /* counts of the last scan's blocks */
+#ifdef DUP_THREADS
+  if (!p->bThreadOk) return;
+  p->nQueued = 0;
+  p->iWork = p->iFill = 0;
+  p->bStop = 0;
+  p->rcWorker = SQLITE_OK;
+  if (pthread_create(&p->thread, 0, block_worker, p) == 0) p->bThread = 1;
+#endif
+}
+
+/* Finish the scan's blocks and stop the worker. */
+static int block_stop(DevdbDup *p) {
+  int rc = block_done(p, 1);
+#ifdef DUP_THREADS
+  if (p->bThread) {
+    pthread_mutex_lock(&p->mu);
+    p->bStop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, 0);
+    p->bThread = 0;
+  }
+#endif
+  return rc;
+}
+
+/* A row of the integer case: into the block, or through scan_row (after
+** the blocks so far) when a key value is not an integer. */
+static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
+  int nKey = p->pSpec->nKey, n = p->anBlock[p->iFill];
+  i64 *aRow = &p->aBlock[p->iFill][n * (nKey + 1)];
+  for (int k = 1; k <= nKey; k++) {
+    int eType = sqlite3_value_type(a[k]);
+    if (eType != SQLITE_INTEGER ||
+        zigzag(aRow[k] = sqlite3_value_int64(a[k])) >= ZZ_MAX) {
+      if (eType == SQLITE_NULL) return SQLITE_OK;
+      int rc = block_done(p, 1);
+      return rc ? rc : scan_row(p, a);
+    }
+  }
+  aRow[0] = sqlite3_value_int64(a[0]);
+  if (++p->anBlock[p->iFill] < DUP_BLOCK_ROWS) return SQLITE_OK;
+  return block_done(p, 0);
 }
 
 void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -975,6 +1106,17 @@ static i64 estimate_rows(DevdbDup *p) {
 static int scan_prepare(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   i64 nRow = estimate_rows(p);
+#ifdef DUP_THREADS
+  /* the worker allocates: only where sqlite3_malloc is thread-safe */
+  if (p->bInts && nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS) &&
+      sqlite3_threadsafe() && sqlite3_db_mutex(p->db) &&
+      pthread_mutex_init(&p->mu, 0) == 0) {
+    if (pthread_cond_init(&p->cv, 0) == 0)
+      p->bThreadOk = 1;
+    else
+      pthread_mutex_destroy(&p->mu);
+  }
+#endif
   int nBits = 0;
   while (nBits < 14 && ((i64)DUP_PER_BUCKET << nBits) < nRow) nBits++;
   if (nTestBuckets > 0)
@@ -1013,10 +1155,15 @@ static int scan_run(DevdbDup *p, char **pzErr) {
   p->iHi = p->nBucket;
   p->rc = SQLITE_OK;
   sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
+  if (p->bInts) block_start(p);
   int rc = sqlite3_step(p->pScan);
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
   if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
   sqlite3_reset(p->pScan);
+  if (p->bInts) {
+    int rc2 = block_stop(p); /* always: the worker must be gone */
+    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  }
   p->iNext = p->iLo;
   if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
   return rc;
@@ -1363,6 +1510,10 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
   p->nBudget = devdb_dup_budget();
   p->bInts = !pSpec->bWithoutRowid && pSpec->nOrd == 0 && pSpec->nKey <= DUP_FAST_KEYS &&
              !bTestFallback && !pSpec->bFallback;
+  for (int i = 0; p->bInts && i < DUP_BLOCKS; i++) {
+    p->aBlock[i] = sqlite3_malloc64(sizeof(i64) * DUP_BLOCK_ROWS * (pSpec->nKey + 1));
+    if (p->aBlock[i] == 0) p->bInts = 0;
+  }
 
   p->nChunk = 4096;
   p->iHi = 0;
@@ -1390,6 +1541,13 @@ void devdb_dup_close(DevdbDup *p) {
   chunks_free(p, &p->cur);
   sqlite3_free(p->aBucket);
   sqlite3_free(p->apCol);
+  for (int i = 0; i < DUP_BLOCKS; i++) sqlite3_free(p->aBlock[i]);
+#ifdef DUP_THREADS
+  if (p->bThreadOk) {
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+  }
+#endif
   void *ap[] = {p->aV,    (void *)p->aRow, (void *)p->aKey, p->aRowid,
                 p->aHash, p->aNext,        p->aCount,       p->aTail,
                 p->aSlot, p->aMember,      p->aGroup,       p->aKeyLen};

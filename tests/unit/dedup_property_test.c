@@ -270,12 +270,12 @@ int main(void) {
     int nRow = rnd(4) == 0 ? rnd(8) : rnd(400);
     fill(db, &c, nRow);
     for (int m = 0; m < 3; m++) {
-      devdb_dup_test_limits(m == 1 ? 3000 : 0, m == 1 ? 16 : 0, m == 2);
+      devdb_dup_test_limits(m == 1 ? 3000 : 0, m == 1 ? 16 : 0, m == 2, m == 1 ? 1 : 0);
       if (check_case(db, &c, azMode[m])) aBad[m]++;
       q(db, "DELETE FROM tc");
       q(db, "INSERT INTO tc SELECT * FROM t");
     }
-    devdb_dup_test_limits(0, 0, 0);
+    devdb_dup_test_limits(0, 0, 0, 0);
     q(db, "DROP TABLE t");
     q(db, "DROP TABLE tc");
     rng = seed ^ 0x5555;
