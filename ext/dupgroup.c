@@ -39,6 +39,7 @@
 */
 #include "devdb.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1675,7 +1676,7 @@ static void text_json_value(DevdbDupText *t, const DupVal *v) {
     text_int(t, v->i);
     break;
   case SQLITE_FLOAT:
-    if (v->r > 1.7976931348623157e308 || v->r < -1.7976931348623157e308)
+    if (isinf(v->r))
       sqlite3_snprintf(sizeof(a), a, "%s9.0e+999", v->r < 0 ? "-" : "");
     else
       sqlite3_snprintf(sizeof(a), a, "%!.15g", v->r);
