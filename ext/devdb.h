@@ -763,9 +763,13 @@ void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
 ** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
 void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
-/* For tests: the memory budget of a scan in bytes, the bucket count, and 1
-** to group through the SQL fallback; 0 restores each default. */
-void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback);
+/* For tests: the memory budget of a scan in bytes, the bucket count, 1 to
+** group through the SQL fallback, and the table size from which a worker
+** thread hashes integer keys; 0 restores each default. */
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
+                           sqlite3_int64 nThreadRows);
+/* The memory budget of a scan in bytes (48 MB unless a test set it). */
+sqlite3_int64 devdb_dup_budget(void);
 
 /* -------------------------------------------------------------- reset.c */
 
