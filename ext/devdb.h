@@ -600,6 +600,18 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
 int backup_register(sqlite3 *db);
 
 /* ------------------------------------------------------------ fixture.c */
-/* (the fixture area adds its shared API here) */
+
+/* Load the fixture file zPath into main of db (devdb_load: .sql, .csv
+** into zTbl or the table the file names, .json in Django's format or
+** {"table": [rows]}), atomically in a savepoint. *pnRow (may be NULL) gets
+** the rows loaded. On error an SQLite code and a message naming the file
+** and the line or record. */
+int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
+                    sqlite3_int64 *pnRow, char **pzErr);
+
+/* Write the dump of source zSource (devdb_dump) piece by piece to
+** xOut(pArg, text, bytes), which returns SQLITE_OK to go on. */
+int devdb_dump_write(sqlite3 *db, const char *zSource,
+                     int (*xOut)(void *, const char *, int), void *pArg, char **pzErr);
 
 #endif /* DEVDB_H */
