@@ -53,6 +53,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -580,6 +581,13 @@ static int load_csv(Load *p, const char *zText, const char *zTbl) {
 
 /* ------------------------------------------------------------ .json */
 
+/*
+** The whole document is parsed once: json_tree walks it, and records are
+** put together from its rows (a record's fields, a many-to-many list's
+** items), so no record is parsed or rendered again. Only object and array
+** values below a record (a JSONField, a list) are rendered, as JSON text.
+*/
+
 /* How a field of a record reaches the database. */
 enum { FIELD_COLUMN = 1, FIELD_FK, FIELD_M2M };
 
@@ -593,78 +601,340 @@ typedef struct FieldInfo {
   char *zThrough, *zFrom, *zTo; /* FIELD_M2M: its table and columns */
 } FieldInfo;
 
-typedef struct ModelInfo {
-  char *zTable; /* app_model */
-  char *zPk;    /* its primary key column */
-} ModelInfo;
+/* A table records go to: a Django model's, or one named in the file. */
+typedef struct TableInfo {
+  char *zTable;
+  char *zModel;       /* "app.model" for Django records, else NULL */
+  char *zPk;          /* the primary key column (Django records) */
+  DevdbMap mScalar;   /* field name -> FieldInfo, for a scalar or object */
+  DevdbMap mList;     /* field name -> FieldInfo, for a list */
+  int nLast, bLastPk; /* the INSERT of the last record: its fields */
+  FieldInfo **apLast;
+  sqlite3_stmt *pLast; /* owned by the statement cache */
+} TableInfo;
 
-/* What the JSON loader keeps between records. */
+/* A field of the record being read. */
+typedef struct JsonField {
+  char *zKey;
+  int bContainer; /* an object or array (pVal is its JSON text) */
+  int bList;      /* an array */
+  sqlite3_value *pVal;
+  int nItem, nItemAlloc; /* a list's items (scalars) */
+  sqlite3_value **apItem;
+  FieldInfo *pInfo; /* resolved when the record is written */
+} JsonField;
+
+/* The record being read. */
+typedef struct JsonRecord {
+  int iRec;
+  char *zModel;          /* Django: "model" */
+  sqlite3_value *pPk;    /* Django: "pk" */
+  sqlite3_int64 iFields; /* json_tree id of "fields" */
+  const char *zTable;    /* a plain row: its table (the file's key or tbl) */
+  int nField, nFieldAlloc;
+  JsonField *aField; /* Django: the fields; a plain row: its columns */
+  int nTop, nTopAlloc;
+  JsonField *aTop; /* the record's own members (a plain row's columns) */
+} JsonRecord;
+
 typedef struct JsonLoad {
   Load *p;
   DevdbArena arena;
-  DevdbMap mModel, mField; /* "app.model" -> ModelInfo, "table\1field" -> FieldInfo */
-  sqlite3_stmt *pRecord;   /* model, pk, fields of a record */
-  sqlite3_stmt *pEach;     /* json_each of an object or array */
-  int nField, nFieldAlloc;
-  char **azCol;          /* the current record's columns ... */
-  sqlite3_value **apVal; /* ... and values */
+  DevdbMap mTable; /* "m:app.model" / "t:table" -> TableInfo */
+  int nTable, nTableAlloc;
+  TableInfo **apTable;
+  JsonRecord rec;
+  sqlite3_value **apBind; /* the values of the INSERT being run */
+  FieldInfo **apCols;     /* and their fields */
+  int nBindAlloc;
 } JsonLoad;
 
-static void json_fields_clear(JsonLoad *j) {
-  for (int i = 0; i < j->nField; i++) sqlite3_value_free(j->apVal[i]);
-  j->nField = 0;
+static void field_clear(JsonField *f) {
+  sqlite3_free(f->zKey);
+  sqlite3_value_free(f->pVal);
+  for (int i = 0; i < f->nItem; i++) sqlite3_value_free(f->apItem[i]);
+  sqlite3_free(f->apItem);
+  memset(f, 0, sizeof(*f));
 }
 
-/* Add column zCol = v to the current record. */
-static int json_field_add(JsonLoad *j, const char *zCol, sqlite3_value *v) {
-  if (j->nField == j->nFieldAlloc) {
-    int nNew = j->nFieldAlloc ? j->nFieldAlloc * 2 : 16;
-    char **azCol = sqlite3_realloc64(j->azCol, sizeof(char *) * nNew);
-    if (azCol) j->azCol = azCol;
-    sqlite3_value **apVal = sqlite3_realloc64(j->apVal, sizeof(sqlite3_value *) * nNew);
-    if (apVal) j->apVal = apVal;
-    if (azCol == 0 || apVal == 0) return SQLITE_NOMEM;
-    j->nFieldAlloc = nNew;
+static void record_clear(JsonRecord *r) {
+  for (int i = 0; i < r->nField; i++) field_clear(&r->aField[i]);
+  for (int i = 0; i < r->nTop; i++) field_clear(&r->aTop[i]);
+  sqlite3_free(r->zModel);
+  sqlite3_value_free(r->pPk);
+  r->zModel = 0;
+  r->pPk = 0;
+  r->nField = r->nTop = 0;
+  r->iFields = -1;
+  r->zTable = 0;
+}
+
+/* A new field zKey = pVal (copied) at the end of *paField. */
+static JsonField *field_push(JsonField **paField, int *pn, int *pnAlloc, const char *zKey,
+                             sqlite3_value *pVal) {
+  if (*pn == *pnAlloc) {
+    int nNew = *pnAlloc ? *pnAlloc * 2 : 16;
+    JsonField *aNew = sqlite3_realloc64(*paField, sizeof(JsonField) * nNew);
+    if (aNew == 0) return 0;
+    *paField = aNew;
+    *pnAlloc = nNew;
   }
-  j->azCol[j->nField] = (char *)zCol;
-  j->apVal[j->nField] = sqlite3_value_dup(v);
-  if (j->apVal[j->nField] == 0) return SQLITE_NOMEM;
-  j->nField++;
-  return SQLITE_OK;
+  JsonField *f = &(*paField)[(*pn)++];
+  memset(f, 0, sizeof(*f));
+  f->zKey = sqlite3_mprintf("%s", zKey ? zKey : "");
+  f->pVal = sqlite3_value_dup(pVal);
+  return f->zKey && f->pVal ? f : 0;
+}
+
+/* Add item pVal to the list f. */
+static int item_push(JsonField *f, sqlite3_value *pVal) {
+  if (f->nItem == f->nItemAlloc) {
+    int nNew = f->nItemAlloc ? f->nItemAlloc * 2 : 8;
+    sqlite3_value **aNew = sqlite3_realloc64(f->apItem, sizeof(sqlite3_value *) * nNew);
+    if (aNew == 0) return SQLITE_NOMEM;
+    f->apItem = aNew;
+    f->nItemAlloc = nNew;
+  }
+  f->apItem[f->nItem] = sqlite3_value_dup(pVal);
+  return f->apItem[f->nItem++] ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* Lower-case the ASCII letters of z in place. */
+static void lower_ascii(char *z) {
+  for (; z && *z; z++) {
+    if (*z >= 'A' && *z <= 'Z') *z += 32;
+  }
+}
+
+/* The TableInfo for Django model zModel or, when zModel is NULL, for table
+** zTable; NULL (error recorded) when its table does not exist. */
+static TableInfo *json_table(JsonLoad *j, const char *zModel, const char *zTable) {
+  char zKey[512];
+  snprintf(zKey, sizeof(zKey), "%c:%s", zModel ? 'm' : 't', zModel ? zModel : zTable);
+  TableInfo *t = devdb_map_get(&j->mTable, zKey);
+  if (t) return t;
+  t = devdb_arena_alloc(&j->arena, sizeof(*t));
+  char *zStored = devdb_arena_strndup(&j->arena, zKey, -1);
+  if (t == 0 || zStored == 0) return 0;
+  if (zModel) {
+    const char *zDot = strchr(zModel, '.');
+    t->zModel = devdb_arena_strndup(&j->arena, zModel, -1);
+    t->zTable = zDot ? devdb_arena_printf(&j->arena, "%.*s_%s", (int)(zDot - zModel),
+                                          zModel, zDot + 1)
+                     : 0;
+    lower_ascii(t->zTable);
+  } else {
+    t->zTable = devdb_arena_strndup(&j->arena, zTable, -1);
+  }
+  if (t->zTable == 0 || !has_table(j->p->db, t->zTable)) {
+    if (zModel) {
+      load_error(j->p, SQLITE_ERROR, "record %d: no table %s for model %s", j->rec.iRec,
+                 t->zTable ? t->zTable : "?", zModel);
+    } else {
+      load_error(j->p, SQLITE_ERROR, "record %d: no table %s", j->rec.iRec, zTable);
+    }
+    return 0;
+  }
+  if (zModel) {
+    sqlite3_stmt *pStmt = 0;
+    if (devdb_prepare(j->p->db, &pStmt,
+                      "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=1",
+                      t->zTable) == SQLITE_OK &&
+        sqlite3_step(pStmt) == SQLITE_ROW) {
+      t->zPk =
+          devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
+    }
+    sqlite3_finalize(pStmt);
+    if (t->zPk == 0) t->zPk = "id";
+  }
+  if (j->nTable == j->nTableAlloc) {
+    int nNew = j->nTableAlloc ? j->nTableAlloc * 2 : 16;
+    TableInfo **aNew = sqlite3_realloc64(j->apTable, sizeof(TableInfo *) * nNew);
+    if (aNew == 0) return 0;
+    j->apTable = aNew;
+    j->nTableAlloc = nNew;
+  }
+  j->apTable[j->nTable++] = t;
+  return devdb_map_put(&j->mTable, zStored, t) == SQLITE_OK ? t : 0;
+}
+
+/* The conversion Django applies to values of column zCol of zTable, by
+** the type its SQLite backend declares: datetime, and char(32) (UUID). */
+static int field_conv(sqlite3 *db, const char *zTable, const char *zCol) {
+  sqlite3_stmt *pStmt = 0;
+  int eConv = CONV_NONE;
+  if (devdb_prepare(db, &pStmt,
+                    "SELECT lower(type) FROM pragma_table_info(%Q, 'main') WHERE name=%Q "
+                    "COLLATE NOCASE",
+                    zTable, zCol) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zType && strcmp(zType, "datetime") == 0) eConv = CONV_DATETIME;
+    if (zType && strcmp(zType, "char(32)") == 0) eConv = CONV_UUID;
+  }
+  sqlite3_finalize(pStmt);
+  return eConv;
+}
+
+/* The columns of Django's many-to-many table f->zThrough for model t:
+** from_<model>_id/to_<model>_id when it relates a model to itself, else
+** <model>_id and the other one. */
+static int m2m_columns(JsonLoad *j, FieldInfo *f, const TableInfo *t) {
+  const char *zDot = strrchr(t->zModel, '.');
+  char *zName = devdb_arena_printf(&j->arena, "%s", zDot ? zDot + 1 : t->zModel);
+  lower_ascii(zName);
+  if (zName == 0) return SQLITE_NOMEM;
+  f->zFrom = devdb_arena_printf(&j->arena, "from_%s_id", zName);
+  f->zTo = devdb_arena_printf(&j->arena, "to_%s_id", zName);
+  if (f->zFrom && has_column(j->p->db, f->zThrough, f->zFrom)) return SQLITE_OK;
+  f->zFrom = devdb_arena_printf(&j->arena, "%s_id", zName);
+  sqlite3_stmt *pStmt = 0;
+  f->zTo = 0;
+  if (devdb_prepare(j->p->db, &pStmt,
+                    "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=0 AND "
+                    "name<>%Q COLLATE NOCASE",
+                    f->zThrough, f->zFrom) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    f->zTo =
+        devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
+  }
+  sqlite3_finalize(pStmt);
+  return f->zFrom && f->zTo && has_column(j->p->db, f->zThrough, f->zFrom) ? SQLITE_OK
+                                                                           : SQLITE_ERROR;
 }
 
 /*
-** Insert the current record into zTable. With zPk (the record's pk is the
-** first field) an existing row of that key is updated instead.
+** How field zField of a record for t reaches the database, or NULL when it
+** cannot. A Django field may be the column itself, field_id (a foreign
+** key), or for a list the table t_field (many-to-many); a plain row's field
+** is its column.
 */
-static int json_insert(JsonLoad *j, const char *zTable, const char *zPk) {
-  sqlite3_str *p = sqlite3_str_new(0);
-  sqlite3_str_appendf(p, "INSERT INTO main.\"%w\"(", zTable);
-  for (int i = 0; i < j->nField; i++) {
-    sqlite3_str_appendf(p, "%s\"%w\"", i ? "," : "", j->azCol[i]);
+static FieldInfo *json_field(JsonLoad *j, TableInfo *t, const char *zField, int bList) {
+  DevdbMap *pMap = bList ? &t->mList : &t->mScalar;
+  FieldInfo *f = devdb_map_get(pMap, zField);
+  if (f) return f->eKind ? f : 0;
+  f = devdb_arena_alloc(&j->arena, sizeof(*f));
+  char *zKey = devdb_arena_strndup(&j->arena, zField, -1);
+  if (f == 0 || zKey == 0) return 0;
+  sqlite3 *db = j->p->db;
+  if (has_column(db, t->zTable, zField)) {
+    f->eKind = FIELD_COLUMN;
+    f->zCol = zKey;
+  } else if (t->zModel && !bList &&
+             (f->zCol = devdb_arena_printf(&j->arena, "%s_id", zField)) != 0 &&
+             has_column(db, t->zTable, f->zCol)) {
+    f->eKind = FIELD_FK;
+  } else if (t->zModel && bList &&
+             (f->zThrough = devdb_arena_printf(&j->arena, "%s_%s", t->zTable, zField)) !=
+                 0 &&
+             has_table(db, f->zThrough) && m2m_columns(j, f, t) == SQLITE_OK) {
+    f->eKind = FIELD_M2M;
   }
-  sqlite3_str_appendall(p, j->nField ? ") VALUES(" : ") DEFAULT VALUES");
-  for (int i = 0; i < j->nField; i++) sqlite3_str_appendall(p, i ? ",?" : "?");
-  if (j->nField) sqlite3_str_appendall(p, ")");
-  if (zPk && j->nField > 1) {
-    sqlite3_str_appendf(p, " ON CONFLICT(\"%w\") DO UPDATE SET ", zPk);
-    for (int i = 1; i < j->nField; i++) {
-      sqlite3_str_appendf(p, "%s\"%w\"=excluded.\"%w\"", i > 1 ? "," : "", j->azCol[i],
-                          j->azCol[i]);
+  if (t->zModel && f->zCol) f->eConv = field_conv(db, t->zTable, f->zCol);
+  devdb_map_put(pMap, zKey, f);
+  return f->eKind ? f : 0;
+}
+
+/*
+** Django's stored form of a fixture datetime "YYYY-MM-DDTHH:MM:SS[.fff][Z|
+** +HH:MM]": UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]". NULL when z is not one.
+*/
+static char *django_datetime(sqlite3 *db, const char *z) {
+  int n = (int)strlen(z);
+  if (n < 19 || z[10] != 'T' || z[4] != '-' || z[13] != ':') return 0;
+  int i = 19, nFrac = 0;
+  char zFrac[8] = "";
+  if (z[i] == '.') {
+    for (i++; z[i] >= '0' && z[i] <= '9'; i++) {
+      if (nFrac < 6) zFrac[nFrac++] = z[i];
     }
-  } else if (zPk) {
+    while (nFrac < 6) zFrac[nFrac++] = '0';
+    zFrac[6] = 0;
+    if (strcmp(zFrac, "000000") == 0) zFrac[0] = 0;
+  }
+  const char *zTz = z + i;
+  if (*zTz && strcmp(zTz, "Z") != 0 &&
+      !(strlen(zTz) == 6 && (zTz[0] == '+' || zTz[0] == '-'))) {
+    return 0;
+  }
+  char *zOut = 0;
+  sqlite3_stmt *pStmt = 0;
+  if (sqlite3_prepare_v2(db, "SELECT strftime('%Y-%m-%d %H:%M:%S', ?1)", -1, &pStmt, 0) ==
+      SQLITE_OK) {
+    char *zIn = sqlite3_mprintf("%.10s %.8s%s", z, z + 11, strcmp(zTz, "Z") ? zTz : "");
+    sqlite3_bind_text(pStmt, 1, zIn, -1, sqlite3_free);
+    if (sqlite3_step(pStmt) == SQLITE_ROW &&
+        sqlite3_column_type(pStmt, 0) == SQLITE_TEXT) {
+      zOut = sqlite3_mprintf("%s%s%s", sqlite3_column_text(pStmt, 0), zFrac[0] ? "." : "",
+                             zFrac);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return zOut;
+}
+
+/* Django's stored form of a UUID "8-4-4-4-12": the 32 hex digits. */
+static char *django_uuid(const char *z) {
+  if (strlen(z) != 36 || z[8] != '-' || z[13] != '-' || z[18] != '-' || z[23] != '-') {
+    return 0;
+  }
+  return sqlite3_mprintf("%.8s%.4s%.4s%.4s%.12s", z, z + 9, z + 14, z + 19, z + 24);
+}
+
+/* Bind v to parameter i of pStmt, converted as f says. */
+static int bind_field(sqlite3 *db, sqlite3_stmt *pStmt, int i, const FieldInfo *f,
+                      sqlite3_value *v) {
+  char *z = 0;
+  if (f && f->eConv && sqlite3_value_type(v) == SQLITE_TEXT) {
+    const char *zIn = (const char *)sqlite3_value_text(v);
+    z = f->eConv == CONV_DATETIME ? django_datetime(db, zIn) : django_uuid(zIn);
+  }
+  if (z) return sqlite3_bind_text(pStmt, i, z, -1, sqlite3_free);
+  return sqlite3_bind_value(pStmt, i, v);
+}
+
+/*
+** The INSERT for the columns apCol[0..n) of t (bPk: apCol[0] is NULL and
+** stands for the primary key, and an existing row of that key is updated),
+** reused while records keep the same fields.
+*/
+static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int bPk,
+                       sqlite3_stmt **ppStmt) {
+  if (t->pLast && t->nLast == n && t->bLastPk == bPk &&
+      memcmp(t->apLast, apCol, sizeof(FieldInfo *) * n) == 0) {
+    *ppStmt = t->pLast;
+    return SQLITE_OK;
+  }
+  sqlite3_str *p = sqlite3_str_new(0);
+  sqlite3_str_appendf(p, "INSERT INTO main.\"%w\"(", t->zTable);
+  for (int i = 0; i < n; i++) {
+    sqlite3_str_appendf(p, "%s\"%w\"", i ? "," : "", apCol[i] ? apCol[i]->zCol : t->zPk);
+  }
+  sqlite3_str_appendall(p, n ? ") VALUES(" : ") DEFAULT VALUES");
+  for (int i = 0; i < n; i++) sqlite3_str_appendall(p, i ? ",?" : "?");
+  if (n) sqlite3_str_appendall(p, ")");
+  if (bPk && n > 1) {
+    sqlite3_str_appendf(p, " ON CONFLICT(\"%w\") DO UPDATE SET ", t->zPk);
+    for (int i = 1; i < n; i++) {
+      sqlite3_str_appendf(p, "%s\"%w\"=excluded.\"%w\"", i > 1 ? "," : "", apCol[i]->zCol,
+                          apCol[i]->zCol);
+    }
+  } else if (bPk) {
     sqlite3_str_appendall(p, " ON CONFLICT DO NOTHING");
   }
   char *zSql = sqlite3_str_finish(p);
-  sqlite3_stmt *pStmt = 0;
-  int rc = zSql ? cache_get(j->p, zSql, &pStmt) : SQLITE_NOMEM;
+  int rc = zSql ? cache_get(j->p, zSql, ppStmt) : SQLITE_NOMEM;
   sqlite3_free(zSql);
-  for (int i = 0; rc == SQLITE_OK && i < j->nField; i++) {
-    rc = sqlite3_bind_value(pStmt, i + 1, j->apVal[i]);
-  }
+  FieldInfo **apLast = rc == SQLITE_OK && n > 0
+                           ? sqlite3_realloc64(t->apLast, sizeof(FieldInfo *) * n)
+                           : t->apLast;
+  if (rc == SQLITE_OK && n > 0 && apLast == 0) rc = SQLITE_NOMEM;
   if (rc == SQLITE_OK) {
-    sqlite3_step(pStmt);
-    rc = sqlite3_reset(pStmt);
+    t->apLast = apLast;
+    if (n) memcpy(apLast, apCol, sizeof(FieldInfo *) * n);
+    t->nLast = n;
+    t->bLastPk = bPk;
+    t->pLast = *ppStmt;
   }
   return rc;
 }
@@ -688,352 +958,248 @@ static int json_exec2(JsonLoad *j, sqlite3_value *a, sqlite3_value *b, const cha
   return rc;
 }
 
-/* The ModelInfo of Django model zModel ("app.Model"), or NULL when it
-** has no table (error recorded). */
-static ModelInfo *json_model(JsonLoad *j, const char *zModel, int iRec) {
-  ModelInfo *m = devdb_map_get(&j->mModel, zModel);
-  if (m) return m;
-  m = devdb_arena_alloc(&j->arena, sizeof(*m));
-  char *zKey = devdb_arena_strndup(&j->arena, zModel, -1);
-  const char *zDot = strchr(zModel, '.');
-  if (m == 0 || zKey == 0) return 0;
-  m->zTable = zDot ? devdb_arena_printf(&j->arena, "%.*s_%s", (int)(zDot - zModel),
-                                        zModel, zDot + 1)
-                   : 0;
-  for (char *z = m->zTable; z && *z; z++) {
-    if (*z >= 'A' && *z <= 'Z') *z += 32;
-  }
-  if (m->zTable == 0 || !has_table(j->p->db, m->zTable)) {
-    load_error(j->p, SQLITE_ERROR, "record %d: no table %s for model %s", iRec,
-               m->zTable ? m->zTable : "?", zModel);
-    return 0;
-  }
-  sqlite3_stmt *pStmt = 0;
-  if (devdb_prepare(j->p->db, &pStmt,
-                    "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=1",
-                    m->zTable) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    m->zPk =
-        devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
-  }
-  sqlite3_finalize(pStmt);
-  if (m->zPk == 0) m->zPk = "id";
-  if (devdb_map_put(&j->mModel, zKey, m) != SQLITE_OK) return 0;
-  return m;
-}
-
-/* The columns of Django's many-to-many table zThrough for model zModel:
-** from_<model>_id/to_<model>_id when it relates a model to itself, else
-** <model>_id and the other one. */
-static int m2m_columns(JsonLoad *j, FieldInfo *f, const char *zModel) {
-  const char *zDot = strrchr(zModel, '.');
-  char *zName = devdb_arena_printf(&j->arena, "%s", zDot ? zDot + 1 : zModel);
-  for (char *z = zName; z && *z; z++) {
-    if (*z >= 'A' && *z <= 'Z') *z += 32;
-  }
-  if (zName == 0) return SQLITE_NOMEM;
-  f->zFrom = devdb_arena_printf(&j->arena, "from_%s_id", zName);
-  f->zTo = devdb_arena_printf(&j->arena, "to_%s_id", zName);
-  if (f->zFrom && has_column(j->p->db, f->zThrough, f->zFrom)) return SQLITE_OK;
-  f->zFrom = devdb_arena_printf(&j->arena, "%s_id", zName);
-  sqlite3_stmt *pStmt = 0;
-  f->zTo = 0;
-  if (devdb_prepare(j->p->db, &pStmt,
-                    "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=0 AND "
-                    "name<>%Q COLLATE NOCASE",
-                    f->zThrough, f->zFrom) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    f->zTo =
-        devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
-  }
-  sqlite3_finalize(pStmt);
-  return f->zFrom && f->zTo && has_column(j->p->db, f->zThrough, f->zFrom) ? SQLITE_OK
-                                                                           : SQLITE_ERROR;
-}
-
-/* The conversion Django applies to values of column zCol of zTable, by
-** the type its SQLite backend declares: datetime, and char(32) (UUID). */
-static int field_conv(sqlite3 *db, const char *zTable, const char *zCol) {
-  sqlite3_stmt *pStmt = 0;
-  int eConv = CONV_NONE;
-  if (devdb_prepare(db, &pStmt,
-                    "SELECT lower(type) FROM pragma_table_info(%Q, 'main') WHERE name=%Q "
-                    "COLLATE NOCASE",
-                    zTable, zCol) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    if (zType && strcmp(zType, "datetime") == 0) eConv = CONV_DATETIME;
-    if (zType && strcmp(zType, "char(32)") == 0) eConv = CONV_UUID;
-  }
-  sqlite3_finalize(pStmt);
-  return eConv;
-}
-
-/*
-** Django's stored form of a fixture datetime "YYYY-MM-DDTHH:MM:SS[.fff][Z|
-** +HH:MM]": UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]". NULL when z is not one.
-*/
-static char *django_datetime(sqlite3 *db, const char *z) {
-  int n = (int)strlen(z);
-  if (n < 19 || z[10] != 'T' || z[4] != '-' || z[13] != ':') return 0;
-  int i = 19, nFrac = 0;
-  char zFrac[8] = "";
-  if (z[i] == '.') {
-    for (i++; z[i] >= '0' && z[i] <= '9'; i++) {
-      if (nFrac < 6) zFrac[nFrac++] = z[i];
-    }
-    while (nFrac < 6) zFrac[nFrac++] = '0';
-    zFrac[6] = 0;
-    if (strcmp(zFrac, "000000") == 0) zFrac[0] = 0;
-  }
-  const char *zTz = z + i;
-  if (*zTz && strcmp(zTz, "Z") != 0 &&
-      !(strlen(zTz) == 6 && (zTz[0] == '+' || zTz[0] == '-')))
-    return 0;
-  char *zOut = 0;
-  sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(db, "SELECT strftime('%Y-%m-%d %H:%M:%S', ?1)", -1, &pStmt, 0) ==
-      SQLITE_OK) {
-    char *zIn = sqlite3_mprintf("%.10s %.8s%s", z, z + 11, strcmp(zTz, "Z") ? zTz : "");
-    sqlite3_bind_text(pStmt, 1, zIn, -1, sqlite3_free);
-    if (sqlite3_step(pStmt) == SQLITE_ROW &&
-        sqlite3_column_type(pStmt, 0) == SQLITE_TEXT) {
-      zOut = sqlite3_mprintf("%s%s%s", sqlite3_column_text(pStmt, 0), zFrac[0] ? "." : "",
-                             zFrac);
-    }
-  }
-  sqlite3_finalize(pStmt);
-  return zOut;
-}
-
-/* Django's stored form of a UUID "8-4-4-4-12": the 32 hex digits. */
-static char *django_uuid(const char *z) {
-  if (strlen(z) != 36 || z[8] != '-' || z[13] != '-' || z[18] != '-' || z[23] != '-')
-    return 0;
-  return sqlite3_mprintf("%.8s%.4s%.4s%.4s%.12s", z, z + 9, z + 14, z + 19, z + 24);
-}
-
-/* Add column zCol = v to the current record, converted as f says. */
-static int json_field_add_conv(JsonLoad *j, const FieldInfo *f, sqlite3_value *v) {
-  char *z = 0;
-  if (f->eConv && sqlite3_value_type(v) == SQLITE_TEXT) {
-    const char *zIn = (const char *)sqlite3_value_text(v);
-    z = f->eConv == CONV_DATETIME ? django_datetime(j->p->db, zIn) : django_uuid(zIn);
-  }
-  if (z == 0) return json_field_add(j, f->zCol, v);
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(j->p->db, "SELECT ?1", -1, &pStmt, 0);
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_text(pStmt, 1, z, -1, SQLITE_STATIC);
-    rc = sqlite3_step(pStmt) == SQLITE_ROW
-             ? json_field_add(j, f->zCol, sqlite3_column_value(pStmt, 0))
-             : SQLITE_NOMEM;
-  }
-  sqlite3_finalize(pStmt);
-  sqlite3_free(z);
-  return rc;
-}
-
-/*
-** How field zField of a record for zTable reaches the database (zModel
-** for a Django record, NULL for a plain row), or NULL when it cannot.
-** bList: the value is a JSON array (a candidate many-to-many).
-*/
-static FieldInfo *json_field(JsonLoad *j, const char *zTable, const char *zModel,
-                             const char *zField, int bList) {
-  char *zKey = devdb_arena_printf(&j->arena, "%s\001%s\001%d", zTable, zField, bList);
-  if (zKey == 0) return 0;
-  FieldInfo *f = devdb_map_get(&j->mField, zKey);
-  if (f) return f->eKind ? f : 0;
-  f = devdb_arena_alloc(&j->arena, sizeof(*f));
-  if (f == 0) return 0;
-  sqlite3 *db = j->p->db;
-  if (has_column(db, zTable, zField)) {
-    f->eKind = FIELD_COLUMN;
-    f->zCol = devdb_arena_strndup(&j->arena, zField, -1);
-  } else if (zModel && !bList &&
-             (f->zCol = devdb_arena_printf(&j->arena, "%s_id", zField)) != 0 &&
-             has_column(db, zTable, f->zCol)) {
-    f->eKind = FIELD_FK;
-  } else if (zModel && bList &&
-             (f->zThrough = devdb_arena_printf(&j->arena, "%s_%s", zTable, zField)) !=
-                 0 &&
-             has_table(db, f->zThrough) && m2m_columns(j, f, zModel) == SQLITE_OK) {
-    f->eKind = FIELD_M2M;
-  }
-  if (zModel && f->zCol) f->eConv = field_conv(db, zTable, f->zCol);
-  devdb_map_put(&j->mField, zKey, f);
-  return f->eKind ? f : 0;
-}
-
-/* Give the many-to-many table of f exactly the rows of the JSON array
-** zList for the object whose key is pKey. */
+/* Give the many-to-many table of f exactly the items of list pList for the
+** object whose key is pKey. */
 static int json_m2m(JsonLoad *j, const FieldInfo *f, sqlite3_value *pKey,
-                    const char *zList) {
+                    const JsonField *pList) {
   int rc = json_exec2(j, pKey, 0, "DELETE FROM main.\"%w\" WHERE \"%w\"=?1", f->zThrough,
                       f->zFrom);
-  sqlite3_stmt *pEach = 0;
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_prepare_v2(j->p->db, "SELECT value FROM json_each(?1)", -1, &pEach, 0);
-  }
-  if (rc == SQLITE_OK) sqlite3_bind_text(pEach, 1, zList, -1, SQLITE_STATIC);
-  while (rc == SQLITE_OK && sqlite3_step(pEach) == SQLITE_ROW) {
-    rc = json_exec2(j, pKey, sqlite3_column_value(pEach, 0),
+  for (int i = 0; rc == SQLITE_OK && i < pList->nItem; i++) {
+    rc = json_exec2(j, pKey, pList->apItem[i],
                     "INSERT INTO main.\"%w\"(\"%w\", \"%w\") VALUES(?1, ?2)", f->zThrough,
                     f->zFrom, f->zTo);
   }
-  sqlite3_finalize(pEach);
   return rc;
 }
 
-/* Step pEach over the object or array zJson (bound, static). */
-static void each_bind(sqlite3_stmt *pEach, const char *zJson) {
-  sqlite3_reset(pEach);
-  sqlite3_bind_text(pEach, 1, zJson, -1, SQLITE_STATIC);
+/* Room for n values to bind. */
+static int bind_room(JsonLoad *j, int n) {
+  if (n <= j->nBindAlloc) return SQLITE_OK;
+  int nNew = n + 16;
+  sqlite3_value **apBind = sqlite3_realloc64(j->apBind, sizeof(sqlite3_value *) * nNew);
+  if (apBind) j->apBind = apBind;
+  FieldInfo **apCols = sqlite3_realloc64(j->apCols, sizeof(FieldInfo *) * nNew);
+  if (apCols) j->apCols = apCols;
+  if (apBind == 0 || apCols == 0) return SQLITE_NOMEM;
+  j->nBindAlloc = nNew;
+  return SQLITE_OK;
 }
 
-/* Load record iRec of Django's format, the object zRec. */
-static int json_django(JsonLoad *j, int iRec, const char *zRec) {
+/* Insert the values apBind[0..n) of columns apCols[0..n) into t. */
+static int json_insert(JsonLoad *j, TableInfo *t, int n, int bPk) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = insert_stmt(j, t, j->apCols, n, bPk, &pStmt);
+  for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+    rc = bind_field(j->p->db, pStmt, i + 1, j->apCols[i], j->apBind[i]);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+  }
+  return rc;
+}
+
+/* Write the record j->rec read in Django's format. */
+static int write_django(JsonLoad *j) {
+  JsonRecord *r = &j->rec;
   Load *p = j->p;
-  sqlite3_reset(j->pRecord);
-  sqlite3_bind_text(j->pRecord, 1, zRec, -1, SQLITE_STATIC);
-  if (sqlite3_step(j->pRecord) != SQLITE_ROW) return sqlite3_reset(j->pRecord);
-  const char *zModel = (const char *)sqlite3_column_text(j->pRecord, 0);
-  sqlite3_value *pPk = sqlite3_column_value(j->pRecord, 1);
-  const char *zFields = (const char *)sqlite3_column_text(j->pRecord, 2);
-  const char *zPk = (const char *)sqlite3_column_text(j->pRecord, 1);
-  ModelInfo *m = json_model(j, zModel, iRec);
-  if (m == 0) return SQLITE_ERROR;
-  int bPk = sqlite3_value_type(pPk) != SQLITE_NULL, rc = SQLITE_OK;
-  json_fields_clear(j);
-  if (bPk) rc = json_field_add(j, m->zPk, pPk);
-  each_bind(j->pEach, zFields ? zFields : "{}");
-  while (rc == SQLITE_OK && sqlite3_step(j->pEach) == SQLITE_ROW) {
-    const char *zField = (const char *)sqlite3_column_text(j->pEach, 0);
-    int bList = strcmp((const char *)sqlite3_column_text(j->pEach, 2), "array") == 0;
-    FieldInfo *f = json_field(j, m->zTable, zModel, zField, bList);
-    if (f == 0) {
-      return load_error(p, SQLITE_ERROR, "record %d (%s pk %s) field '%s': %s", iRec,
-                        zModel, zPk ? zPk : "none", zField,
-                        bList ? "a list, but no many-to-many table for it (natural keys "
-                                "are not supported)"
-                              : "no such column (nor a foreign key column ..._id)");
-    }
-    if (f->eKind != FIELD_M2M) {
-      rc = json_field_add_conv(j, f, sqlite3_column_value(j->pEach, 1));
-    }
+  const char *zPk = r->pPk ? (const char *)sqlite3_value_text(r->pPk) : 0;
+  TableInfo *t = json_table(j, r->zModel, 0);
+  if (t == 0) return SQLITE_ERROR;
+  int bPk = r->pPk && sqlite3_value_type(r->pPk) != SQLITE_NULL, n = 0, bM2m = 0;
+  int rc = bind_room(j, r->nField + 1);
+  if (rc == SQLITE_OK && bPk) {
+    j->apCols[n] = 0;
+    j->apBind[n++] = r->pPk;
   }
-  if (rc == SQLITE_OK) rc = json_insert(j, m->zTable, bPk ? m->zPk : 0);
+  for (int i = 0; rc == SQLITE_OK && i < r->nField; i++) {
+    JsonField *f = &r->aField[i];
+    f->pInfo = json_field(j, t, f->zKey, f->bList);
+    if (f->pInfo == 0) {
+      return load_error(p, SQLITE_ERROR, "record %d (%s pk %s) field '%s': %s", r->iRec,
+                        r->zModel, zPk ? zPk : "none", f->zKey,
+                        f->bList ? "a list, but no many-to-many table for it (natural "
+                                   "keys are not supported)"
+                                 : "no such column (nor a foreign key column ..._id)");
+    }
+    if (f->pInfo->eKind == FIELD_M2M) {
+      bM2m = 1;
+      continue;
+    }
+    j->apCols[n] = f->pInfo;
+    j->apBind[n++] = f->pVal;
+  }
+  if (rc == SQLITE_OK) rc = json_insert(j, t, n, bPk);
   if (rc != SQLITE_OK) {
-    return load_error(p, rc, "record %d (%s pk %s): %s", iRec, zModel, zPk ? zPk : "none",
-                      sqlite3_errmsg(p->db));
+    return load_error(p, rc, "record %d (%s pk %s): %s", r->iRec, r->zModel,
+                      zPk ? zPk : "none", sqlite3_errmsg(p->db));
   }
-  sqlite3_value *pKey = bPk ? sqlite3_value_dup(j->apVal[0]) : 0;
-  if (!bPk) {
-    sqlite3_stmt *pId = 0;
-    if (sqlite3_prepare_v2(p->db, "SELECT last_insert_rowid()", -1, &pId, 0) ==
-            SQLITE_OK &&
-        sqlite3_step(pId) == SQLITE_ROW) {
-      pKey = sqlite3_value_dup(sqlite3_column_value(pId, 0));
+  if (bM2m) {
+    sqlite3_value *pKey = bPk ? sqlite3_value_dup(r->pPk) : 0;
+    if (!bPk) {
+      sqlite3_stmt *pId = 0;
+      if (sqlite3_prepare_v2(p->db, "SELECT last_insert_rowid()", -1, &pId, 0) ==
+              SQLITE_OK &&
+          sqlite3_step(pId) == SQLITE_ROW) {
+        pKey = sqlite3_value_dup(sqlite3_column_value(pId, 0));
+      }
+      sqlite3_finalize(pId);
     }
-    sqlite3_finalize(pId);
-  }
-  each_bind(j->pEach, zFields ? zFields : "{}");
-  while (rc == SQLITE_OK && sqlite3_step(j->pEach) == SQLITE_ROW) {
-    if (strcmp((const char *)sqlite3_column_text(j->pEach, 2), "array") != 0) continue;
-    FieldInfo *f = json_field(j, m->zTable, zModel,
-                              (const char *)sqlite3_column_text(j->pEach, 0), 1);
-    if (f && f->eKind == FIELD_M2M) {
-      rc = json_m2m(j, f, pKey, (const char *)sqlite3_column_text(j->pEach, 1));
+    for (int i = 0; rc == SQLITE_OK && i < r->nField; i++) {
+      JsonField *f = &r->aField[i];
+      if (f->pInfo->eKind != FIELD_M2M) continue;
+      rc = json_m2m(j, f->pInfo, pKey, f);
       if (rc != SQLITE_OK) {
-        rc = load_error(p, rc, "record %d (%s pk %s) field '%s': %s", iRec, zModel,
-                        zPk ? zPk : "none", sqlite3_column_text(j->pEach, 0),
-                        sqlite3_errmsg(p->db));
+        rc = load_error(p, rc, "record %d (%s pk %s) field '%s': %s", r->iRec, r->zModel,
+                        zPk ? zPk : "none", f->zKey, sqlite3_errmsg(p->db));
       }
     }
+    sqlite3_value_free(pKey);
   }
-  sqlite3_value_free(pKey);
   p->nRow++;
   return rc;
 }
 
-/* Load record iRec, the object zRec, as a row of zTable. */
-static int json_row(JsonLoad *j, int iRec, const char *zTable, const char *zRec) {
-  int rc = SQLITE_OK;
-  json_fields_clear(j);
-  each_bind(j->pEach, zRec);
-  while (rc == SQLITE_OK && sqlite3_step(j->pEach) == SQLITE_ROW) {
-    const char *zField = (const char *)sqlite3_column_text(j->pEach, 0);
-    FieldInfo *f = json_field(j, zTable, 0, zField, 0);
-    if (f == 0) {
-      return load_error(j->p, SQLITE_ERROR, "record %d field '%s': no column %s in %s",
-                        iRec, zField, zField, zTable);
-    }
-    rc = json_field_add(j, f->zCol, sqlite3_column_value(j->pEach, 1));
+/* Write the record j->rec as a row of its table (or zTbl). */
+static int write_row(JsonLoad *j, const char *zTbl) {
+  JsonRecord *r = &j->rec;
+  const char *zTable = r->zTable ? r->zTable : zTbl;
+  if (zTable == 0) {
+    return load_error(j->p, SQLITE_ERROR,
+                      "record %d has no \"model\" (Django's format) and "
+                      "no table was given",
+                      r->iRec);
   }
-  if (rc == SQLITE_OK) rc = json_insert(j, zTable, 0);
+  TableInfo *t = json_table(j, 0, zTable);
+  if (t == 0) return SQLITE_ERROR;
+  int rc = bind_room(j, r->nTop);
+  for (int i = 0; rc == SQLITE_OK && i < r->nTop; i++) {
+    JsonField *f = &r->aTop[i];
+    j->apCols[i] = json_field(j, t, f->zKey, 0);
+    j->apBind[i] = f->pVal;
+    if (j->apCols[i] == 0) {
+      return load_error(j->p, SQLITE_ERROR, "record %d field '%s': no column %s in %s",
+                        r->iRec, f->zKey, f->zKey, zTable);
+    }
+  }
+  if (rc == SQLITE_OK) rc = json_insert(j, t, r->nTop, 0);
   if (rc != SQLITE_OK) {
-    return load_error(j->p, rc, "record %d (%s): %s", iRec, zTable,
+    return load_error(j->p, rc, "record %d (%s): %s", r->iRec, zTable,
                       sqlite3_errmsg(j->p->db));
   }
   j->p->nRow++;
   return SQLITE_OK;
 }
 
-/* Load the records of the JSON array or object zText. */
-static int json_records(JsonLoad *j, const char *zText, const char *zTbl) {
-  Load *p = j->p;
-  sqlite3_stmt *pTop = 0, *pList = 0;
-  int rc = sqlite3_prepare_v2(p->db,
-                              "SELECT key, value, type, json_type(value, '$.model') "
-                              "FROM json_each(?1)",
-                              -1, &pTop, 0);
-  if (rc == SQLITE_OK) {
-    rc =
-        sqlite3_prepare_v2(p->db, "SELECT value, type FROM json_each(?1)", -1, &pList, 0);
+/* Write the record read so far, if any, and forget it. */
+static int record_end(JsonLoad *j, const char *zTbl) {
+  int rc = SQLITE_OK;
+  if (j->rec.iRec > 0 && j->p->zErr == 0) {
+    rc = j->rec.zModel ? write_django(j) : write_row(j, zTbl);
   }
-  int bArray = devdb_query_int(p->db, 0, "SELECT json_type(%Q)='array'", zText) == 1;
-  int iRec = 0;
-  if (rc == SQLITE_OK) sqlite3_bind_text(pTop, 1, zText, -1, SQLITE_STATIC);
-  while (rc == SQLITE_OK && sqlite3_step(pTop) == SQLITE_ROW) {
-    const char *zKey = (const char *)sqlite3_column_text(pTop, 0);
-    const char *zValue = (const char *)sqlite3_column_text(pTop, 1);
-    const char *zType = (const char *)sqlite3_column_text(pTop, 2);
-    if (bArray) {
-      iRec++;
-      if (strcmp(zType, "object") != 0) {
-        rc = load_error(p, SQLITE_ERROR, "record %d is not an object", iRec);
-      } else if (sqlite3_column_type(pTop, 3) != SQLITE_NULL) {
-        rc = json_django(j, iRec, zValue);
-      } else if (zTbl) {
-        rc = json_row(j, iRec, zTbl, zValue);
-      } else {
-        rc = load_error(p, SQLITE_ERROR,
-                        "record %d has no \"model\" (Django's format) and "
-                        "no table was given",
-                        iRec);
-      }
-      continue;
+  record_clear(&j->rec);
+  return rc;
+}
+
+/* The depth of the json_tree row whose parent is iParent; aStack holds the
+** ids of the open containers by depth. */
+typedef struct TreeStack {
+  sqlite3_int64 aId[8];
+  int n;
+} TreeStack;
+
+static int tree_depth(TreeStack *s, int bRoot, sqlite3_int64 iParent) {
+  if (bRoot) return s->n = 0;
+  while (s->n > 0 && s->aId[s->n - 1] != iParent) s->n--;
+  return s->n;
+}
+
+/*
+** One json_tree row: id, depth, key, type, atom (the SQL value of a
+** scalar) and for a container below a record its JSON text.
+*/
+static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
+                    const char *zTbl) {
+  JsonRecord *r = &j->rec;
+  const char *zKey = (const char *)sqlite3_column_text(pTree, 2);
+  const char *zType = (const char *)sqlite3_column_text(pTree, 3);
+  int bContainer = zType[0] == 'o' || zType[0] == 'a';
+  sqlite3_value *pAtom = sqlite3_column_value(pTree, bContainer ? 5 : 4);
+  int iRecDepth = bArray ? 1 : 2; /* where records are */
+  if (!bArray && iDepth == 1) {
+    if (zType[0] != 'a') {
+      return load_error(j->p, SQLITE_ERROR, "\"%s\" is not a list of rows of a table",
+                        zKey);
     }
-    if (strcmp(zType, "array") != 0 || !has_table(p->db, zKey)) {
-      rc = load_error(p, SQLITE_ERROR, "\"%s\" is not a list of rows of a table", zKey);
-      continue;
-    }
-    sqlite3_reset(pList);
-    sqlite3_bind_text(pList, 1, zValue, -1, SQLITE_STATIC);
-    while (rc == SQLITE_OK && sqlite3_step(pList) == SQLITE_ROW) {
-      iRec++;
-      rc = strcmp((const char *)sqlite3_column_text(pList, 1), "object") != 0
-               ? load_error(p, SQLITE_ERROR, "record %d is not an object", iRec)
-               : json_row(j, iRec, zKey, (const char *)sqlite3_column_text(pList, 0));
-    }
+    int rc = record_end(j, zTbl);
+    r->zTable = devdb_arena_strndup(&j->arena, zKey, -1);
+    return rc;
   }
-  if (rc == SQLITE_OK && sqlite3_errcode(p->db) != SQLITE_OK &&
-      sqlite3_errcode(p->db) != SQLITE_DONE && sqlite3_errcode(p->db) != SQLITE_ROW) {
-    rc = load_error(p, SQLITE_ERROR, "%s", sqlite3_errmsg(p->db));
+  if (iDepth == iRecDepth) {
+    const char *zTable = bArray ? 0 : r->zTable;
+    int iRec = r->iRec + 1, rc = record_end(j, zTbl);
+    r->iRec = iRec;
+    r->zTable = zTable;
+    if (rc == SQLITE_OK && zType[0] != 'o') {
+      rc = load_error(j->p, SQLITE_ERROR, "record %d is not an object", iRec);
+    }
+    return rc;
   }
-  sqlite3_finalize(pTop);
-  sqlite3_finalize(pList);
+  if (iDepth == iRecDepth + 1) {
+    if (bArray && strcmp(zKey, "model") == 0 && !bContainer) {
+      r->zModel = sqlite3_mprintf("%s", sqlite3_value_text(pAtom));
+      if (r->zModel == 0) return SQLITE_NOMEM;
+    } else if (bArray && strcmp(zKey, "pk") == 0 && !bContainer) {
+      r->pPk = sqlite3_value_dup(pAtom);
+    } else if (bArray && strcmp(zKey, "fields") == 0 && zType[0] == 'o') {
+      r->iFields = sqlite3_column_int64(pTree, 0);
+    }
+    JsonField *f = field_push(&r->aTop, &r->nTop, &r->nTopAlloc, zKey, pAtom);
+    if (f == 0) return SQLITE_NOMEM;
+    f->bContainer = bContainer;
+    return SQLITE_OK;
+  }
+  if (bArray && iDepth == iRecDepth + 2 && sqlite3_column_int64(pTree, 1) == r->iFields) {
+    JsonField *f = field_push(&r->aField, &r->nField, &r->nFieldAlloc, zKey, pAtom);
+    if (f == 0) return SQLITE_NOMEM;
+    f->bContainer = bContainer;
+    f->bList = zType[0] == 'a';
+    return SQLITE_OK;
+  }
+  if (bArray && iDepth == iRecDepth + 3 && r->nField > 0 && !bContainer) {
+    JsonField *f = &r->aField[r->nField - 1];
+    if (f->bList) return item_push(f, pAtom);
+  }
+  return SQLITE_OK; /* deeper: inside a value already rendered */
+}
+
+/* Read the records of the JSON array or object zText. */
+static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bArray) {
+  sqlite3_stmt *pTree = 0;
+  /* value is asked only of containers below the record level (their
+  ** path has a subscript), so records and the document are never rendered */
+  int rc = sqlite3_prepare_v2(j->p->db,
+                              "SELECT id, parent, key, type, atom, CASE WHEN type IN "
+                              "('object','array') AND (path GLOB '$[[]*' OR path GLOB "
+                              "'$.*[[]*') THEN value END FROM json_tree(?1)",
+                              -1, &pTree, 0);
+  TreeStack stack = {{0}, 0};
+  if (rc == SQLITE_OK) sqlite3_bind_text(pTree, 1, zText, -1, SQLITE_STATIC);
+  while (rc == SQLITE_OK && sqlite3_step(pTree) == SQLITE_ROW) {
+    int bRoot = sqlite3_column_type(pTree, 1) == SQLITE_NULL;
+    int iDepth = tree_depth(&stack, bRoot, sqlite3_column_int64(pTree, 1));
+    const char *zType = (const char *)sqlite3_column_text(pTree, 3);
+    if ((zType[0] == 'o' || zType[0] == 'a') && stack.n < 8) {
+      stack.aId[stack.n++] = sqlite3_column_int64(pTree, 0);
+    }
+    rc = tree_row(j, pTree, bArray, iDepth, zTbl);
+  }
+  if (rc == SQLITE_OK) rc = record_end(j, zTbl);
+  if (rc == SQLITE_OK && (rc = sqlite3_finalize(pTree)) != SQLITE_OK) {
+    rc = load_error(j->p, rc, "%s", sqlite3_errmsg(j->p->db));
+  } else if (rc != SQLITE_OK) {
+    sqlite3_finalize(pTree);
+  }
   return rc;
 }
 
@@ -1041,38 +1207,35 @@ static int load_json(Load *p, const char *zText, const char *zTbl) {
   JsonLoad j;
   memset(&j, 0, sizeof(j));
   j.p = p;
+  j.rec.iFields = -1;
   sqlite3_stmt *pType = 0;
-  int rc = sqlite3_prepare_v2(p->db, "SELECT json_type(?1)", -1, &pType, 0);
+  int rc = sqlite3_prepare_v2(p->db, "SELECT json_type(?1)", -1, &pType, 0), bArray = 0;
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(pType, 1, zText, -1, SQLITE_STATIC);
+    const char *zType = 0;
     if (sqlite3_step(pType) != SQLITE_ROW) {
       rc = load_error(p, SQLITE_ERROR, "is not valid JSON: %s", sqlite3_errmsg(p->db));
-    } else if (sqlite3_column_type(pType, 0) == SQLITE_NULL ||
-               (strcmp((const char *)sqlite3_column_text(pType, 0), "array") != 0 &&
-                strcmp((const char *)sqlite3_column_text(pType, 0), "object") != 0)) {
+    } else if ((zType = (const char *)sqlite3_column_text(pType, 0)) == 0 ||
+               (strcmp(zType, "array") != 0 && strcmp(zType, "object") != 0)) {
       rc = load_error(p, SQLITE_ERROR, "holds no list or object of records");
+    } else {
+      bArray = zType[0] == 'a';
     }
   }
   sqlite3_finalize(pType);
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_prepare_v2(
-        p->db,
-        "SELECT json_extract(?1, '$.model'), json_extract(?1, '$.pk'), "
-        "json_extract(?1, '$.fields')",
-        -1, &j.pRecord, 0);
+  if (rc == SQLITE_OK) rc = json_records(&j, zText, zTbl, bArray);
+  record_clear(&j.rec);
+  sqlite3_free(j.rec.aField);
+  sqlite3_free(j.rec.aTop);
+  for (int i = 0; i < j.nTable; i++) {
+    devdb_map_clear(&j.apTable[i]->mScalar);
+    devdb_map_clear(&j.apTable[i]->mList);
+    sqlite3_free(j.apTable[i]->apLast);
   }
-  if (rc == SQLITE_OK) {
-    rc = sqlite3_prepare_v2(p->db, "SELECT key, value, type FROM json_each(?1)", -1,
-                            &j.pEach, 0);
-  }
-  if (rc == SQLITE_OK) rc = json_records(&j, zText, zTbl);
-  json_fields_clear(&j);
-  sqlite3_free(j.azCol);
-  sqlite3_free(j.apVal);
-  sqlite3_finalize(j.pRecord);
-  sqlite3_finalize(j.pEach);
-  devdb_map_clear(&j.mModel);
-  devdb_map_clear(&j.mField);
+  sqlite3_free(j.apTable);
+  sqlite3_free(j.apBind);
+  sqlite3_free(j.apCols);
+  devdb_map_clear(&j.mTable);
   devdb_arena_free(&j.arena);
   return rc;
 }
@@ -1097,6 +1260,11 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
   }
   char *zText = devdb_read_file(zPath, 0, pzErr);
   if (zText == 0) return SQLITE_ERROR;
+  /* a page cache the size of a big fixture: no page spills to the file
+  ** (and its journal) before the end; the caller's setting comes back */
+  sqlite3_int64 nCache = devdb_query_int(db, -2000, "PRAGMA main.cache_size");
+  if (nCache > -65536 && nCache < 16384)
+    devdb_exec(db, 0, "PRAGMA main.cache_size=-65536");
   int rc = devdb_exec(db, pzErr, "SAVEPOINT devdb_load; PRAGMA defer_foreign_keys=ON");
   if (rc == SQLITE_OK) {
     rc = eKind == 1   ? load_sql(&load, zText)
@@ -1113,6 +1281,7 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
         load.zErr ? load.zErr : sqlite3_mprintf("'%s': %s", zPath, sqlite3_errstr(rc));
     load.zErr = 0;
   }
+  devdb_exec(db, 0, "PRAGMA main.cache_size=%lld", nCache);
   sqlite3_free(load.zErr);
   sqlite3_free(zText);
   if (pnRow) *pnRow = load.nRow;
