@@ -65,7 +65,9 @@
 #include "devdb.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------ protection mark */
 
@@ -437,6 +439,54 @@ static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *z
 }
 
 /*
+** When main of db cannot take another page size (WAL, in memory) and pSrc
+** has another one, *ppConv gets a copy of pSrc with db's page size: copied
+** into a temporary database file (VACUUM cannot change the page size of an
+** in-memory or private temporary database), vacuumed there to the new page
+** size; the file is unlinked at once and lives while *ppConv is open.
+** Otherwise *ppConv is NULL.
+*/
+static int resize_pages(sqlite3 *db, sqlite3 *pSrc, sqlite3 **ppConv, char **pzErr) {
+  static int iCounter;
+  sqlite3_int64 nDest = devdb_query_int(db, 0, "PRAGMA main.page_size");
+  sqlite3_int64 nSrc = devdb_query_int(pSrc, 0, "PRAGMA main.page_size");
+  const char *zFile = sqlite3_db_filename(db, "main");
+  *ppConv = 0;
+  if (nDest == nSrc || nDest == 0 ||
+      !(zFile == 0 || zFile[0] == 0 ||
+        devdb_query_int(db, 0, "SELECT journal_mode='wal' FROM pragma_journal_mode"))) {
+    return SQLITE_OK;
+  }
+  const char *zDir = getenv("TMPDIR");
+  char *zPath =
+      sqlite3_mprintf("%s/devdb-resize-%d-%d.db", zDir && zDir[0] ? zDir : "/tmp",
+                      (int)getpid(), __atomic_fetch_add(&iCounter, 1, __ATOMIC_RELAXED));
+  sqlite3 *pConv = 0;
+  int rc = zPath ? sqlite3_open_v2(zPath, &pConv,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_EXCLUSIVE,
+                                   0)
+                 : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) {
+    rc = devdb_exec(pConv, pzErr, "PRAGMA journal_mode=OFF; PRAGMA main.page_size=%lld",
+                    nSrc);
+  }
+  if (rc == SQLITE_OK) rc = devdb_copy_into(pConv, "main", pSrc, "main", pzErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_exec(pConv, pzErr, "PRAGMA main.page_size=%lld; VACUUM", nDest);
+  }
+  if (zPath) unlink(zPath);
+  if (rc != SQLITE_OK) {
+    if (*pzErr == 0) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(pConv));
+    sqlite3_close(pConv);
+    pConv = 0;
+  }
+  sqlite3_free(zPath);
+  *ppConv = pConv;
+  return rc;
+}
+
+/*
 ** Replace main of db with schema main of pSrc. When bMark, the result keeps
 ** the protection mark even if pSrc has none: it goes through a scratch copy
 ** that gets the mark, so the whole change is still one transaction.
@@ -444,12 +494,18 @@ static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *z
 static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReason,
                         char **pzErr) {
   char *zOld = 0;
+  sqlite3 *pConv = 0;
+  int rc = resize_pages(db, pSrc, &pConv, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  if (pConv) pSrc = pConv;
   if (!bMark || devdb_protected_reason(pSrc, "main", &zOld)) {
     sqlite3_free(zOld);
-    return devdb_copy_into(db, "main", pSrc, "main", pzErr);
+    rc = devdb_copy_into(db, "main", pSrc, "main", pzErr);
+    sqlite3_close(pConv);
+    return rc;
   }
   sqlite3 *pTmp = 0;
-  int rc = devdb_scratch_open(&pTmp, pzErr);
+  rc = devdb_scratch_open(&pTmp, pzErr);
   if (rc == SQLITE_OK) {
     int nPage = (int)devdb_query_int(pSrc, 4096, "PRAGMA main.page_size");
     rc = devdb_exec(pTmp, pzErr, "PRAGMA page_size=%d", nPage);
@@ -458,6 +514,7 @@ static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReas
   if (rc == SQLITE_OK) rc = write_mark(pTmp, "main", zReason, pzErr);
   if (rc == SQLITE_OK) rc = devdb_copy_into(db, "main", pTmp, "main", pzErr);
   sqlite3_close(pTmp);
+  sqlite3_close(pConv);
   return rc;
 }
 
