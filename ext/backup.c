@@ -573,6 +573,8 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
                     "ORDER BY type, name");
   }
   sqlite3_stmt *pStmt = 0;
+  DevdbKeep keep;
+  if (rc == SQLITE_OK) rc = devdb_keep_open(db, "main", eMode, &keep);
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(db, &pStmt,
                        "SELECT name FROM main.sqlite_schema WHERE "
@@ -580,7 +582,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-    if (!devdb_wipe_keeps(db, "main", zName, eMode)) continue;
+    if (!devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = hash_query(db, &h, "SELECT * FROM main.\"%w\"", zName);
     if (rc == SQLITE_OK && devdb_query_int(db, 0,
                                            "SELECT count(*) FROM main.sqlite_schema"
@@ -593,6 +595,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
     rc = sqlite3_finalize(pStmt);
   else
     sqlite3_finalize(pStmt);
+  devdb_keep_close(&keep);
   *pKey = h;
   return rc;
 }
