@@ -453,15 +453,28 @@ static char *backup_stem(const char *zFile) {
   return sqlite3_mprintf("%.*s", n, zBase);
 }
 
+/*
+** "YYYYMMDD-HHMMSS" of time t in UTC: unambiguous, and computed here (the
+** civil-from-days rule) because glibc's gmtime reads the time zone file.
+*/
+static void utc_stamp(time_t t, char *zOut, int nOut) {
+  long long nDay = (long long)t / 86400, nSec = (long long)t % 86400;
+  long long z = nDay + 719468, era = z / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  snprintf(zOut, nOut, "%04lld%02lld%02lld-%02lld%02lld%02lld", y, m, d, nSec / 3600,
+           nSec / 60 % 60, nSec % 60);
+}
+
 /* A name in zDir for a backup of zFile made now, with label zLabel and
 ** the try number iTry (0: none). */
 static char *backup_name(const char *zDir, const char *zFile, const char *zLabel,
                          int iTry) {
-  char zTime[32];
-  time_t t = time(0);
-  struct tm tm;
-  gmtime_r(&t, &tm); /* UTC: unambiguous, and no time zone file to read */
-  strftime(zTime, sizeof(zTime), "%Y%m%d-%H%M%S", &tm);
+  char zTime[96];
+  utc_stamp(time(0), zTime, sizeof(zTime));
   char *zStem = backup_stem(zFile);
   char zTry[16] = "";
   if (iTry) snprintf(zTry, sizeof(zTry), "-%d", iTry + 1);

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
@@ -190,6 +191,12 @@ static void test_backup_api(void) {
   CHECK_EQ_INT("backup-dir-second-ok", rc, SQLITE_OK);
   CHECK("backup-dir-distinct-names", a.zPath && b.zPath && strcmp(a.zPath, b.zPath) != 0);
   CHECK("backup-dir-stem", a.zPath && strstr(a.zPath, "/src-"));
+  char zDay[32];
+  time_t now = time(0);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(zDay, sizeof(zDay), "/src-%Y%m%d-", &tm);
+  CHECK("backup-dir-utc-date", a.zPath && strstr(a.zPath, zDay));
   CHECK_EQ_INT("backup-dir-page-copy", a.bPageCopy, 1);
   CHECK_EQ_INT("backup-dir-bytes", a.nByte,
                devdb_query_int(db, 0,
