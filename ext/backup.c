@@ -809,7 +809,8 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   struct stat st;
   char *zTemplate = 0;
   int bWal = is_wal(db, "main");
-  if (zCacheDir == 0 || stat(zDbPath, &st) != 0) {
+  /* a symbolic link would be linked as itself, and replaced: swap only files */
+  if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) {
     devdb_exec(db, 0, "COMMIT");
     return FALLBACK;
   }

@@ -133,6 +133,25 @@ static void test_fallback(void) {
   sqlite3_close(pOther);
 }
 
+static void test_symlink(void) {
+  const char *zReal = path("real.db"), *zLink = path("link.db");
+  exec_file(zReal, zShop);
+  exec_file(zReal, zFill);
+  if (symlink(zReal, zLink) != 0) return;
+  DevdbWipeInfo info;
+  char *zErr = 0;
+  int rc = wipe(zLink, "data", 0, &info, &zErr);
+  CHECK_EQ_INT("wipe-file-symlink-ok", rc, SQLITE_OK);
+  CHECK_EQ_INT("wipe-file-symlink-not-swapped", info.bFast, 0);
+  struct stat st;
+  CHECK("wipe-file-symlink-still-link", lstat(zLink, &st) == 0 && S_ISLNK(st.st_mode));
+  CHECK_EQ_INT("wipe-file-symlink-target-wiped",
+               query_file(zReal, "SELECT count(*) FROM product"), 0);
+  CHECK_EQ_INT("wipe-file-symlink-backup",
+               query_file(info.backup.zPath, "SELECT count(*) FROM product"), 500);
+  sqlite3_free(info.backup.zPath);
+}
+
 static void test_wal(void) {
   const char *zDb = path("wal.db");
   exec_file(zDb, "PRAGMA journal_mode=WAL;");
@@ -231,6 +250,7 @@ int main(void) {
   test_fast_wipe();
   test_fallback();
   test_wal();
+  test_symlink();
   test_protected_and_schema();
   test_backup_api();
   return unit_failures();
