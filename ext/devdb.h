@@ -785,13 +785,26 @@ int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason);
 /* The two modes of devdb_wipe. */
 enum { DEVDB_WIPE_DATA = 1, DEVDB_WIPE_SCHEMA = 2 };
 
+/* The tables a wipe of mode eMode keeps, found once (see devdb_wipe_keeps):
+** open, ask for each table, close. */
+typedef struct DevdbKeep {
+  int eMode;
+  int nHist;
+  DevdbHistTable *aHist; /* devdb_history_find's tables */
+} DevdbKeep;
+int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p);
+int devdb_keep_has(sqlite3 *db, const char *zSchema, const DevdbKeep *p,
+                   const char *zTable);
+void devdb_keep_close(DevdbKeep *p);
+
 /* 1 when a wipe of mode eMode keeps the rows of table zTable of zSchema:
-** _devdb_meta always; with DEVDB_WIPE_DATA also a migration history table (known name and
-*columns: schema_migrations,
-** django_migrations, goose_db_version, flyway_schema_history,
-** alembic_version, __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
-** knex_migrations, ...) or devdb's own (name starting devdb_ or _devdb_).
-** A local rule until devdb_history's detector replaces it. */
+** _devdb_meta always; with DEVDB_WIPE_DATA also every migration history
+** table devdb_history_find finds, and by a local rule of names and columns
+** schema_migrations, ar_internal_metadata, django_migrations,
+** goose_db_version, flyway_schema_history, alembic_version,
+** __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
+** __diesel_schema_migrations, knex_migrations, __EFMigrationsHistory, and
+** devdb's own tables (names starting devdb_ or _devdb_). */
 int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode);
 
 /* DEVDB_WIPE_DATA for "data" or NULL, DEVDB_WIPE_SCHEMA for "schema", else 0. */
@@ -901,6 +914,18 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
 int backup_register(sqlite3 *db);
 
 /* ------------------------------------------------------------ fixture.c */
-/* (the fixture area adds its shared API here) */
+
+/* Load the fixture file zPath into main of db (devdb_load: .sql, .csv
+** into zTbl or the table the file names, .json in Django's format or
+** {"table": [rows]}), atomically in a savepoint. *pnRow (may be NULL) gets
+** the rows loaded. On error an SQLite code and a message naming the file
+** and the line or record. */
+int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
+                    sqlite3_int64 *pnRow, char **pzErr);
+
+/* Write the dump of source zSource (devdb_dump) piece by piece to
+** xOut(pArg, text, bytes), which returns SQLITE_OK to go on. */
+int devdb_dump_write(sqlite3 *db, const char *zSource,
+                     int (*xOut)(void *, const char *, int), void *pArg, char **pzErr);
 
 #endif /* DEVDB_H */
