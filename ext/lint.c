@@ -61,13 +61,15 @@
 **                                  cannot take (datatype mismatch)
 **   warning  type-values-unconverted N text values that stay text under the
 **                                  new numeric affinity
+**   info     check-not-counted     a CHECK that calls a function a schema may
+**                                  not call: not run on main's rows
 **
 ** Examples:
 **   SELECT severity, rule, object FROM devdb_lint;
 **   -- error|fk-parent-not-unique|orders(sku)
 **   SELECT rule, detail FROM devdb_lint('schema.sql') WHERE severity='error';
-**   -- will-fail-unique|UNIQUE(user, course) on enrollment: main.enrollment
-**   --   has 3 duplicate groups (4 rows beyond the first of each)
+**   -- will-fail-unique|UNIQUE(user, course) of enrollment: main.enrollment
+**   --   holds 2 duplicate groups (3 rows beyond the first of each)
 **
 ** A NULL source gives no rows; a source that cannot be resolved or loaded is
 ** an error naming it. DIRECTONLY: it reads files and runs the SQL text it is
