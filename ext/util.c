@@ -229,13 +229,14 @@ struct DevdbArenaChunk {
 };
 
 #define ARENA_HDR ((sizeof(DevdbArenaChunk) + 15) & ~(size_t)15)
-#define ARENA_CHUNK 65536
+#define ARENA_CHUNK 262144
 
 /*
 ** n zeroed bytes that live until devdb_arena_free. NULL (and bOom set) when
 ** memory runs out.
 */
-void *devdb_arena_alloc(DevdbArena *p, size_t n) {
+/* n bytes, not zeroed (for text that is written whole right away). */
+static void *arena_raw(DevdbArena *p, size_t n) {
   n = (n + 15) & ~(size_t)15;
   DevdbArenaChunk *c = p->pChunk;
   if (c == 0 || c->nUsed + n > c->nSize) {
@@ -259,14 +260,38 @@ void *devdb_arena_alloc(DevdbArena *p, size_t n) {
   }
   void *pRet = (char *)c + ARENA_HDR + c->nUsed;
   c->nUsed += n;
-  memset(pRet, 0, n);
   return pRet;
+}
+
+void *devdb_arena_alloc(DevdbArena *p, size_t n) {
+  void *pRet = arena_raw(p, n);
+  if (pRet) memset(pRet, 0, n);
+  return pRet;
+}
+
+/*
+** Append a zeroed element of size sz to the arena array *pa of *pn
+** elements, whose capacity is the smallest power of two >= *pn (so it is
+** full exactly when *pn is a power of two). Returns the new element.
+*/
+void *devdb_arena_push(DevdbArena *p, void **pa, int *pn, size_t sz) {
+  int n = *pn;
+  if (n == 0 || (n & (n - 1)) == 0) {
+    void *aNew = arena_raw(p, sz * (n ? n * 2 : 1));
+    if (aNew == 0) return 0;
+    if (n) memcpy(aNew, *pa, sz * n);
+    *pa = aNew;
+  }
+  (*pn)++;
+  void *pElem = (char *)*pa + sz * n;
+  memset(pElem, 0, sz);
+  return pElem;
 }
 
 char *devdb_arena_strndup(DevdbArena *p, const char *z, int n) {
   if (z == 0) return 0;
   if (n < 0) n = (int)strlen(z);
-  char *zOut = devdb_arena_alloc(p, (size_t)n + 1);
+  char *zOut = arena_raw(p, (size_t)n + 1);
   if (zOut) {
     memcpy(zOut, z, n);
     zOut[n] = 0;
