@@ -20,20 +20,22 @@
 typedef struct Status {
   sqlite3_int64 nByte, nTable;
   char *zJournal;
-  int bMigrations;   /* a migrations directory was read */
-  char *zMigError;   /* why it could not be */
-  char *zTool;       /* whose history table */
+  int bMigrations; /* a migrations directory was read */
+  char *zMigError; /* why it could not be */
+  char *zTool;     /* whose history table */
   int nFile, nApplied, nAttention;
   StrList aState, aVersion, aFile; /* the migrations that are not applied */
-  char *zBackup;     /* newest backup, or NULL */
+  char *zBackup;                   /* newest backup, or NULL */
   time_t tBackup;
 } Status;
 
 static void status_database(Shell *p, Status *s) {
-  s->nByte = shell_query_int(p, 0, "SELECT page_count * page_size FROM pragma_page_count, "
-                                   "pragma_page_size");
-  s->nTable = shell_query_int(p, 0, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
-                                    "AND name NOT LIKE 'sqlite_%%'");
+  s->nByte = shell_query_int(p, 0,
+                             "SELECT page_count * page_size FROM pragma_page_count, "
+                             "pragma_page_size");
+  s->nTable = shell_query_int(p, 0,
+                              "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
+                              "AND name NOT LIKE 'sqlite_%%'");
   s->zJournal = shell_query_text(p, "PRAGMA journal_mode");
 }
 
@@ -41,7 +43,8 @@ static void status_database(Shell *p, Status *s) {
 static void status_migrations(Shell *p, Status *s) {
   if (p->cfg.zMigrations == 0) return;
   sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(p->db, "SELECT state, version, file, tool FROM devdb_migrations(?1)",
+  if (sqlite3_prepare_v2(p->db,
+                         "SELECT state, version, file, tool FROM devdb_migrations(?1)",
                          -1, &pStmt, 0) != SQLITE_OK) {
     s->zMigError = shell_strdup(sqlite3_errmsg(p->db));
     return;
@@ -125,18 +128,21 @@ static void line(Shell *p, const char *zKey, int eColor, const char *zFmt, ...) 
 static void print_human(Shell *p, const Status *s) {
   char zSize[32], zAge[32];
   line(p, "database", C_BOLD, "%s", p->zDbAbs);
-  line(p, "size", C_RESET, "%s, %lld tables, journal %s", ui_bytes(zSize, sizeof(zSize), s->nByte),
-       (long long)s->nTable, s->zJournal ? s->zJournal : "?");
+  line(p, "size", C_RESET, "%s, %lld tables, journal %s",
+       ui_bytes(zSize, sizeof(zSize), s->nByte), (long long)s->nTable,
+       s->zJournal ? s->zJournal : "?");
   if (s->bMigrations) {
     char *zCounts = state_counts(&s->aState);
-    line(p, "migrations", s->nAttention ? C_YELLOW : C_GREEN, "%s: %d files, %d applied%s",
-         p->cfg.zMigrations, s->nFile, s->nApplied, zCounts);
+    line(p, "migrations", s->nAttention ? C_YELLOW : C_GREEN,
+         "%s: %d files, %d applied%s", p->cfg.zMigrations, s->nFile, s->nApplied,
+         zCounts);
     free(zCounts);
     for (int i = 0; i < s->aState.n && i < SHOWN_MAX; i++) {
       const char *zWhich = s->aFile.az[i][0] ? s->aFile.az[i] : s->aVersion.az[i];
       line(p, "", C_YELLOW, "%-8s %s", s->aState.az[i], zWhich);
     }
-    if (s->aState.n > SHOWN_MAX) line(p, "", C_YELLOW, "... and %d more", s->aState.n - SHOWN_MAX);
+    if (s->aState.n > SHOWN_MAX)
+      line(p, "", C_YELLOW, "... and %d more", s->aState.n - SHOWN_MAX);
   } else {
     line(p, "migrations", C_YELLOW, "%s",
          s->zMigError ? s->zMigError : "none found (db/migrations, migrations)");
@@ -205,15 +211,18 @@ static void print_json(Shell *p, const Status *s) {
 ** is not applied (key "migration", value "state version file"). */
 static void print_csv(Shell *p, const Status *s) {
   char zNum[32];
-  const char *azKey[] = {"database", "bytes", "tables", "migrations", "applied",
-                         "backup", "fixtures", "config"};
+  const char *azKey[] = {"database", "bytes",  "tables",   "migrations",
+                         "applied",  "backup", "fixtures", "config"};
   snprintf(zNum, sizeof(zNum), "%lld", (long long)s->nByte);
   char zTables[32], zApplied[32];
   snprintf(zTables, sizeof(zTables), "%lld", (long long)s->nTable);
   snprintf(zApplied, sizeof(zApplied), "%d", s->nApplied);
-  const char *azVal[] = {p->zDbAbs, zNum, zTables,
+  const char *azVal[] = {p->zDbAbs,
+                         zNum,
+                         zTables,
                          p->cfg.zMigrations ? p->cfg.zMigrations : "",
-                         s->bMigrations ? zApplied : "", s->zBackup ? s->zBackup : "",
+                         s->bMigrations ? zApplied : "",
+                         s->zBackup ? s->zBackup : "",
                          p->cfg.zFixtures ? p->cfg.zFixtures : "",
                          p->cfg.zConfFile ? p->cfg.zConfFile : ""};
   printf("key,value\n");
@@ -223,7 +232,8 @@ static void print_csv(Shell *p, const Status *s) {
     putchar('\n');
   }
   for (int i = 0; i < s->aState.n; i++) {
-    char *z = shell_printf("%s %s %s", s->aState.az[i], s->aVersion.az[i], s->aFile.az[i]);
+    char *z =
+        shell_printf("%s %s %s", s->aState.az[i], s->aVersion.az[i], s->aFile.az[i]);
     printf("migration,");
     ui_csv_value(z);
     putchar('\n');
