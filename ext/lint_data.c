@@ -24,6 +24,38 @@
 
 /* ---------------------------------------------------------- fk-violation */
 
+/* The join terms of a foreign key between a child aliased c and a parent
+** aliased p, in the arena: "c.a IS NOT NULL AND ..." and "p.x = c.a AND
+** ..." (the parent on the left: the comparison takes its collation). */
+static void fk_terms(DevdbLint *p, const DevdbForeignKey *pFk, char **pzNotNull,
+                     char **pzMatch) {
+  sqlite3_str *sNotNull = sqlite3_str_new(0), *sMatch = sqlite3_str_new(0);
+  for (int i = 0; i < pFk->nCol; i++) {
+    const char *zTo = pFk->azTo[i] ? pFk->azTo[i] : "";
+    sqlite3_str_appendf(sNotNull, "%sc.\"%w\" IS NOT NULL", i ? " AND " : "",
+                        pFk->azFrom[i]);
+    sqlite3_str_appendf(sMatch, "%sp.\"%w\" = c.\"%w\"", i ? " AND " : "", zTo,
+                        pFk->azFrom[i]);
+  }
+  char *zNotNull = sqlite3_str_finish(sNotNull), *zMatch = sqlite3_str_finish(sMatch);
+  *pzNotNull = zNotNull ? PRINTF("%s", zNotNull) : 0;
+  *pzMatch = zMatch ? PRINTF("%s", zMatch) : 0;
+  if (*pzNotNull == 0 || *pzMatch == 0) p->arena.bOom = 1;
+  sqlite3_free(zNotNull);
+  sqlite3_free(zMatch);
+}
+
+/* The fix of an orphan finding: what to do, and the query that lists them. */
+static char *orphan_fix(DevdbLint *p, const char *zChild, const DevdbForeignKey *pFk) {
+  char *zNotNull, *zMatch;
+  fk_terms(p, pFk, &zNotNull, &zMatch);
+  return PRINTF("insert the missing %s rows, or set %s to NULL or delete the rows listed "
+                "by SELECT * FROM \"%w\" AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM "
+                "\"%w\" AS p WHERE %s);",
+                pFk->zParent, devdb_lint_names(p, pFk->azFrom, pFk->nCol, 0), zChild,
+                zNotNull ? zNotNull : "", pFk->zParent, zMatch ? zMatch : "");
+}
+
 /* One fk-violation finding: n rows of table zTab break its foreign key fkid. */
 static void fk_violation(DevdbLint *p, const DevdbSchema *pS, const char *zTab, int fkid,
                          sqlite3_int64 n) {
@@ -37,10 +69,7 @@ static void fk_violation(DevdbLint *p, const DevdbSchema *pS, const char *zTab, 
       PRINTF("%lld row%s of %s reference%s no row of %s(%s) (foreign key %s(%s))", n,
              n == 1 ? "" : "s", pTab->zName, n == 1 ? "s" : "", pFk->zParent,
              devdb_lint_names(p, pFk->azTo, pFk->nCol, 0), pTab->zName, zFrom),
-      PRINTF("insert the missing %s rows, or set %s to NULL or delete the rows listed by "
-             "SELECT * FROM \"%w\" WHERE rowid IN (SELECT rowid FROM "
-             "pragma_foreign_key_check(%Q) WHERE fkid = %d);",
-             pFk->zParent, zFrom, pTab->zName, pTab->zName, fkid));
+      orphan_fix(p, pTab->zName, pFk));
 }
 
 /* The violations of one foreign_key_check query (zTab NULL: all tables).
@@ -468,30 +497,23 @@ static void fk_counts(TableCheck *T) {
     const DevdbForeignKey *pFk = &pS->aFk[k];
     const DevdbTable *pPar = devdb_schema_table(T->pMain, pFk->zParent);
     if (pPar == 0 || pPar->eKind != DEVDB_TABLE) continue;
-    sqlite3_str *sNotNull = sqlite3_str_new(0), *sMatch = sqlite3_str_new(0);
     int i = 0;
-    for (; i < pFk->nCol; i++) {
-      if (pFk->azTo[i] == 0 || !devdb_table_column(pM, pFk->azFrom[i]) ||
-          !devdb_table_column(pPar, pFk->azTo[i])) {
-        break;
-      }
-      sqlite3_str_appendf(sNotNull, "%sc.\"%w\" IS NOT NULL", i ? " AND " : "",
-                          pFk->azFrom[i]);
-      sqlite3_str_appendf(sMatch, "%sp.\"%w\" = c.\"%w\"", i ? " AND " : "", pFk->azTo[i],
-                          pFk->azFrom[i]);
+    while (i < pFk->nCol && pFk->azTo[i] && devdb_table_column(pM, pFk->azFrom[i]) &&
+           devdb_table_column(pPar, pFk->azTo[i])) {
+      i++;
     }
-    char *zNotNull = sqlite3_str_finish(sNotNull), *zMatch = sqlite3_str_finish(sMatch);
+    if (i < pFk->nCol) continue; /* a column main does not have */
+    char *zNotNull, *zMatch;
+    fk_terms(p, pFk, &zNotNull, &zMatch);
     /* a LEFT JOIN finds the orphans as fast as the plain query would (a
     ** correlated NOT EXISTS runs twice as long); a parent matched several
     ** times still leaves no row with a NULL parent column */
     sqlite3_int64 n = -1;
-    if (i == pFk->nCol && zNotNull && zMatch) {
+    if (zNotNull && zMatch) {
       devdb_lint_query_int(p, T->db, &n,
                            "SELECT count(*) FROM \"main\".\"%w\" AS c LEFT JOIN "
                            "\"main\".\"%w\" AS p ON %s WHERE %s AND p.\"%w\" IS NULL",
                            pM->zName, pPar->zName, zMatch, zNotNull, pFk->azTo[0]);
-    } else if (!zNotNull || !zMatch) {
-      p->arena.bOom = 1;
     }
     if (n > 0) {
       char *zFrom = devdb_lint_names(p, pFk->azFrom, pFk->nCol, 0);
@@ -502,14 +524,8 @@ static void fk_counts(TableCheck *T) {
                  "of main.%s",
                  pS->zName, zFrom, pFk->zParent, zTo, n, n == 1 ? "" : "s", pS->zName,
                  n == 1 ? "s" : "", pFk->zParent),
-          PRINTF(
-              "insert the missing %s rows, or set %s to NULL or delete the rows listed "
-              "by SELECT * FROM \"%w\" AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM "
-              "\"%w\" AS p WHERE %s);",
-              pFk->zParent, zFrom, pS->zName, zNotNull, pFk->zParent, zMatch));
+          orphan_fix(p, pS->zName, pFk));
     }
-    sqlite3_free(zNotNull);
-    sqlite3_free(zMatch);
   }
 }
 
