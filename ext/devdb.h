@@ -560,12 +560,24 @@ typedef struct DevdbLint {
   DevdbArena arena;
   DevdbFinding *aFinding;
   int nFinding, nAlloc;
+  int rc;     /* the first error that is not a finding: the run fails with it */
+  char *zErr; /* its message (sqlite3_malloc'd) */
 } DevdbLint;
 
 /* Record a finding. zObject, zDetail and zFix are arena strings (or NULL);
 ** a NULL zDetail means an allocation failed, which sets arena.bOom. */
 void devdb_lint_add(DevdbLint *p, int eSeverity, const char *zRule, char *zObject,
                     char *zDetail, char *zFix);
+/* Record rc, from a call on db, when it is an error that is not a finding:
+** anything but OK, ERROR (a name that does not resolve, which the rules
+** report), ROW and DONE; out of memory, I/O, corruption, a lock. Returns 1
+** when the run has failed (now or before): its findings would be wrong. */
+int devdb_lint_check(DevdbLint *p, sqlite3 *db, int rc);
+/* The integer of the first row of a query built printf-style into *pVal.
+** Returns SQLITE_OK, SQLITE_ERROR when the query does not prepare or run
+** (not recorded), or an error recorded with devdb_lint_check. */
+int devdb_lint_query_int(DevdbLint *p, sqlite3 *db, sqlite3_int64 *pVal, const char *zFmt,
+                         ...);
 /* "a, b" (bSql: "\"a\", \"b\"") of n names, in the lint's arena. */
 char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql);
 
