@@ -69,6 +69,12 @@ asan:
 	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%) build/asan/fault
 	@B=build/asan SANITIZED=1 tests/run.sh
 
+# The property test of devdb_apply for as long as SECONDS allows (make test
+# runs 1,000 pairs): make fuzz-diff SECONDS=600
+SECONDS ?= 60
+fuzz-diff: $(B)/unit/diff_property
+	$(B)/unit/diff_property --seconds $(SECONDS)
+
 # The "nothing lost" harness (tests/fault/, README "Guarantees"), built with
 # the sanitizers so every fault path is also checked for memory errors and
 # leaks. Bounds: fault points per operation, mode and class; kill -9 runs

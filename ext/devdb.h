@@ -467,6 +467,9 @@ const char *devdb_affinity(const char *zType);
 #define DEVDB_RISK_WILL_FAIL 0x02 /* the existing data makes the change fail */
 #define DEVDB_RISK_REBUILD 0x04   /* the table is copied into a new one */
 #define DEVDB_RISK_CASCADE 0x08   /* a parent of ON DELETE action children is rebuilt */
+/* The counts devdb_plan_build makes: the DEVDB_RISK_* bits, and warnings. */
+#define DEVDB_COUNT_WARNING 0x100
+#define DEVDB_COUNT_ALL 0xfff
 
 /* One row of a plan: one change, in the order it must be applied. */
 typedef struct DevdbChange {
@@ -499,12 +502,12 @@ typedef struct DevdbPlan {
 ** Plan the change from model pFrom to model pTo. db holds pFrom as schema
 ** zSchema, for the risk counts over live data (NULL: no counts). zOpts is
 ** the option list of devdb_apply (rename hints, allow-data-loss,
-** sqlite-version:X.Y.Z). On error returns an SQLite code and an
-** sqlite3_malloc'd message.
+** sqlite-version:X.Y.Z). mCount says which risks to count (DEVDB_COUNT_*).
+** On error returns an SQLite code and an sqlite3_malloc'd message.
 */
 int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
-                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
-                     char **pzErr);
+                     const DevdbSchema *pTo, const char *zOpts, int mCount,
+                     DevdbPlan **ppPlan, char **pzErr);
 /* Both sides of a diff, loaded: the source stays open for the counts. */
 typedef struct DevdbDiffInput {
   DevdbSource from, to;
