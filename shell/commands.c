@@ -18,6 +18,17 @@ static int cmd_quit(Shell *p, const Args *a) {
 }
 
 static const Command aCommand[] = {
+    {"apply", "TARGET [--allow-data-loss] [--rename OLD=NEW]",
+     "make the schema match TARGET, atomically",
+     "Shows the changes, asks, takes a verified backup, then runs devdb_apply:\n"
+     "the whole change in one transaction, foreign keys checked before it\n"
+     "commits. TARGET is a migrations directory, a .sql file, a database file\n"
+     "or SQL text. Changes that lose data (a dropped table with rows, a dropped\n"
+     "column with values) are refused without --allow-data-loss; changes that\n"
+     "would fail on the rows there (UNIQUE over duplicates, NOT NULL over\n"
+     "NULLs) are refused naming the counts. --rename OLD=NEW or\n"
+     "--rename TABLE.OLD=NEW (repeatable) says a table or column was renamed.",
+     cmd_apply},
     {"backup", "[PATH]", "take a verified backup of the database",
      "Copies the database with SQLite's backup API into a temporary file, syncs\n"
      "it, runs integrity_check on the copy and renames it into place: a backup\n"
@@ -30,15 +41,38 @@ static const Command aCommand[] = {
      "The files in the backups directory with their time and size. `restore\n"
      "latest` takes the first one.",
      cmd_backups},
+    {"check", "", "for CI: migrations applied, no drift, integrity, foreign keys",
+     "One line per check, ok or FAIL: every migration applied (none pending,\n"
+     "modified, missing or dirty); no drift between the schema and the\n"
+     "migrations (history tables left out); PRAGMA quick_check; no row without\n"
+     "its parent (foreign_key_check). Exits 0 when all pass, 3 otherwise.",
+     cmd_check},
     {"complete", "LINE", "print the completions of a partial REPL line",
      "What TAB offers in the REPL for LINE (quote it), one per line: commands\n"
      "after a dot, a command's options and choices, table and column names,\n"
      "file paths. For editor integrations and tests.",
      cmd_complete},
+    {"diff", "[TARGET] [--sql]", "how the schema differs from TARGET (the migrations)",
+     "Lists the changes that turn the database's schema into TARGET (default:\n"
+     "what the migrations directory builds), in the order they would apply,\n"
+     "with their risk counted from the rows: data-loss, will-fail (duplicates\n"
+     "under a new UNIQUE, NULLs under NOT NULL, orphans), rebuild. Migration\n"
+     "history tables are left out. --sql prints the whole script instead,\n"
+     "ready for `sqlite3 -bail DB < script.sql`.",
+     cmd_diff},
     {"help", "[COMMAND]", "list the commands, or explain one",
      "With no argument, lists every command with a one-line summary. With a\n"
      "command name (or an unambiguous prefix), shows its usage and what it does.",
      cmd_help},
+    {"lint", "[SOURCE]", "find schema mistakes and what will fail",
+     "Runs devdb_lint over the database (or SOURCE: a migrations directory, a\n"
+     "schema file...): foreign keys whose type differs from their parent or\n"
+     "lack an index, broken views and triggers, double-quoted string literals,\n"
+     "surprising type affinities, missing primary keys, duplicate indexes.\n"
+     "With a SOURCE, its constraints are also checked against the rows of the\n"
+     "database: a UNIQUE over duplicates, NOT NULL over NULLs. Exits 3 when\n"
+     "there is an error.",
+     cmd_lint},
     {"mark", "VERSION [applied|pending]", "record a migration as applied or pending",
      "Changes only the history (Django's --fake): the migration's SQL is not\n"
      "run. Marking a migration applied also clears a dirty (failed) one and\n"
