@@ -16,8 +16,9 @@
 
 /* A WHERE condition on a `tbl` column leaving out the history tables and
 ** devdb's own. */
-#define NOT_HISTORY                                                                       \
-  "tbl NOT IN (SELECT tbl FROM devdb_history) AND tbl NOT LIKE '\\_devdb\\_%%' ESCAPE '\\'"
+#define NOT_HISTORY                                                                      \
+  "tbl NOT IN (SELECT tbl FROM devdb_history) AND tbl NOT LIKE '\\_devdb\\_%%' ESCAPE "  \
+  "'\\'"
 
 /* The target of diff and check: the argument, else the migrations. */
 static const char *diff_target(Shell *p, const Args *a) {
@@ -29,7 +30,8 @@ static const char *diff_target(Shell *p, const Args *a) {
 static sqlite3_int64 drift_count(Shell *p, const char *zTarget) {
   char *zN = 0;
   int rc = shell_call(p, &zN, "diff",
-                      "SELECT count(*) FROM devdb_diff('main', %Q) WHERE " NOT_HISTORY, zTarget);
+                      "SELECT count(*) FROM devdb_diff('main', %Q) WHERE " NOT_HISTORY,
+                      zTarget);
   sqlite3_int64 n = rc == SQLITE_OK && zN ? atoll(zN) : -1;
   free(zN);
   return n;
@@ -40,21 +42,24 @@ int cmd_diff(Shell *p, const Args *a) {
   if (zTarget == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
   if (args_opt(a, "--sql")) {
     char *zScript = 0;
-    int rc = shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zTarget);
+    int rc =
+        shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zTarget);
     if (rc == SQLITE_OK && zScript && zScript[0]) printf("%s", zScript);
     if (rc == SQLITE_OK && !(zScript && zScript[0])) shell_note(p, "no differences");
     free(zScript);
     return rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
   }
   sqlite3_int64 nHidden = shell_query_int(
-      p, 0, "SELECT count(*) FROM devdb_diff('main', %Q) WHERE NOT (" NOT_HISTORY ")", zTarget);
-  int rc = shell_print_sql(p,
-                           "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q) WHERE "
-                           NOT_HISTORY " ORDER BY seq",
-                           zTarget);
+      p, 0, "SELECT count(*) FROM devdb_diff('main', %Q) WHERE NOT (" NOT_HISTORY ")",
+      zTarget);
+  int rc = shell_print_sql(
+      p,
+      "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q) WHERE " NOT_HISTORY
+      " ORDER BY seq",
+      zTarget);
   if (rc == EXIT_OK && nHidden) {
-    shell_note(p, "left out: %lld change%s to migration history tables", (long long)nHidden,
-               nHidden == 1 ? "" : "s");
+    shell_note(p, "left out: %lld change%s to migration history tables",
+               (long long)nHidden, nHidden == 1 ? "" : "s");
   }
   return rc;
 }
@@ -75,16 +80,18 @@ int cmd_apply(Shell *p, const Args *a) {
   const char *zTarget = a->azPos[0];
   if (shell_db_existing(p) == 0) return EXIT_ERROR;
   char *zOpts = apply_options(a), *zDone = 0, *zBackup = 0;
-  sqlite3_int64 n = shell_query_int(p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)",
+  sqlite3_int64 n = shell_query_int(
+      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zTarget, zOpts);
+  char *zHistory = shell_query_text(p,
+                                    "SELECT group_concat(tbl, ', ') FROM "
+                                    "devdb_diff('main', %Q, %Q) WHERE change = 'drop'"
+                                    " AND kind = 'table' AND NOT (" NOT_HISTORY ")",
                                     zTarget, zOpts);
-  char *zHistory = shell_query_text(
-      p, "SELECT group_concat(tbl, ', ') FROM devdb_diff('main', %Q, %Q) WHERE change = 'drop'"
-         " AND kind = 'table' AND NOT (" NOT_HISTORY ")",
-      zTarget, zOpts);
   int rc = EXIT_ERROR;
   if (zHistory) {
-    shell_error(p, "apply: %s has no migration history table, so applying it would drop %s; "
-                   "nothing was changed",
+    shell_error(p,
+                "apply: %s has no migration history table, so applying it would drop %s; "
+                "nothing was changed",
                 zTarget, zHistory);
   } else if (n == 0) {
     shell_note(p, "nothing to apply: the database already matches %s", zTarget);
@@ -92,13 +99,16 @@ int cmd_apply(Shell *p, const Args *a) {
   } else if (n > 0) {
     shell_print_sql(p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q, %Q)",
                     zTarget, zOpts);
-    char *zTail = shell_printf(" to match %s (%lld change%s above)", zTarget, (long long)n,
-                               n == 1 ? "" : "s");
+    char *zTail = shell_printf(" to match %s (%lld change%s above)", zTarget,
+                               (long long)n, n == 1 ? "" : "s");
     if (shell_confirm(p, "change the schema of", zTail) &&
         (zBackup = shell_safety_backup(p, "apply")) != 0) {
-      int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zTarget, zOpts);
-      if (src == SQLITE_OK) printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
-      if (src == SQLITE_INTERRUPT) shell_error(p, "interrupted: the apply was rolled back");
+      int src =
+          shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zTarget, zOpts);
+      if (src == SQLITE_OK)
+        printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
+      if (src == SQLITE_INTERRUPT)
+        shell_error(p, "interrupted: the apply was rolled back");
       rc = src == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
       if (src == SQLITE_OK) shell_undo_restore(p, zBackup);
     }
@@ -117,8 +127,8 @@ int cmd_lint(Shell *p, const Args *a) {
   sqlite3_int64 nError = shell_query_int(
       p, -1, "SELECT count(*) FROM devdb_lint(%Q) WHERE severity = 'error'", zSource);
   if (nError < 0) return EXIT_ERROR;
-  int rc = shell_print_sql(p, "SELECT severity, rule, object, detail, fix FROM devdb_lint(%Q)",
-                           zSource);
+  int rc = shell_print_sql(
+      p, "SELECT severity, rule, object, detail, fix FROM devdb_lint(%Q)", zSource);
   if (rc != EXIT_OK) return rc;
   return nError ? EXIT_ATTENTION : EXIT_OK;
 }
@@ -139,21 +149,23 @@ int cmd_check(Shell *p, const Args *a) {
   if (zDir == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
   sqlite3_int64 nApplied = shell_query_int(
       p, -1, "SELECT count(*) FROM devdb_migrations(%Q) WHERE state = 'applied'", zDir);
-  char *zOther = shell_query_text(p,
-                                  "SELECT group_concat(n || ' ' || state, ', ') FROM (SELECT "
-                                  "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
-                                  "<> 'applied' GROUP BY state)",
-                                  zDir);
+  char *zOther =
+      shell_query_text(p,
+                       "SELECT group_concat(n || ' ' || state, ', ') FROM (SELECT "
+                       "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
+                       "<> 'applied' GROUP BY state)",
+                       zDir);
   sqlite3_int64 nDrift = nApplied < 0 ? -1 : drift_count(p, zDir);
   if (nApplied < 0 || nDrift < 0) {
     free(zOther);
     return EXIT_ERROR;
   }
   char *zIntegrity = shell_query_text(p, "PRAGMA quick_check");
-  sqlite3_int64 nFk = shell_query_int(p, -1, "SELECT count(*) FROM pragma_foreign_key_check");
+  sqlite3_int64 nFk =
+      shell_query_int(p, -1, "SELECT count(*) FROM pragma_foreign_key_check");
   int bMig = zOther == 0, bIntegrity = zIntegrity && strcmp(zIntegrity, "ok") == 0;
-  check_line(p, bMig, "migrations", "%lld applied%s%s", (long long)nApplied, bMig ? "" : ", ",
-             bMig ? "" : zOther);
+  check_line(p, bMig, "migrations", "%lld applied%s%s", (long long)nApplied,
+             bMig ? "" : ", ", bMig ? "" : zOther);
   if (nDrift) {
     check_line(p, 0, "drift", "%lld difference%s from %s (see: diff)", (long long)nDrift,
                nDrift == 1 ? "" : "s", zDir);

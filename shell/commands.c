@@ -52,6 +52,19 @@ static const Command aCommand[] = {
      "after a dot, a command's options and choices, table and column names,\n"
      "file paths. For editor integrations and tests.",
      cmd_complete},
+    {"dedup", "TABLE COLS... [--keep K] [--refs R] [--dry-run]",
+     "delete duplicate rows so a UNIQUE index fits",
+     "Groups the rows of TABLE as a UNIQUE index on COLS would (NULLs never\n"
+     "match; each column's collation, or one given: 'email COLLATE NOCASE')\n"
+     "and deletes all but one row of each group, in one transaction. COLS is\n"
+     "one argument ('user_id, course_id') or several words. --keep first\n"
+     "(default), last, or an ordering ('updated_at DESC') picks the survivor.\n"
+     "--refs says what happens to rows of other tables that reference a\n"
+     "deleted row: restrict (default: refuse, naming them), repoint (point\n"
+     "them at the survivor) or cascade (as their foreign keys say).\n"
+     "--dry-run lists the groups and deletes nothing. Otherwise asks, takes a\n"
+     "verified backup and prints how to undo.",
+     cmd_dedup},
     {"diff", "[TARGET] [--sql]", "how the schema differs from TARGET (the migrations)",
      "Lists the changes that turn the database's schema into TARGET (default:\n"
      "what the migrations directory builds), in the order they would apply,\n"
@@ -104,6 +117,11 @@ static const Command aCommand[] = {
      "files over an open database). Without an argument, or with `latest`, the\n"
      "newest backup in the backups directory. Asks first; prints how to undo.",
      cmd_restore},
+    {"revert", "NAME", "put the database back to a snapshot",
+     "Replaces the content of the database with the snapshot NAME (see\n"
+     "snapshot), after checking it. Asks first, takes a verified backup and\n"
+     "prints how to undo. Refuses a protected database.",
+     cmd_revert},
     {"rollback", "[N] [--to VERSION]", "run the down sections of the newest migrations",
      "Rolls back the newest applied migration, or N of them, or every one\n"
      "newer than VERSION (--to all: every one), newest first, each with its history row "
@@ -116,6 +134,12 @@ static const Command aCommand[] = {
      "views and triggers, from devdb_schema. With --mermaid, prints the tables\n"
      "and their foreign keys as a Mermaid ER diagram (erDiagram) for docs.",
      cmd_schema},
+    {"snapshot", "NAME", "keep a named copy of the database to revert to",
+     "Writes a verified copy of the database to .devdb/snapshots/NAME.db beside\n"
+     "it (replacing an older one of that name). `revert NAME` puts it back:\n"
+     "a fixture state for tests, or a point to return to before an\n"
+     "experiment.",
+     cmd_snapshot},
     {"sql", "VERSION [--down]", "print the SQL of one migration",
      "Prints the up section of the migration VERSION (or a file name), or its\n"
      "down section with --down, as the runner would run it.",
@@ -126,6 +150,15 @@ static const Command aCommand[] = {
      "dirty, out of order); the history table in use; the last backup; the\n"
      "settings. Exits with 3 when a migration needs attention.",
      cmd_status},
+    {"wipe", "[data|schema]", "delete every row, or the whole schema",
+     "wipe data (the default) empties every table and resets AUTOINCREMENT\n"
+     "counters, keeping the schema and the migration history; wipe schema\n"
+     "drops every table, index, view and trigger. Asks first naming the\n"
+     "database (refuses without a terminal unless --yes), refuses a protected\n"
+     "database, takes a verified backup first (when no other process has the\n"
+     "file open, the old file itself becomes the backup and a cached empty\n"
+     "copy takes its place) and prints how to undo.",
+     cmd_wipe},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))

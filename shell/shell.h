@@ -177,6 +177,8 @@ int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...)
 /* Progress of work with a known size: done of total. */
 void shell_progress(Shell *p, const char *zWhat, sqlite3_int64 done, sqlite3_int64 total);
 void shell_progress_clear(Shell *p);
+/* Progress of work of unknown size: a spinner and the elapsed time. */
+void shell_spin(Shell *p);
 
 /* ------------------------------------------------------------------- ui.c */
 
@@ -243,21 +245,22 @@ char *shell_printf(const char *zFmt, ...);
 
 /* --------------------------------------------------------------- backup.c */
 
-/* A verified backup of the database into zDest, or a timestamped file in the
-** backups directory when zDest is NULL: copied with SQLite's backup API to a
-** temporary file, synced, integrity-checked and renamed into place. Returns
-** the path of the backup (malloc'd) or NULL (reported). */
-char *backup_take(Shell *p, const char *zDest, const char *zWhy);
-/* Check a backup file: a SQLite database that passes integrity_check.
-** Returns 0, or 1 with a message (malloc'd) in *pzErr. */
-int backup_verify(const char *zPath, char **pzErr);
+/* A verified backup of the database (the reset area's devdb_backup_file)
+** into zDest, or into the backups directory under a new timestamped name
+** with zLabel ("wipe") in it when zDest is NULL (devdb_backup_dir). Shows
+** progress. Returns the path of the backup (malloc'd) or NULL (reported). */
+char *backup_take(Shell *p, const char *zDest, const char *zLabel);
+/* Check a backup file without restoring it. 0, or 1 with a message
+** (malloc'd) in *pzErr. */
+int backup_verify(Shell *p, const char *zPath, char **pzErr);
 /* Backups in the backups directory, newest first: paths (malloc'd array of
-** malloc'd strings, NULL-terminated). */
+** malloc'd strings, NULL-terminated). No database is opened. */
 char **backup_list(Shell *p);
 void backup_list_free(char **az);
-/* Drop automatic backups beyond the retention setting. */
+/* Drop timestamped backups beyond the retention setting. */
 void backup_prune(Shell *p);
-/* Replace the database's content with zSrc through the backup API. 0 ok. */
+/* Replace the database's content with the checked backup zSrc
+** (devdb_restore_file). 0 ok, 1 after reporting an error. */
 int backup_restore_from(Shell *p, const char *zSrc);
 
 /* ---------------------------------------------------------------- cmd_*.c */
@@ -281,6 +284,10 @@ int cmd_apply(Shell *p, const Args *a);
 int cmd_check(Shell *p, const Args *a);
 int cmd_lint(Shell *p, const Args *a);
 int cmd_migrate(Shell *p, const Args *a);
+int cmd_wipe(Shell *p, const Args *a);
+int cmd_snapshot(Shell *p, const Args *a);
+int cmd_revert(Shell *p, const Args *a);
+int cmd_dedup(Shell *p, const Args *a);
 int cmd_rollback(Shell *p, const Args *a);
 int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);

@@ -49,7 +49,7 @@ $DEVDB app.db restore latest --yes >/dev/null 2>&1; expect_eq restore-latest 3 "
 # A file that is not a sound database is refused before anything happens.
 echo "not a database" > junk.db
 out=$($DEVDB app.db restore junk.db --yes 2>&1); expect_status restore-junk-refused 1 $?
-expect_match restore-junk-message "restore: 'junk.db' is not a sound SQLite database" "$out"
+expect_match restore-junk-message "restore: 'junk.db' is not a readable SQLite database" "$out"
 expect_eq restore-junk-unchanged 3 "$(count)"
 out=$($DEVDB app.db restore nosuch.db --yes 2>&1); expect_status restore-missing-refused 1 $?
 
