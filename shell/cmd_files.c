@@ -5,6 +5,7 @@
 ** which prints the command that puts the database back.
 */
 #include "shell.h"
+#include "devdb.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -87,27 +88,47 @@ static char *restore_source(Shell *p, const Args *a) {
   return z;
 }
 
-int cmd_restore(Shell *p, const Args *a) {
-  char *zSrc = restore_source(p, a), *zErr = 0, *zUndo = 0;
-  int rc = EXIT_ERROR;
-  if (zSrc == 0) return rc;
-  if (shell_db(p) == 0) goto done;
-  if (backup_verify(p, zSrc, &zErr)) {
-    shell_error(p, "restore: %s; nothing was changed", zErr);
-    goto done;
+int shell_refuse_protected(Shell *p, const char *zCmd) {
+  char *zReason = 0;
+  int bProtected = devdb_protected_reason(p->db, "main", &zReason);
+  if (bProtected) {
+    shell_error(p,
+                "%s: %s is protected (%s); remove the mark first with devdb_unprotect() "
+                "if you mean it",
+                zCmd, p->zDbAbs, zReason ? zReason : "no reason given");
   }
-  char *zTail = shell_printf(" with the backup %s", zSrc);
-  int bGo = shell_db(p) && shell_confirm(p, "replace the content of", zTail);
+  sqlite3_free(zReason);
+  return bProtected;
+}
+
+int shell_replace_with(Shell *p, const char *zCmd, const char *zFile, const char *zWhat) {
+  char *zErr = 0, *zUndo = 0;
+  int rc = EXIT_ERROR;
+  if (shell_db(p) == 0 || shell_refuse_protected(p, zCmd)) return rc;
+  if (backup_verify(p, zFile, &zErr)) {
+    shell_error(p, "%s: %s; nothing was changed", zCmd, zErr);
+    free(zErr);
+    return rc;
+  }
+  char *zTail = shell_printf(" with %s", zWhat);
+  int bGo = shell_confirm(p, "replace the content of", zTail);
   free(zTail);
-  if (!bGo || (zUndo = shell_safety_backup(p, "restore")) == 0) goto done;
-  if (backup_restore_from(p, zSrc) == 0) {
-    shell_note(p, "restored %s", zSrc);
+  if (bGo && (zUndo = shell_safety_backup(p, zCmd)) != 0 &&
+      backup_restore_from(p, zFile) == 0) {
+    printf("%s: the database now holds %s\n", zCmd, zWhat);
     shell_undo_restore(p, zUndo);
     rc = EXIT_OK;
   }
-done:
-  free(zErr);
   free(zUndo);
+  return rc;
+}
+
+int cmd_restore(Shell *p, const Args *a) {
+  char *zSrc = restore_source(p, a);
+  if (zSrc == 0) return EXIT_ERROR;
+  char *zWhat = shell_printf("the backup %s", zSrc);
+  int rc = shell_replace_with(p, "restore", zSrc, zWhat);
+  free(zWhat);
   free(zSrc);
   return rc;
 }

@@ -23,24 +23,10 @@ static char *devdb_dir(Shell *p, const char *zName) {
   return z;
 }
 
-/* Refuse a protected database before asking anything; 0 when not. */
-static int refuse_protected(Shell *p, const char *zCmd) {
-  char *zReason = 0;
-  int bProtected = devdb_protected_reason(p->db, "main", &zReason);
-  if (bProtected) {
-    shell_error(p,
-                "%s: %s is protected (%s); remove the mark first with devdb_unprotect() "
-                "if you mean it",
-                zCmd, p->zDbAbs, zReason ? zReason : "no reason given");
-  }
-  sqlite3_free(zReason);
-  return bProtected;
-}
-
 int cmd_wipe(Shell *p, const Args *a) {
   const char *zMode = a->nPos ? a->azPos[0] : "data";
   int eMode = devdb_wipe_mode(zMode);
-  if (shell_db_existing(p) == 0 || refuse_protected(p, "wipe")) return EXIT_ERROR;
+  if (shell_db_existing(p) == 0 || shell_refuse_protected(p, "wipe")) return EXIT_ERROR;
   sqlite3_int64 n = devdb_wipe_count(p->db, eMode);
   char *zAction =
       eMode == DEVDB_WIPE_DATA
@@ -112,30 +98,16 @@ int cmd_snapshot(Shell *p, const Args *a) {
 }
 
 int cmd_revert(Shell *p, const Args *a) {
-  char *zPath = snapshot_path(p, a->azPos[0]), *zBackup = 0, *zErr = 0;
+  char *zPath = snapshot_path(p, a->azPos[0]);
   int rc = EXIT_ERROR;
-  if (zPath == 0 || shell_db_existing(p) == 0 || refuse_protected(p, "revert")) goto done;
-  if (path_kind(zPath) != 2) {
+  if (zPath && path_kind(zPath) != 2) {
     shell_error(p, "revert: no snapshot '%s' (take one with: snapshot %s)", a->azPos[0],
                 a->azPos[0]);
-    goto done;
+  } else if (zPath && shell_db_existing(p)) {
+    char *zWhat = shell_printf("the snapshot %s", a->azPos[0]);
+    rc = shell_replace_with(p, "revert", zPath, zWhat);
+    free(zWhat);
   }
-  if (backup_verify(p, zPath, &zErr)) {
-    shell_error(p, "revert: %s; nothing was changed", zErr);
-    goto done;
-  }
-  char *zTail = shell_printf(" with the snapshot %s", a->azPos[0]);
-  int bGo = shell_confirm(p, "replace the content of", zTail);
-  free(zTail);
-  if (!bGo || (zBackup = shell_safety_backup(p, "revert")) == 0) goto done;
-  if (backup_restore_from(p, zPath) == 0) {
-    printf("reverted to snapshot %s\n", a->azPos[0]);
-    shell_undo_restore(p, zBackup);
-    rc = EXIT_OK;
-  }
-done:
-  free(zErr);
-  free(zBackup);
   free(zPath);
   return rc;
 }

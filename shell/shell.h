@@ -269,6 +269,12 @@ int backup_restore_from(Shell *p, const char *zSrc);
 ** Returns its path (malloc'd), or NULL after saying the command was not
 ** done. */
 char *shell_safety_backup(Shell *p, const char *zBefore);
+/* Refuse a protected database (reported, naming zCmd); 0 when it is not. */
+int shell_refuse_protected(Shell *p, const char *zCmd);
+/* Replace the database's content with the checked file zFile (a backup or
+** snapshot, zWhat naming it): refuse a protected database, check the file,
+** ask, take the safety backup, restore, print how to undo. An exit code. */
+int shell_replace_with(Shell *p, const char *zCmd, const char *zFile, const char *zWhat);
 /* Print the command that restores zBackup. */
 void shell_undo_restore(Shell *p, const char *zBackup);
 

@@ -64,6 +64,6 @@ expect_eq backups-per-database 1 "$($DEVDB other.db backups --csv | tail -n +2 |
 expect_eq backups-other-kept 3 "$(ls .devdb/backups | wc -l)"
 
 # --quiet drops the notes but never the undo command.
-out=$($DEVDB app.db restore latest --yes --quiet 2>&1)
+out=$($DEVDB app.db restore latest --yes --quiet 2>&1 >/dev/null)
 expect_eq quiet-keeps-undo-only 1 "$(printf '%s\n' "$out" | wc -l)"
 expect_match quiet-undo-line '^devdb: to undo: devdb app.db restore ' "$out"
