@@ -4,9 +4,12 @@
 ** devdb_apply, devdb_lint and devdb_migrations.
 **
 ** A migration history table (schema_migrations, django_migrations, ...,
-** devdb's own _devdb_*) is the runner's, not the application's: no
-** migration creates it, so diff and check leave it out of the drift and say
-** so.
+** devdb's own _devdb_*) belongs to the runner, not to the application: no
+** migration creates it, so a plain diff against the migrations would drop
+** it (and apply would, with --allow-data-loss). When the target lacks
+** history tables the database has, the shell compares with the target's
+** schema plus those tables instead: SQL text made of the target's CREATE
+** statements (from devdb_schema) and the history tables' own.
 */
 #include "shell.h"
 
@@ -14,53 +17,69 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A WHERE condition on a `tbl` column leaving out the history tables and
-** devdb's own. */
-#define NOT_HISTORY                                                                      \
-  "tbl NOT IN (SELECT tbl FROM devdb_history) AND tbl NOT LIKE '\\_devdb\\_%%' ESCAPE "  \
-  "'\\'"
+/* How many history tables of main the target lacks, and the target's
+** schema with them as SQL text. %Q: the target, twice. */
+#define SQL_EFFECTIVE                                                                    \
+  "WITH t AS MATERIALIZED (SELECT kind, tbl, sql, row_number() OVER () AS i"             \
+  "   FROM devdb_schema(%Q)),"                                                           \
+  " h(name) AS (SELECT tbl FROM devdb_history UNION SELECT name FROM sqlite_schema"      \
+  "   WHERE type = 'table' AND name LIKE '\\_devdb\\_%%' ESCAPE '\\'),"                  \
+  " m AS (SELECT s.sql, s.rowid AS i FROM sqlite_schema s JOIN h ON s.tbl_name = h.name" \
+  "   WHERE s.sql IS NOT NULL AND h.name NOT IN (SELECT tbl FROM t WHERE kind = "        \
+  "'table')),"                                                                           \
+  " a(sql) AS (SELECT sql FROM (SELECT sql, i, 0 AS part FROM t WHERE sql IS NOT NULL"   \
+  "   AND kind IN ('table', 'virtual_table', 'index', 'view', 'trigger') UNION ALL"      \
+  "   SELECT sql, i, 1 FROM m) ORDER BY part, i)"                                        \
+  " SELECT (SELECT count(*) FROM m), (SELECT group_concat(sql, ';' || char(10)) FROM a)" \
+  "   || ';' || char(10)"
+
+char *shell_effective_target(Shell *p, const char *zTarget) {
+  sqlite3_stmt *pStmt = shell_prepare(p, SQL_EFFECTIVE, zTarget);
+  char *z = 0;
+  if (pStmt && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
+    z = shell_strdup(sqlite3_column_int(pStmt, 0) && zSql ? zSql : zTarget);
+  } else if (pStmt) {
+    shell_error(p, "%s", sqlite3_errmsg(p->db));
+  }
+  sqlite3_finalize(pStmt);
+  return z;
+}
 
 /* The target of diff and check: the argument, else the migrations. */
 static const char *diff_target(Shell *p, const Args *a) {
   return a->nPos ? a->azPos[0] : shell_migrations_dir(p);
 }
 
-/* The number of changes between main and zTarget, history tables left out;
-** -1 after reporting an error. */
-static sqlite3_int64 drift_count(Shell *p, const char *zTarget) {
-  char *zN = 0;
-  int rc = shell_call(p, &zN, "diff",
-                      "SELECT count(*) FROM devdb_diff('main', %Q) WHERE " NOT_HISTORY,
-                      zTarget);
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget) {
+  char *zEff = shell_effective_target(p, zTarget), *zN = 0;
+  int rc = zEff ? shell_call(p, &zN, "diff",
+                             "SELECT count(*) FROM devdb_diff('main', %Q)", zEff)
+                : SQLITE_ERROR;
   sqlite3_int64 n = rc == SQLITE_OK && zN ? atoll(zN) : -1;
   free(zN);
+  free(zEff);
   return n;
 }
 
 int cmd_diff(Shell *p, const Args *a) {
   const char *zTarget = diff_target(p, a);
   if (zTarget == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
+  char *zEff = shell_effective_target(p, zTarget);
+  if (zEff == 0) return EXIT_ERROR;
+  int rc;
   if (args_opt(a, "--sql")) {
     char *zScript = 0;
-    int rc =
-        shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zTarget);
+    rc = shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zEff);
     if (rc == SQLITE_OK && zScript && zScript[0]) printf("%s", zScript);
     if (rc == SQLITE_OK && !(zScript && zScript[0])) shell_note(p, "no differences");
     free(zScript);
-    return rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
+    rc = rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
+  } else {
+    rc = shell_print_sql(
+        p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q)", zEff);
   }
-  sqlite3_int64 nHidden = shell_query_int(
-      p, 0, "SELECT count(*) FROM devdb_diff('main', %Q) WHERE NOT (" NOT_HISTORY ")",
-      zTarget);
-  int rc = shell_print_sql(
-      p,
-      "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q) WHERE " NOT_HISTORY
-      " ORDER BY seq",
-      zTarget);
-  if (rc == EXIT_OK && nHidden) {
-    shell_note(p, "left out: %lld change%s to migration history tables",
-               (long long)nHidden, nHidden == 1 ? "" : "s");
-  }
+  free(zEff);
   return rc;
 }
 
@@ -79,32 +98,49 @@ static char *apply_options(const Args *a) {
 int cmd_apply(Shell *p, const Args *a) {
   const char *zTarget = a->azPos[0];
   if (shell_db_existing(p) == 0) return EXIT_ERROR;
+  char *zEff = shell_effective_target(p, zTarget);
+  if (zEff == 0) return EXIT_ERROR;
   char *zOpts = apply_options(a), *zDone = 0, *zBackup = 0;
   sqlite3_int64 n = shell_query_int(
-      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zTarget, zOpts);
-  char *zHistory = shell_query_text(p,
-                                    "SELECT group_concat(tbl, ', ') FROM "
-                                    "devdb_diff('main', %Q, %Q) WHERE change = 'drop'"
-                                    " AND kind = 'table' AND NOT (" NOT_HISTORY ")",
-                                    zTarget, zOpts);
+      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zEff, zOpts);
+  /* what devdb_apply would refuse, said before asking and backing up */
+  sqlite3_int64 nFail = shell_query_int(
+      p, 0,
+      "SELECT count(*) FROM devdb_diff('main', %Q, %Q) WHERE risk LIKE '%%will-fail:%%'",
+      zEff, zOpts);
+  sqlite3_int64 nLoss = args_opt(a, "--allow-data-loss")
+                            ? 0
+                            : shell_query_int(p, 0,
+                                              "SELECT count(*) FROM devdb_diff('main', "
+                                              "%Q, %Q) WHERE risk LIKE '%%data-loss:%%'",
+                                              zEff, zOpts);
   int rc = EXIT_ERROR;
-  if (zHistory) {
-    shell_error(p,
-                "apply: %s has no migration history table, so applying it would drop %s; "
-                "nothing was changed",
-                zTarget, zHistory);
-  } else if (n == 0) {
+  if (n > 0) {
+    shell_print_sql(p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q, %Q)",
+                    zEff, zOpts);
+  }
+  if (n == 0) {
     shell_note(p, "nothing to apply: the database already matches %s", zTarget);
     rc = EXIT_OK;
+  } else if (nFail > 0) {
+    shell_error(
+        p,
+        "apply: %lld change%s above would fail on the rows there (will-fail); fix "
+        "the data first (lint shows how, dedup removes duplicates); nothing was "
+        "changed",
+        (long long)nFail, nFail == 1 ? "" : "s");
+  } else if (nLoss > 0) {
+    shell_error(p,
+                "apply: %lld change%s above lose%s data (data-loss); add "
+                "--allow-data-loss if that is what you want (a backup is taken first); "
+                "nothing was changed",
+                (long long)nLoss, nLoss == 1 ? "" : "s", nLoss == 1 ? "s" : "");
   } else if (n > 0) {
-    shell_print_sql(p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q, %Q)",
-                    zTarget, zOpts);
     char *zTail = shell_printf(" to match %s (%lld change%s above)", zTarget,
                                (long long)n, n == 1 ? "" : "s");
     if (shell_confirm(p, "change the schema of", zTail) &&
         (zBackup = shell_safety_backup(p, "apply")) != 0) {
-      int src =
-          shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zTarget, zOpts);
+      int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zEff, zOpts);
       if (src == SQLITE_OK)
         printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
       if (src == SQLITE_INTERRUPT)
@@ -114,10 +150,10 @@ int cmd_apply(Shell *p, const Args *a) {
     }
     free(zTail);
   }
-  free(zHistory);
   free(zBackup);
   free(zDone);
   free(zOpts);
+  free(zEff);
   return rc;
 }
 
@@ -155,7 +191,7 @@ int cmd_check(Shell *p, const Args *a) {
                        "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
                        "<> 'applied' GROUP BY state)",
                        zDir);
-  sqlite3_int64 nDrift = nApplied < 0 ? -1 : drift_count(p, zDir);
+  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir);
   if (nApplied < 0 || nDrift < 0) {
     free(zOther);
     return EXIT_ERROR;

@@ -299,6 +299,14 @@ int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);
 int cmd_new(Shell *p, const Args *a);
 int cmd_sql(Shell *p, const Args *a);
+/* What diff, apply and check compare the database with for zTarget: the
+** target itself, or, when it lacks migration history tables the database
+** has, SQL text of its schema plus those tables (malloc'd; NULL after an
+** error). */
+char *shell_effective_target(Shell *p, const char *zTarget);
+/* The number of changes between the database and zTarget (history tables
+** kept); -1 after reporting an error. */
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget);
 /* The migrations directory of the settings; NULL after saying there is none. */
 const char *shell_migrations_dir(Shell *p);
 

@@ -11,12 +11,13 @@ printf -- '-- migrate:up\nCREATE UNIQUE INDEX users_email ON users(email);\n-- m
 $DEVDB app.db migrate --to 001 >/dev/null 2>&1
 sqlite3 app.db "ALTER TABLE users ADD COLUMN legacy INT; INSERT INTO users VALUES (1, 'a@x', 7), (2, 'a@x', NULL);"
 
-out=$($DEVDB app.db diff --csv 2>"$D/err"); expect_status diff-ok 0 $?
+# The history table (_devdb_migrations here) is no migration's: kept.
+out=$($DEVDB app.db diff --csv); expect_status diff-ok 0 $?
 expect_eq diff-rows 'seq,change,detail,risk
-2,drop,column users.legacy dropped,data-loss: 1 non-NULL values in users.legacy; needs: SQLite 3.35.0
-3,create,new index users_email UNIQUE ON users(email),will-fail: 1 duplicate groups in UNIQUE ON users(email)' "$out"
-expect_match diff-history-left-out 'left out: 1 change to migration history tables' "$(cat "$D/err")"
+1,drop,column users.legacy dropped,data-loss: 1 non-NULL values in users.legacy; needs: SQLite 3.35.0
+2,create,new index users_email UNIQUE ON users(email),will-fail: 1 duplicate groups in UNIQUE ON users(email)' "$out"
 out=$($DEVDB app.db diff --sql); expect_match diff-sql 'CREATE UNIQUE INDEX' "$out"
+expect_eq diff-sql-keeps-history "" "$(printf '%s\n' "$out" | grep -i 'drop table.*devdb_migrations')"
 out=$($DEVDB app.db diff "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL, legacy INT)" --csv 2>/dev/null)
 expect_eq diff-target-sql-text 'seq,change,detail,risk' "$out"
 
@@ -30,23 +31,26 @@ expect_match lint-will-fail 'error +will-fail-unique +users\(email\)' "$out"
 $DEVDB app.db lint >/dev/null; expect_status lint-clean-exit 0 $?
 
 # apply never drops a migration history table, even with --allow-data-loss.
-out=$($DEVDB app.db apply "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL, legacy INT)" --allow-data-loss --yes 2>&1)
-expect_status apply-keeps-history 1 $?
-expect_match apply-keeps-history-message 'would drop _devdb_migrations; nothing was changed' "$out"
+out=$($DEVDB app.db apply "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL)" --allow-data-loss --yes 2>&1)
+expect_status apply-history-target 0 $?
+expect_eq apply-keeps-history 1 "$(sqlite3 app.db "SELECT count(*) FROM _devdb_migrations")"
+expect_eq apply-history-target-done "id email" "$(sqlite3 app.db "SELECT group_concat(name, ' ') FROM pragma_table_info('users')")"
 
 # apply: refused without a terminal, refuses data loss and will-fail changes.
 sqlite3 plain.db "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL, legacy INT);
                   INSERT INTO users VALUES (1, 'a@x', 7), (2, 'a@x', NULL);"
 target="CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)"
 cols() { sqlite3 plain.db "SELECT group_concat(name, ' ') FROM pragma_table_info('users')"; }
-out=$($DEVDB plain.db apply "$target" 2>&1 </dev/null); expect_status apply-needs-yes 1 $?
-expect_match apply-confirm-names-db "refusing to change the schema of $D/plain.db to match" "$out"
+nb=$(ls .devdb/backups | wc -l)
 out=$($DEVDB plain.db apply "$target" --yes 2>&1); expect_status apply-will-fail 1 $?
-expect_match apply-will-fail-message 'would fail on the existing data' "$out"
+expect_match apply-will-fail-message 'would fail on the rows there' "$out"
+expect_eq apply-refused-before-backup "$nb" "$(ls .devdb/backups | wc -l)"
 sqlite3 plain.db "DELETE FROM users WHERE id = 2"
 out=$($DEVDB plain.db apply "$target" --yes 2>&1); expect_status apply-data-loss-refused 1 $?
 expect_match apply-data-loss-message 'allow-data-loss' "$out"
 expect_eq apply-refused-unchanged "id email legacy" "$(cols)"
+out=$($DEVDB plain.db apply "$target" --allow-data-loss 2>&1 </dev/null); expect_status apply-needs-yes 1 $?
+expect_match apply-confirm-names-db "refusing to change the schema of $D/plain.db to match" "$out"
 out=$($DEVDB plain.db apply "$target" --allow-data-loss --yes 2>&1); expect_status apply-ok 0 $?
 expect_eq apply-done "id email" "$(cols)"
 undo=$(printf '%s\n' "$out" | sed -n 's/^devdb: to undo: devdb //p')
