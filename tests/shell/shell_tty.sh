@@ -32,6 +32,9 @@ tty_wait 'SELECT email$'; expect_status tty-complete-column 0 $?
 
 # Ctrl-C at the prompt drops the unfinished statement; the session goes on.
 tty_keys C-u; tty_type 'SELECT 1 +'; tty_keys Enter; tty_type 'oops'; tty_keys C-c
+# type only once the fresh prompt is there: keys sent while the interrupt is
+# being handled would be dropped with the unfinished line
+tty_wait '^devdb>$'
 tty_type 'SELECT 40 + 2 AS answer;'; tty_keys Enter
 tty_wait '^42$'; expect_status tty-ctrl-c-prompt 0 $?
 
