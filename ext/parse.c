@@ -20,6 +20,7 @@ typedef struct Parser {
   DevdbToken *aTok;
   int nTok;
   int i;
+  int nColMax; /* CREATE TABLE: the column slots allocated */
 } Parser;
 
 static const DevdbToken *peek(Parser *p) {
@@ -68,9 +69,11 @@ static char *take_upper(Parser *p) {
   return z;
 }
 
-/* The span of tokens [iFirst, iLast]; empty when iLast < iFirst. */
+/* The span of tokens [iFirst, iLast]; empty when iLast < iFirst. A clause
+** cut short at the end of the text may leave iLast past the last token. */
 static DevdbSpan span_of(Parser *p, int iFirst, int iLast) {
   DevdbSpan s = {"", 0};
+  if (iLast >= p->nTok) iLast = p->nTok - 1;
   if (iLast < iFirst || iFirst >= p->nTok) return s;
   s.z = p->aTok[iFirst].z;
   s.n = (int)(p->aTok[iLast].z + p->aTok[iLast].n - s.z);
@@ -95,6 +98,11 @@ static DevdbSpan skip_parens(Parser *p) {
   s = span_of(p, iStart, p->i - 1);
   if (p->i < p->nTok) p->i++;
   return s;
+}
+
+/* Consume the next token if it is a bare word. */
+static void skip_word(Parser *p) {
+  if (at_type(p, DEVDB_TK_WORD)) p->i++;
 }
 
 /* Skip one token, or a whole parenthesised group. */
@@ -166,16 +174,14 @@ static void parse_references(Parser *p, DevdbParsedFk *pFk) {
   parse_name_list(p, &pFk->azTo, &pFk->nTo);
   for (;;) {
     if (accept(p, "on")) {
-      p->i++; /* DELETE or UPDATE */
-      if (accept(p, "set") || accept(p, "no"))
-        p->i++;
-      else
-        p->i++;
+      skip_word(p); /* DELETE or UPDATE */
+      if (!accept(p, "set")) accept(p, "no");
+      skip_word(p); /* CASCADE, RESTRICT, or NULL / DEFAULT / ACTION */
     } else if (accept(p, "match")) {
       pFk->zMatch = take_upper(p);
     } else if (accept(p, "not")) {
       accept(p, "deferrable");
-      if (accept(p, "initially")) p->i++;
+      if (accept(p, "initially")) skip_word(p);
       pFk->zDeferrable = 0;
     } else if (accept(p, "deferrable")) {
       int bDeferred = 0;
@@ -271,9 +277,13 @@ static void parse_column_constraint(Parser *p, DevdbParsedTable *pT, DevdbParsed
   }
 }
 
-/* A column definition, up to the ',' or ')' that ends it. */
+/* A column definition, up to the ',' or ')' that ends it. Malformed text
+** may hold more items than the slots counted for it: those are skipped. */
 static void parse_column(Parser *p, DevdbParsedTable *pT) {
-  if (pT->aCol == 0) return; /* out of memory */
+  if (pT->aCol == 0 || pT->nCol >= p->nColMax) { /* out of memory, or no slot */
+    while (!at_item_end(p)) skip_one(p);
+    return;
+  }
   DevdbParsedCol *pCol = &pT->aCol[pT->nCol++];
   int iStart = p->i;
   pCol->zName = take_ident(p);
@@ -368,7 +378,8 @@ int devdb_parse_table(DevdbArena *pArena, const char *zSql, DevdbParsedTable *pO
   p.i = iName + 1;
   if (!at_type(&p, DEVDB_TK_LP)) goto parse_table_done;
   /* one slot per item of the list: columns never outnumber the items */
-  pOut->aCol = devdb_arena_alloc(pArena, sizeof(DevdbParsedCol) * count_items(&p));
+  p.nColMax = count_items(&p);
+  pOut->aCol = devdb_arena_alloc(pArena, sizeof(DevdbParsedCol) * p.nColMax);
   p.i++;
   while (!at_type(&p, DEVDB_TK_EOF) && !at_type(&p, DEVDB_TK_RP)) {
     if (at_table_constraint(&p))
