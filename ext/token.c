@@ -401,12 +401,12 @@ char *devdb_sql_norm(DevdbArena *pArena, const char *z, int n, int bStripParens)
   if (pArena->pStr == 0) pArena->pStr = sqlite3_str_new(0);
   if (nTok < 0) return 0;
   int iFirst = 0, iLast = nTok - 1;
+  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
   while (bStripParens && iLast > iFirst && aTok[iFirst].eType == DEVDB_TK_LP &&
          matching_paren(aTok, iLast + 1, iFirst) == iLast) {
     iFirst++;
     iLast--;
   }
-  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
   sqlite3_str *pOut = pArena->pStr;
   sqlite3_str_reset(pOut);
   int bPrevUnary = 0;
