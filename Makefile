@@ -17,7 +17,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 HEADERS   := $(wildcard ext/*.h shell/*.h tests/*.h)
 
 # libedit is optional: line editing and history in the REPL when present.
-HAVE_EDIT := $(shell test -f /usr/include/editline/readline.h && echo 1)
+HAVE_EDIT := $(shell test -f /usr/include/histedit.h && echo 1)
 ifeq ($(HAVE_EDIT),1)
   EDIT_CFLAGS := -DHAVE_EDITLINE=1
   EDIT_LIBS   := -ledit

@@ -82,7 +82,7 @@ FUNCTION_VECTORS = [
     ("trigger-delete", "CREATE TRIGGER hostile AFTER DELETE ON canary BEGIN SELECT {e}; END",
      "DELETE FROM canary WHERE a = 'b'"),
     ("default", "CREATE TABLE hostile(a, b DEFAULT ({e}))", "INSERT INTO hostile(a) VALUES (1)"),
-    ("check", "CREATE TABLE hostile(a CHECK (({e}) IS NULL OR 1))",
+    ("check", "CREATE TABLE hostile(a CHECK (coalesce(({e}), 1)))",
      "INSERT INTO hostile VALUES (1)"),
     ("generated-stored", "CREATE TABLE hostile(a, b AS ({e}) STORED)",
      "INSERT INTO hostile(a) VALUES (1)"),
