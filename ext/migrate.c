@@ -1499,6 +1499,11 @@ int devdb_migrations_build(sqlite3 *db, const char *zDir, char **pzErr) {
   r.db = db;
   r.zOpts = "";
   int rc = devdb_migdir_load(zDir, &r.pDir, &r.zErr);
+  if (rc == SQLITE_OK && (r.pDir == 0 || r.pDir->nMig == 0)) {
+    /* as a source, an empty directory would read as "drop everything" */
+    r.zErr = sqlite3_mprintf("no migration files found");
+    rc = SQLITE_ERROR;
+  }
   for (int i = 0; rc == SQLITE_OK && r.pDir && i < r.pDir->nMig; i++) {
     Step step;
     memset(&step, 0, sizeof(step));

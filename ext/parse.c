@@ -175,8 +175,10 @@ static void parse_references(Parser *p, DevdbParsedFk *pFk) {
   for (;;) {
     if (accept(p, "on")) {
       skip_word(p); /* DELETE or UPDATE */
-      if (!accept(p, "set")) accept(p, "no");
-      skip_word(p); /* CASCADE, RESTRICT, or NULL / DEFAULT / ACTION */
+      if (accept(p, "set") || accept(p, "no"))
+        skip_word(p); /* NULL, DEFAULT, ACTION */
+      else
+        skip_word(p); /* CASCADE, RESTRICT */
     } else if (accept(p, "match")) {
       pFk->zMatch = take_upper(p);
     } else if (accept(p, "not")) {

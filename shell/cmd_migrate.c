@@ -27,9 +27,10 @@ const char *shell_migrations_dir(Shell *p) {
 ** reporting an error. */
 static int migration_list(Shell *p, const char *zDir, const char *zStates,
                           StrList *pVersion, StrList *pFile) {
-  char *zSql = shell_printf("SELECT version, file FROM devdb_migrations(%%Q) WHERE state IN "
-                            "(%s) AND version IS NOT NULL",
-                            zStates);
+  char *zSql =
+      shell_printf("SELECT version, file FROM devdb_migrations(%%Q) WHERE state IN "
+                   "(%s) AND version IS NOT NULL",
+                   zStates);
   sqlite3_stmt *pStmt = shell_prepare(p, zSql, zDir);
   free(zSql);
   if (pStmt == 0) return 1;
@@ -45,18 +46,19 @@ static int migration_list(Shell *p, const char *zDir, const char *zStates,
   return 0;
 }
 
-
 /* 1 when main has no tables yet: the runner then applies everything in one
 ** transaction, all or nothing. */
 static int database_is_new(Shell *p) {
-  return shell_query_int(p, 1, "SELECT count(*) = 0 FROM sqlite_schema WHERE type = 'table'");
+  return shell_query_int(p, 1,
+                         "SELECT count(*) = 0 FROM sqlite_schema WHERE type = 'table'");
 }
 
 /* Print the applied migrations (version, file) as a result table. */
 static void print_versions(Shell *p, const char *zAction, const StrList *pV,
                            const StrList *pF, int n) {
   UiTable *t = ui_table_new(p, "sss", zAction, "version", "file");
-  for (int i = 0; i < n; i++) ui_table_row(t, (const char *[]){zAction, pV->az[i], pF->az[i]});
+  for (int i = 0; i < n; i++)
+    ui_table_row(t, (const char *[]){zAction, pV->az[i], pF->az[i]});
   ui_table_end(t);
 }
 
@@ -67,7 +69,8 @@ int cmd_migrate(Shell *p, const Args *a) {
   if (zDir == 0 || shell_db(p) == 0) return EXIT_ERROR;
   if (args_opt(a, "--plan")) {
     char *zPlan = 0;
-    int rc = shell_call(p, &zPlan, "plan", "SELECT devdb_migrate(%Q, %Q, 'plan')", zDir, zTo);
+    int rc =
+        shell_call(p, &zPlan, "plan", "SELECT devdb_migrate(%Q, %Q, 'plan')", zDir, zTo);
     if (rc == SQLITE_OK && zPlan && zPlan[0]) {
       printf("%s%s", zPlan, zPlan[strlen(zPlan) - 1] == '\n' ? "" : "\n");
     } else if (rc == SQLITE_OK) {
@@ -97,8 +100,9 @@ int cmd_migrate(Shell *p, const Args *a) {
   } else if (rc != SQLITE_OK && done) {
     shell_error(p, "stopped at %s; the %d applied before it are kept", f.az[done], done);
   } else if (rc == SQLITE_OK) {
-    shell_note(p, n ? "%d migration%s applied" : "nothing to apply: the database is up to date",
-               done, done == 1 ? "" : "s");
+    shell_note(
+        p, n ? "%d migration%s applied" : "nothing to apply: the database is up to date",
+        done, done == 1 ? "" : "s");
   }
   strlist_free(&v);
   strlist_free(&f);
@@ -107,10 +111,11 @@ int cmd_migrate(Shell *p, const Args *a) {
 
 /* The applied migrations a rollback of nSteps (or back to zTo) undoes,
 ** newest first, in *pV and *pF. 0 ok. */
-static int rollback_list(Shell *p, const char *zDir, int nSteps, const char *zTo, StrList *pV,
-                         StrList *pF) {
+static int rollback_list(Shell *p, const char *zDir, int nSteps, const char *zTo,
+                         StrList *pV, StrList *pF) {
   StrList v = {0, 0, 0}, f = {0, 0, 0};
-  if (migration_list(p, zDir, "'applied','modified','line_endings','dirty'", &v, &f)) return 1;
+  if (migration_list(p, zDir, "'applied','modified','line_endings','dirty'", &v, &f))
+    return 1;
   for (int i = v.n - 1; i >= 0; i--) {
     if (zTo ? devdb_version_cmp(v.az[i], zTo) <= 0 : pV->n >= nSteps) break;
     strlist_add(pV, v.az[i]);
@@ -125,8 +130,10 @@ static int rollback_list(Shell *p, const char *zDir, int nSteps, const char *zTo
 static int is_version(Shell *p, const char *zDir, const char *zVersion) {
   StrList v = {0, 0, 0}, f = {0, 0, 0};
   int bFound = 0;
-  if (migration_list(p, zDir, "'applied','pending','modified','line_endings','missing',"
-                              "'out_of_order','dirty'", &v, &f) == 0) {
+  if (migration_list(p, zDir,
+                     "'applied','pending','modified','line_endings','missing',"
+                     "'out_of_order','dirty'",
+                     &v, &f) == 0) {
     for (int i = 0; i < v.n && !bFound; i++) bFound = strcmp(v.az[i], zVersion) == 0;
   }
   strlist_free(&v);
@@ -149,15 +156,16 @@ static char *describe(const StrList *pF) {
 
 /* Confirm, take the safety backup, run zSql (a devdb_rollback or devdb_redo
 ** call), report and print the undo command. */
-static int run_backwards(Shell *p, const char *zCmd, const char *zAction, const StrList *pV,
-                         const StrList *pF, const char *zSql) {
+static int run_backwards(Shell *p, const char *zCmd, const char *zAction,
+                         const StrList *pV, const StrList *pF, const char *zSql) {
   char *zWhat = describe(pF), *zQuestion = shell_printf("%s %s", zAction, zWhat);
   int rc = EXIT_ERROR;
   char *zBackup = 0;
   if (shell_confirm(p, zQuestion, "") && (zBackup = shell_safety_backup(p, zCmd)) != 0) {
     int src = shell_call(p, 0, zCmd, "%s", zSql);
     if (src == SQLITE_OK) {
-      print_versions(p, strcmp(zCmd, "redo") == 0 ? "redone" : "rolled back", pV, pF, pV->n);
+      print_versions(p, strcmp(zCmd, "redo") == 0 ? "redone" : "rolled back", pV, pF,
+                     pV->n);
       rc = EXIT_OK;
     } else if (src == SQLITE_INTERRUPT) {
       shell_error(p, "interrupted: the migration that was running was rolled back");
@@ -182,16 +190,17 @@ int cmd_rollback(Shell *p, const Args *a) {
   StrList v = {0, 0, 0}, f = {0, 0, 0};
   int rc = rollback_list(p, zDir, nSteps, zTo, &v, &f) ? EXIT_ERROR : EXIT_OK;
   if (rc == EXIT_OK && zTo && strcmp(zTo, "0") != 0 && !is_version(p, zDir, zTo)) {
-    shell_error(p, "rollback: no migration '%s' in %s (--to all rolls back every one)", zTo,
-                zDir);
+    shell_error(p, "rollback: no migration '%s' in %s (--to all rolls back every one)",
+                zTo, zDir);
     rc = EXIT_ERROR;
   } else if (rc == EXIT_OK && v.n == 0) {
     shell_note(p, "nothing to roll back");
   } else if (rc == EXIT_OK) {
-    char *zSql = !zTo ? sqlite3_mprintf("SELECT devdb_rollback(%Q, %d)", zDir, nSteps)
-                 : strcmp(zTo, "0") == 0
-                     ? sqlite3_mprintf("SELECT devdb_rollback(%Q, NULL, 'all')", zDir)
-                     : sqlite3_mprintf("SELECT devdb_rollback(%Q, NULL, 'to:' || %Q)", zDir, zTo);
+    char *zSql =
+        !zTo ? sqlite3_mprintf("SELECT devdb_rollback(%Q, %d)", zDir, nSteps)
+        : strcmp(zTo, "0") == 0
+            ? sqlite3_mprintf("SELECT devdb_rollback(%Q, NULL, 'all')", zDir)
+            : sqlite3_mprintf("SELECT devdb_rollback(%Q, NULL, 'to:' || %Q)", zDir, zTo);
     rc = run_backwards(p, "rollback", "roll back", &v, &f, zSql);
     sqlite3_free(zSql);
   }
@@ -223,9 +232,11 @@ int cmd_mark(Shell *p, const Args *a) {
   const char *zState = a->nPos > 1 ? a->azPos[1] : "applied";
   if (zDir == 0 || shell_db(p) == 0) return EXIT_ERROR;
   char *zN = 0;
-  int rc = shell_call(p, &zN, "mark", "SELECT devdb_mark(%Q, %Q, %Q)", zDir, a->azPos[0], zState);
+  int rc = shell_call(p, &zN, "mark", "SELECT devdb_mark(%Q, %Q, %Q)", zDir, a->azPos[0],
+                      zState);
   if (rc == SQLITE_OK) {
-    printf(zN && atoi(zN) ? "marked %s %s\n" : "%s was already %s\n", a->azPos[0], zState);
+    printf(zN && atoi(zN) ? "marked %s %s\n" : "%s was already %s\n", a->azPos[0],
+           zState);
   }
   free(zN);
   return rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
@@ -238,15 +249,16 @@ int cmd_sql(Shell *p, const Args *a) {
   const char *zDir = shell_migrations_dir(p), *zWant = a->azPos[0];
   if (zDir == 0 || shell_db(p) == 0) return EXIT_ERROR;
   int bDown = args_opt(a, "--down") != 0, bFound = 0;
-  sqlite3_stmt *pStmt = shell_prepare(
-      p, "SELECT version, file, %s FROM devdb_migrations(%Q)", bDown ? "down_sql" : "up_sql",
-      zDir);
+  sqlite3_stmt *pStmt =
+      shell_prepare(p, "SELECT version, file, %s FROM devdb_migrations(%Q)",
+                    bDown ? "down_sql" : "up_sql", zDir);
   if (pStmt == 0) return EXIT_ERROR;
   int rc;
   while (!bFound && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     const char *zVersion = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zFile = (const char *)sqlite3_column_text(pStmt, 1);
-    if (!(zVersion && strcmp(zVersion, zWant) == 0) && !(zFile && strcmp(zFile, zWant) == 0)) {
+    if (!(zVersion && strcmp(zVersion, zWant) == 0) &&
+        !(zFile && strcmp(zFile, zWant) == 0)) {
       continue;
     }
     const char *zSql = (const char *)sqlite3_column_text(pStmt, 2);
@@ -255,7 +267,8 @@ int cmd_sql(Shell *p, const Args *a) {
     if (zSql && zSql[0] && zSql[strlen(zSql) - 1] != '\n') putchar('\n');
     bFound = 1;
   }
-  if (!bFound && rc == SQLITE_DONE) shell_error(p, "sql: no migration '%s' in %s", zWant, zDir);
+  if (!bFound && rc == SQLITE_DONE)
+    shell_error(p, "sql: no migration '%s' in %s", zWant, zDir);
   if (!bFound && rc != SQLITE_DONE) shell_error(p, "%s", sqlite3_errmsg(p->db));
   sqlite3_finalize(pStmt);
   return bFound ? EXIT_OK : EXIT_ERROR;
@@ -303,9 +316,10 @@ static int write_migration(Shell *p, const char *zDir, int eFormat, const char *
     free(zUp);
     free(zDown);
   } else {
-    const char *zText = eFormat == DEVDB_FMT_GOOSE    ? "-- +goose Up\n\n\n-- +goose Down\n\n"
-                        : eFormat == DEVDB_FMT_DBMATE ? "-- migrate:up\n\n\n-- migrate:down\n\n"
-                                                      : "\n";
+    const char *zText =
+        eFormat == DEVDB_FMT_GOOSE    ? "-- +goose Up\n\n\n-- +goose Down\n\n"
+        : eFormat == DEVDB_FMT_DBMATE ? "-- migrate:up\n\n\n-- migrate:down\n\n"
+                                      : "\n";
     char *zPath = shell_printf("%s/%s.sql", zDir, zBase);
     rc = write_new_file(p, zPath, zText);
     free(zPath);
@@ -331,8 +345,9 @@ static int has_sql_files(const char *zDir) {
 ** for a new or empty directory). */
 int cmd_new(Shell *p, const Args *a) {
   const char *zName = a->azPos[0];
-  if (zName[0] == 0 || strspn(zName, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                     "0123456789_") != strlen(zName)) {
+  if (zName[0] == 0 ||
+      strspn(zName, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                    "0123456789_") != strlen(zName)) {
     shell_error(p, "new: '%s': use letters, digits and _ only", zName);
     return EXIT_USAGE;
   }

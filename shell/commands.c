@@ -72,7 +72,8 @@ static const Command aCommand[] = {
      cmd_restore},
     {"rollback", "[N] [--to VERSION]", "run the down sections of the newest migrations",
      "Rolls back the newest applied migration, or N of them, or every one\n"
-     "newer than VERSION (--to all: every one), newest first, each with its history row in one\n"
+     "newer than VERSION (--to all: every one), newest first, each with its history row "
+     "in one\n"
      "transaction. Asks first (naming them), takes a verified backup and\n"
      "prints how to undo.",
      cmd_rollback},

@@ -82,7 +82,8 @@ FUNCTION_VECTORS = [
     ("trigger-delete", "CREATE TRIGGER hostile AFTER DELETE ON canary BEGIN SELECT {e}; END",
      "DELETE FROM canary WHERE a = 'b'"),
     ("default", "CREATE TABLE hostile(a, b DEFAULT ({e}))", "INSERT INTO hostile(a) VALUES (1)"),
-    ("check", "CREATE TABLE hostile(a CHECK (coalesce(({e}), 1)))",
+    # not "OR 1": SQLite folds that to true and never calls the function
+    ("check", "CREATE TABLE hostile(a CHECK (({e}) IS NULL OR a IS NOT NULL))",
      "INSERT INTO hostile VALUES (1)"),
     ("generated-stored", "CREATE TABLE hostile(a, b AS ({e}) STORED)",
      "INSERT INTO hostile(a) VALUES (1)"),
@@ -108,7 +109,10 @@ MODULE_VECTORS = [
      "CREATE TRIGGER hostile AFTER DELETE ON canary BEGIN "
      "INSERT INTO log SELECT count(*) FROM {m}; END", "DELETE FROM canary WHERE a = 'b'"),
 ]
-REFUSED = ("unsafe use of", "malformed database schema")
+# SQLite's own refusals, and devdb's for a CHECK constraint (which SQLite
+# 3.40 lets call a DIRECTONLY function): "devdb_x: unsafe use from a
+# statement that writes".
+REFUSED = ("unsafe use of", "malformed database schema", "unsafe use from a statement that writes")
 
 
 def make_db(path, stubs, schema):

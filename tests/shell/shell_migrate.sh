@@ -79,3 +79,21 @@ mkdir gm && printf 'CREATE TABLE a(x);\n' > gm/000001_a.up.sql && printf 'DROP T
 out=$($DEVDB app.db new b --migrations gm); expect_eq new-golang-migrate "gm/000002_b.up.sql
 gm/000002_b.down.sql" "$out"
 out=$($DEVDB app.db new first --migrations fresh); expect_match new-fresh-dir-timestamp '^fresh/[0-9]{14}_first\.sql$' "$out"
+
+# status caches what it learns beside the database and notices every change:
+# a migration applied by another tool, a new or edited migration file.
+cd "$D" && rm -rf cache && mkdir cache && cd cache
+mkdir -p db/migrations
+printf -- '-- migrate:up\nCREATE TABLE a(x);\n-- migrate:down\nDROP TABLE a;\n' > db/migrations/001_a.sql
+$DEVDB app.db migrate >/dev/null 2>&1
+first=$($DEVDB app.db status)
+expect_eq status-cache-written 1 "$(ls .devdb/cache/app.db.status | wc -l)"
+expect_eq status-cache-same "$first" "$($DEVDB app.db status)"
+printf -- '-- migrate:up\nCREATE TABLE b(x);\n-- migrate:down\nDROP TABLE b;\n' > db/migrations/002_b.sql
+expect_match status-cache-new-file 'pending +002_b.sql' "$($DEVDB app.db status)"
+sqlite3 app.db "DELETE FROM _devdb_migrations WHERE version = '001'"
+expect_match status-cache-db-change '2 files, 0 applied, 2 pending' "$($DEVDB app.db status)"
+$DEVDB app.db mark 001 >/dev/null; $DEVDB app.db migrate >/dev/null 2>&1
+expect_match status-cache-after-migrate '2 files, 2 applied$' "$($DEVDB app.db status)"
+printf -- '-- migrate:up\nCREATE TABLE b(yy);\n-- migrate:down\nDROP TABLE b;\n' > db/migrations/002_b.sql
+expect_match status-cache-edited-file 'modified +002_b.sql' "$($DEVDB app.db status)"

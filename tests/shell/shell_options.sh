@@ -36,12 +36,13 @@ expect_eq missing-db-not-created "" "$(ls missing.db 2>/dev/null)"
 # beside the database; backups in .devdb/backups beside the database.
 status_key() { $DEVDB "$1" status --csv | grep "^$2," | cut -d, -f2- | tr -d '"'; }
 mkdir -p proj/db/migrations proj/migrations sub && cp app.db proj/app.db
-expect_eq default-migrations-none "none found (db/migrations, migrations)" "$(status_key app.db migrations)"
+expect_eq default-migrations-none "" "$(status_key app.db migrations)"
+expect_match default-migrations-none-said 'migrations +none found \(db/migrations, migrations\)' "$($DEVDB app.db status)"
 expect_eq default-migrations-beside-db "proj/db/migrations" "$(status_key proj/app.db migrations)"
 (cd proj && expect_eq default-migrations-cwd "db/migrations" "$(status_key app.db migrations)")
 rmdir proj/db/migrations
 (cd sub && expect_eq default-migrations-plain "../proj/migrations" "$(status_key ../proj/app.db migrations)")
-expect_match default-backups 'none in proj/.devdb/backups' "$(status_key proj/app.db backup)"
+expect_match default-backups 'backup +none in proj/.devdb/backups' "$($DEVDB proj/app.db status)"
 
 # devdb.conf: in the current directory, else beside the database; paths in
 # it are relative to it; the command line wins; unknown keys are reported.
@@ -50,7 +51,7 @@ printf '# project settings\nmigrations = m1\nbackups = bk  # trailing comment\nb
 cp app.db conf/app.db
 out=$($DEVDB conf/app.db status --csv 2>&1)
 expect_match conf-beside-db '^migrations,"?conf/m1' "$out"
-expect_match conf-backups '^backup,"?none in conf/bk' "$out"
+expect_match conf-backups 'backup +none in conf/bk' "$($DEVDB conf/app.db status 2>/dev/null)"
 expect_match conf-names-file '^config,"?conf/devdb.conf' "$out"
 expect_match conf-unknown-key "conf/devdb.conf:4: ignored 'bogus'" "$out"
 out=$($DEVDB conf/app.db --migrations conf/m2 status --csv 2>/dev/null)
