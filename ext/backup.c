@@ -453,15 +453,28 @@ static char *backup_stem(const char *zFile) {
   return sqlite3_mprintf("%.*s", n, zBase);
 }
 
+/*
+** "YYYYMMDD-HHMMSS" of time t in UTC: unambiguous, and computed here (the
+** civil-from-days rule) because glibc's gmtime reads the time zone file.
+*/
+static void utc_stamp(time_t t, char *zOut, int nOut) {
+  long long nDay = (long long)t / 86400, nSec = (long long)t % 86400;
+  long long z = nDay + 719468, era = z / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  snprintf(zOut, nOut, "%04lld%02lld%02lld-%02lld%02lld%02lld", y, m, d, nSec / 3600,
+           nSec / 60 % 60, nSec % 60);
+}
+
 /* A name in zDir for a backup of zFile made now, with label zLabel and
 ** the try number iTry (0: none). */
 static char *backup_name(const char *zDir, const char *zFile, const char *zLabel,
                          int iTry) {
-  char zTime[32];
-  time_t t = time(0);
-  struct tm tm;
-  gmtime_r(&t, &tm); /* UTC: unambiguous, and no time zone file to read */
-  strftime(zTime, sizeof(zTime), "%Y%m%d-%H%M%S", &tm);
+  char zTime[96];
+  utc_stamp(time(0), zTime, sizeof(zTime));
   char *zStem = backup_stem(zFile);
   char zTry[16] = "";
   if (iTry) snprintf(zTry, sizeof(zTry), "-%d", iTry + 1);
@@ -573,6 +586,8 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
                     "ORDER BY type, name");
   }
   sqlite3_stmt *pStmt = 0;
+  DevdbKeep keep;
+  if (rc == SQLITE_OK) rc = devdb_keep_open(db, "main", eMode, &keep);
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(db, &pStmt,
                        "SELECT name FROM main.sqlite_schema WHERE "
@@ -580,7 +595,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-    if (!devdb_wipe_keeps(db, "main", zName, eMode)) continue;
+    if (!devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = hash_query(db, &h, "SELECT * FROM main.\"%w\"", zName);
     if (rc == SQLITE_OK && devdb_query_int(db, 0,
                                            "SELECT count(*) FROM main.sqlite_schema"
@@ -593,6 +608,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
     rc = sqlite3_finalize(pStmt);
   else
     sqlite3_finalize(pStmt);
+  devdb_keep_close(&keep);
   *pKey = h;
   return rc;
 }
@@ -793,7 +809,8 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   struct stat st;
   char *zTemplate = 0;
   int bWal = is_wal(db, "main");
-  if (zCacheDir == 0 || stat(zDbPath, &st) != 0) {
+  /* a symbolic link would be linked as itself, and replaced: swap only files */
+  if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) {
     devdb_exec(db, 0, "COMMIT");
     return FALLBACK;
   }

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
@@ -132,6 +133,25 @@ static void test_fallback(void) {
   sqlite3_close(pOther);
 }
 
+static void test_symlink(void) {
+  const char *zReal = path("real.db"), *zLink = path("link.db");
+  exec_file(zReal, zShop);
+  exec_file(zReal, zFill);
+  if (symlink(zReal, zLink) != 0) return;
+  DevdbWipeInfo info;
+  char *zErr = 0;
+  int rc = wipe(zLink, "data", 0, &info, &zErr);
+  CHECK_EQ_INT("wipe-file-symlink-ok", rc, SQLITE_OK);
+  CHECK_EQ_INT("wipe-file-symlink-not-swapped", info.bFast, 0);
+  struct stat st;
+  CHECK("wipe-file-symlink-still-link", lstat(zLink, &st) == 0 && S_ISLNK(st.st_mode));
+  CHECK_EQ_INT("wipe-file-symlink-target-wiped",
+               query_file(zReal, "SELECT count(*) FROM product"), 0);
+  CHECK_EQ_INT("wipe-file-symlink-backup",
+               query_file(info.backup.zPath, "SELECT count(*) FROM product"), 500);
+  sqlite3_free(info.backup.zPath);
+}
+
 static void test_wal(void) {
   const char *zDb = path("wal.db");
   exec_file(zDb, "PRAGMA journal_mode=WAL;");
@@ -190,6 +210,12 @@ static void test_backup_api(void) {
   CHECK_EQ_INT("backup-dir-second-ok", rc, SQLITE_OK);
   CHECK("backup-dir-distinct-names", a.zPath && b.zPath && strcmp(a.zPath, b.zPath) != 0);
   CHECK("backup-dir-stem", a.zPath && strstr(a.zPath, "/src-"));
+  char zDay[32];
+  time_t now = time(0);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(zDay, sizeof(zDay), "/src-%Y%m%d-", &tm);
+  CHECK("backup-dir-utc-date", a.zPath && strstr(a.zPath, zDay));
   CHECK_EQ_INT("backup-dir-page-copy", a.bPageCopy, 1);
   CHECK_EQ_INT("backup-dir-bytes", a.nByte,
                devdb_query_int(db, 0,
@@ -224,6 +250,7 @@ int main(void) {
   test_fast_wipe();
   test_fallback();
   test_wal();
+  test_symlink();
   test_protected_and_schema();
   test_backup_api();
   return unit_failures();
