@@ -5,7 +5,7 @@ CC      ?= cc
 VERSION := $(shell cat VERSION)
 OPT     ?= -O2 -g
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
-CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE -DDEVDB_VERSION='"$(VERSION)"'
+CFLAGS  += $(OPT) $(WARN) -std=c11 -D_GNU_SOURCE -pthread -DDEVDB_VERSION='"$(VERSION)"'
 B       ?= build
 PREFIX  ?= /usr/local
 LIBDIR  ?= $(PREFIX)/lib
@@ -17,7 +17,7 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 HEADERS   := $(wildcard ext/*.h shell/*.h tests/*.h)
 
 # libedit is optional: line editing and history in the REPL when present.
-HAVE_EDIT := $(shell test -f /usr/include/editline/readline.h && echo 1)
+HAVE_EDIT := $(shell test -f /usr/include/histedit.h && echo 1)
 ifeq ($(HAVE_EDIT),1)
   EDIT_CFLAGS := -DHAVE_EDITLINE=1
   EDIT_LIBS   := -ledit
@@ -59,15 +59,35 @@ $(B)/unit/%: tests/unit/%.c $(CORE_OBJ) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -Itests/unit -o $@ $< $(CORE_OBJ) $(LDFLAGS) -lsqlite3 -lm
 
-test: all $(UNIT_BIN)
+test: all $(UNIT_BIN) $(B)/fault
 	@B=$(B) tests/run.sh
 
 # The whole suite again with AddressSanitizer and UBSan in build/asan.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 asan:
 	$(MAKE) B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" STATIC=1 \
-	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%)
+	  all $(UNIT_SRC:tests/unit/%.c=build/asan/unit/%) build/asan/fault
 	@B=build/asan SANITIZED=1 tests/run.sh
+
+# The "nothing lost" harness (tests/fault/, README "Guarantees"), built with
+# the sanitizers so every fault path is also checked for memory errors and
+# leaks. Bounds: fault points per operation, mode and class; kill -9 runs
+# and power-loss seeds per operation; the whole run's time limit.
+FAULT_SRC     := $(sort $(wildcard tests/fault/*.c))
+FAULT_MAX     ?= 120
+FAULT_KILLS   ?= 12
+FAULT_SEEDS   ?= 2
+FAULT_SECONDS ?= 480
+
+$(B)/fault: $(FAULT_SRC) tests/fault/harness.h $(CORE_OBJ) $(HEADERS)
+	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -Itests/fault -o $@ $(FAULT_SRC) $(CORE_OBJ) \
+	  $(LDFLAGS) -lsqlite3 -lm
+
+fault:
+	$(MAKE) B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" STATIC=1 \
+	  build/asan/devdb.so build/asan/devdb build/asan/fault
+	@B=build/asan SANITIZED=1 FAULT_MAX=$(FAULT_MAX) FAULT_KILLS=$(FAULT_KILLS) \
+	  FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) tests/fault/run.sh
 
 bench: all
 	@B=$(B) tests/bench/run.sh
@@ -81,11 +101,13 @@ install: $(B)/devdb.so $(B)/devdb
 	install -m 0755 $(B)/devdb $(DESTDIR)$(BINDIR)/devdb
 
 format:
-	clang-format -i ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c
+	clang-format -i ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c \
+	  tests/fault/*.c tests/fault/*.h
 
 # Fails when a file is not formatted; also runs cppcheck over the sources.
 lint:
-	@fail=0; for f in ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c; do \
+	@fail=0; for f in ext/*.c ext/*.h shell/*.c shell/*.h tests/*.c tests/unit/*.c \
+	  tests/fault/*.c tests/fault/*.h; do \
 	  clang-format "$$f" | diff -q "$$f" - >/dev/null || { echo "not formatted: $$f"; fail=1; }; \
 	done; \
 	cppcheck -q --error-exitcode=1 --enable=warning,portability --inline-suppr \

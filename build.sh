@@ -11,8 +11,9 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 for pkg in libsqlite3-dev sqlite3 gcc make; do
   have_pkg "$pkg" || need+=("$pkg")
 done
-# Optional: line editing in the REPL, and Debian's python3 for the client test.
-for pkg in libedit-dev python3; do
+# Optional: line editing in the REPL, Debian's python3 for the client tests, and
+# Django and Alembic, whose real databases the history tests read.
+for pkg in libedit-dev python3 python3-django python3-alembic; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -21,8 +22,8 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq || true
   if ! DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"; then
-    # libedit-dev is optional: build without it rather than fail.
-    need=("${need[@]/libedit-dev/}")
+    # The optional ones may be missing: build without them rather than fail.
+    for opt in libedit-dev python3-django python3-alembic; do need=("${need[@]/$opt/}"); done
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq ${need[*]}
   fi
 fi

@@ -94,6 +94,9 @@ typedef struct DevdbArena {
 } DevdbArena;
 void *devdb_arena_alloc(DevdbArena *p, size_t n);               /* zeroed; NULL on OOM */
 char *devdb_arena_strndup(DevdbArena *p, const char *z, int n); /* n<0: strlen */
+/* Append a zeroed element of size sz to an arena array that doubles as it
+** grows; *pn is its count. Returns the new element, NULL on OOM. */
+void *devdb_arena_push(DevdbArena *p, void **pa, int *pn, size_t sz);
 char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...);
 void devdb_arena_free(DevdbArena *p);
 
@@ -288,6 +291,8 @@ typedef struct DevdbSource {
   char *zLabel;  /* how messages name the source (sqlite3_malloc'd) */
 } DevdbSource;
 
+/* Which kind of source zSource is (DEVDB_SRC_*), or 0 when it names nothing. */
+int devdb_source_kind(sqlite3 *db, const char *zSource);
 /* Resolve zSource against the calling connection db. On error returns an
 ** SQLite code and an sqlite3_malloc'd message naming the source. */
 int devdb_source_open(sqlite3 *db, const char *zSource, DevdbSource *pSrc, char **pzErr);
@@ -431,6 +436,12 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
 /* Resolve a source and load its model in one step. */
 int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
                              char **pzErr);
+/* Load the models of two sources, on two threads when both are sources
+** devdb opens itself (files, SQL, directories) so the wall time is that of
+** the slower one; in turn otherwise, or when DEVDB_THREADS=0. On error
+** both are NULL and *pzErr names the source that failed. */
+int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
+                           DevdbSchema **ppB, char **pzErr);
 void devdb_schema_free(DevdbSchema *p);
 
 DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);
@@ -444,16 +455,221 @@ DevdbColumn *devdb_table_column(const DevdbTable *pTab, const char *zName);
 const char *devdb_affinity(const char *zType);
 
 /* --------------------------------------------------------------- diff.c */
-/* (the schema diff area adds its shared API here) */
+
+/*
+** The schema diff area: plan.c compares two schema models and plans the
+** SQL; diff.c shows a plan (devdb_diff, devdb_diff_sql); apply.c runs one
+** (devdb_apply, devdb_add_column).
+*/
+
+/* What a change risks (DevdbChange.mRisk). */
+#define DEVDB_RISK_DATA_LOSS 0x01 /* rows or non-NULL values would go */
+#define DEVDB_RISK_WILL_FAIL 0x02 /* the existing data makes the change fail */
+#define DEVDB_RISK_REBUILD 0x04   /* the table is copied into a new one */
+#define DEVDB_RISK_CASCADE 0x08   /* a parent of ON DELETE action children is rebuilt */
+
+/* One row of a plan: one change, in the order it must be applied. */
+typedef struct DevdbChange {
+  const char *zKind;   /* table, column, primary_key, unique, check, foreign_key,
+                          index, view, trigger, virtual_table */
+  const char *zChange; /* create, drop, add, alter, rename, rebuild, rename? */
+  char *zName;         /* the object (NULL for an unnamed constraint) */
+  char *zTbl;          /* its table */
+  char *zDetail;       /* a sentence a person understands */
+  char *zRisk;         /* "will-fail: ...; rebuild: ..." or NULL */
+  char *zSql;          /* statements, each ending ";\n"; NULL when another row does it */
+  int mRisk;           /* DEVDB_RISK_* */
+  int iMinVersion;     /* the SQLite version its SQL needs (3035000), 0 any */
+} DevdbChange;
+
+typedef struct DevdbPlan {
+  DevdbArena arena;
+  int nChange, nAlloc;
+  DevdbChange *aChange;
+  int bFkOff;        /* rebuilds or drops tables: foreign keys must be off */
+  int nFkTable;      /* tables whose foreign keys are checked after the change */
+  char **azFkTable;  /* their names in the target */
+  char **azFkSource; /* the same tables' names in the source (NULL: new) */
+  char *zSchema;     /* the schema the SQL names (main for files and SQL text) */
+  char *zSource;     /* how the source and the target were named */
+  char *zTarget;
+} DevdbPlan;
+
+/*
+** Plan the change from model pFrom to model pTo. db holds pFrom as schema
+** zSchema, for the risk counts over live data (NULL: no counts). zOpts is
+** the option list of devdb_apply (rename hints, allow-data-loss,
+** sqlite-version:X.Y.Z). On error returns an SQLite code and an
+** sqlite3_malloc'd message.
+*/
+int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
+                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
+                     char **pzErr);
+/* Both sides of a diff, loaded: the source stays open for the counts. */
+typedef struct DevdbDiffInput {
+  DevdbSource from, to;
+  DevdbSchema *pFrom, *pTo;
+} DevdbDiffInput;
+/* Resolve and load both sources, the second in a worker thread when it
+** opens a connection of its own. Free with devdb_diff_unload. */
+int devdb_diff_load(sqlite3 *db, const char *zFrom, const char *zTo, DevdbDiffInput *pIn,
+                    char **pzErr);
+void devdb_diff_unload(DevdbDiffInput *pIn);
+/* Resolve and load both sources (in parallel when that can help) and plan. */
+int devdb_plan_sources(sqlite3 *db, const char *zFrom, const char *zTo, const char *zOpts,
+                       DevdbPlan **ppPlan, char **pzErr);
+void devdb_plan_free(DevdbPlan *p);
+/* The whole plan as a script for the sqlite3 CLI (sqlite3_malloc'd; "" when
+** there is nothing to do); NULL on OOM. */
+char *devdb_plan_script(const DevdbPlan *p);
+
+/* Options of the comma-separated list zOpts, validated. */
+typedef struct DevdbRenameHint {
+  char *zTbl; /* the table of a column rename, NULL for a table rename */
+  char *zOld, *zNew;
+} DevdbRenameHint;
+typedef struct DevdbDiffOpts {
+  int bAllowDataLoss;
+  int iVersion; /* the SQLite version to plan for: the library's by default */
+  int nRename;
+  DevdbRenameHint *aRename;
+} DevdbDiffOpts;
+/* Parse zOpts into pOpts (strings in pArena). SQLITE_ERROR and a message
+** naming the bad option. */
+int devdb_diff_opts(DevdbArena *pArena, const char *zOpts, DevdbDiffOpts *pOpts,
+                    char **pzErr);
+
+/* apply.c: devdb_apply and devdb_add_column, registered by diff_register. */
+int apply_register(sqlite3 *db);
 
 /* --------------------------------------------------------------- lint.c */
-/* (the lint area adds its shared API here) */
+
+/* Severities of a lint finding, in the order devdb_lint reports them. */
+enum { DEVDB_LINT_ERROR = 0, DEVDB_LINT_WARNING = 1, DEVDB_LINT_INFO = 2 };
+
+typedef struct DevdbFinding {
+  int eSeverity;     /* DEVDB_LINT_* */
+  const char *zRule; /* static kebab-case id, e.g. "fk-type-mismatch" */
+  char *zObject;     /* what it is about: "t", "t.c", "t(a, b)", an index ... */
+  char *zDetail;     /* a sentence */
+  char *zFix;        /* SQL or a sentence; NULL when there is none */
+} DevdbFinding;
+
+/* The findings of one lint run; strings live in the arena. */
+typedef struct DevdbLint {
+  DevdbArena arena;
+  DevdbFinding *aFinding;
+  int nFinding, nAlloc;
+} DevdbLint;
+
+/* Record a finding. zObject, zDetail and zFix are arena strings (or NULL);
+** a NULL zDetail means an allocation failed, which sets arena.bOom. */
+void devdb_lint_add(DevdbLint *p, int eSeverity, const char *zRule, char *zObject,
+                    char *zDetail, char *zFix);
+/* "a, b" (bSql: "\"a\", \"b\"") of n names, in the lint's arena. */
+char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql);
+
+/* The rules that read only the model, in one pass (lint_rules.c). */
+void devdb_lint_model(DevdbLint *p, const DevdbSchema *pS);
+/* Views and triggers that do not resolve, double-quoted string literals
+** (lint_resolve.c): prepares on db (schema zSchema holds pS) and on a
+** scratch copy of the objects with SQLITE_DBCONFIG_DQS_DDL/DML off. */
+int devdb_lint_resolve(DevdbLint *p, sqlite3 *db, const char *zSchema,
+                       const DevdbSchema *pS);
+/* Existing foreign_key_check violations of schema zSchema of db, counted
+** per foreign key (lint_data.c). */
+int devdb_lint_fk_check(DevdbLint *p, sqlite3 *db, const char *zSchema,
+                        const DevdbSchema *pS);
+/* What will fail when the tables of pSrc replace the tables of the same
+** name in db's main (whose model is pMain), counted from main's rows
+** (lint_data.c). */
+int devdb_lint_data(DevdbLint *p, sqlite3 *db, const DevdbSchema *pSrc,
+                    const DevdbSchema *pMain);
 
 /* ------------------------------------------------------------ history.c */
-/* (the history area adds its shared API here) */
 
-/* ------------------------------------------------------------ migrate.c */
-/* (the migrations area adds its shared API here) */
+/* A framework's history table found in a schema. */
+typedef struct DevdbHistTable {
+  char *zTable;        /* its name (sqlite3_malloc'd) */
+  const char *zTool;   /* "dbmate", "django", ... (static) */
+  const char *zSelect; /* its reader (static; see devdb_history_query) */
+} DevdbHistTable;
+
+/* The history tables of schema zSchema, in sqlite_schema order, found by
+** their columns. bAll 0 looks at the tools' default table names first and
+** scans every table only when none is there. Free with devdb_history_free. */
+int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTable **paTab,
+                       int *pnTab, char **pzErr);
+void devdb_history_free(DevdbHistTable *a, int n);
+/* Prepare the normalised reader of one table: one row per migration with
+** the columns app, version, name, applied_at, state, checksum, extra. */
+int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
+                        sqlite3_stmt **ppStmt);
+/* The same reader as SQL text (sqlite3_malloc'd), to wrap in a query. */
+char *devdb_history_sql(const char *zSchema, const DevdbHistTable *p);
+
+/* ----------------------------------------------------------- checksum.c */
+
+/* SHA-256 of n bytes into aOut[32]; as 64 hex digits and a NUL into zOut[65]. */
+void devdb_sha256(const void *pData, size_t n, unsigned char *aOut);
+void devdb_sha256_hex(const void *pData, size_t n, char *zOut);
+/* Flyway's checksum of a script (CRC-32 over its lines without terminators). */
+int devdb_flyway_crc32(const char *z, size_t n);
+
+/* ------------------------------------------------- migrate.c, migfile.c */
+
+/* Migrations directory formats (migfile.c says how each is told). */
+enum {
+  DEVDB_FMT_PLAIN = 1, /* NNN_name.sql, the whole file is the up migration */
+  DEVDB_FMT_DBMATE,    /* -- migrate:up / -- migrate:down */
+  DEVDB_FMT_GOOSE,     /* -- +goose Up / -- +goose Down */
+  DEVDB_FMT_GOLANG,    /* N_name.up.sql / N_name.down.sql */
+  DEVDB_FMT_FLYWAY     /* V1__name.sql, U1__name.sql, R__name.sql */
+};
+
+/* One statement of a section: offset and length in the section's text and
+** the line (in the file) of its first significant token. */
+typedef struct DevdbMigStmt {
+  int iOff, n, iLine;
+} DevdbMigStmt;
+
+/* An up or down section of a migration file. */
+typedef struct DevdbMigSection {
+  char *zSql; /* the section's text */
+  int iLine;  /* the file line it starts on */
+  int bNoTx;  /* opted out of the transaction */
+  int nStmt;
+  DevdbMigStmt *aStmt;
+} DevdbMigSection;
+
+typedef struct DevdbMigration {
+  char *zVersion;  /* "20240101120000", "1.2"; NULL for a repeatable */
+  char *zName;     /* the name part of the file name */
+  char *zFile;     /* the (up) file's name in the directory */
+  char *zDownFile; /* a separate down file (golang-migrate, Flyway U), or NULL */
+  char *zText;     /* the (up) file's bytes */
+  int nText;
+  int nUp, nDown;
+  DevdbMigSection *aUp, *aDown;
+  int bNoTx;          /* the up migration runs outside a transaction */
+  char zChecksum[65]; /* SHA-256 of the file's bytes, hex */
+} DevdbMigration;
+
+typedef struct DevdbMigDir {
+  DevdbArena arena; /* every string and section */
+  char *zDir;
+  int eFormat; /* DEVDB_FMT_* */
+  int nMig, nAlloc;
+  DevdbMigration *aMig; /* by version; repeatables last */
+} DevdbMigDir;
+
+/* Read and parse the migrations directory zDir. On error an SQLite code and
+** an sqlite3_malloc'd message naming the file (and line). */
+int devdb_migdir_load(const char *zDir, DevdbMigDir **pp, char **pzErr);
+void devdb_migdir_free(DevdbMigDir *p);
+const char *devdb_migdir_format_name(int eFormat);
+/* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
+int devdb_version_cmp(const char *a, const char *b);
 
 /* -------------------------------------------------------------- dedup.c */
 
@@ -528,9 +744,9 @@ void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t);
 void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t);
 void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
 
-/* devdb_dup_scan(ptr, ...): the engine's scan callback (registered by
-** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
-void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* Register devdb_dup_scan(ptr, ...), the engine's scan callback
+** (DIRECTONLY; useless without the pointer devdb binds). */
+int devdb_dup_register(sqlite3 *db);
 
 /* For tests: the memory budget of a scan in bytes, the bucket count, 1 to
 ** group through the SQL fallback, and the table size from which a worker
@@ -541,7 +757,133 @@ void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
 sqlite3_int64 devdb_dup_budget(void);
 
 /* -------------------------------------------------------------- reset.c */
-/* (the reset area adds its shared API here) */
+
+/* devdb's own table in a database: key/value rows; 'protected' holds the
+** reason of the protection mark. Wipe keeps it, restore and revert carry
+** the mark over. */
+#define DEVDB_META_TABLE "_devdb_meta"
+
+/* 1 when schema zSchema of db carries the protection mark; *pzReason gets
+** its reason (sqlite3_malloc'd, caller frees; NULL when not protected). */
+int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason);
+
+/* The two modes of devdb_wipe. */
+enum { DEVDB_WIPE_DATA = 1, DEVDB_WIPE_SCHEMA = 2 };
+
+/* 1 when a wipe of mode eMode keeps the rows of table zTable of zSchema:
+** _devdb_meta always; with DEVDB_WIPE_DATA also a migration history table (known name and
+*columns: schema_migrations,
+** django_migrations, goose_db_version, flyway_schema_history,
+** alembic_version, __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
+** knex_migrations, ...) or devdb's own (name starting devdb_ or _devdb_).
+** A local rule until devdb_history's detector replaces it. */
+int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode);
+
+/* DEVDB_WIPE_DATA for "data" or NULL, DEVDB_WIPE_SCHEMA for "schema", else 0. */
+int devdb_wipe_mode(const char *zMode);
+/* How many tables of main a wipe of eMode empties or drops. */
+sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode);
+/* devdb_wipe on db: checks (transaction, protection mark and zOpts), then
+** the wipe; *pnTable gets devdb_wipe_count. */
+int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
+                  char **pzErr);
+/* SQLITE_OK when zSchema of db is not protected or zOpts has
+** 'allow-protected'; else an error "zFunc: the database is protected...".
+** *pbMarked says whether the mark is there. */
+int devdb_check_protection(sqlite3 *db, const char *zSchema, const char *zFunc,
+                           const char *zOpts, int *pbMarked, char **pzErr);
+
+/* Build, in a new in-memory connection *ppImg, what schema zSchema of db
+** becomes after a wipe of mode eMode: same page size, encoding, auto_vacuum,
+** application_id (and user_version for DATA); every object run from its
+** stored CREATE text (DATA) or only _devdb_meta (SCHEMA); the rows and
+** sqlite_sequence entries of the kept tables copied. On error an SQLite
+** code and an sqlite3_malloc'd message; *ppImg is then NULL. */
+int devdb_empty_image(sqlite3 *db, const char *zSchema, int eMode, sqlite3 **ppImg,
+                      char **pzErr);
+
+/* Replace schema zDest of pDest with schema zSrc of pSrc through the backup
+** API in one step (one write transaction on pDest). pDest must be in
+** autocommit mode. On error an SQLite code and a message. */
+int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char *zSrc,
+                    char **pzErr);
+
+/* What a file backup did. */
+typedef struct DevdbBackupInfo {
+  sqlite3_int64 nByte; /* size of the backup file */
+  char *zPath;         /* where it is: sqlite3_malloc'd, the caller frees */
+  int bMoved;          /* the file wipe moved the database file itself there */
+  int bPageCopy;       /* copied as pages through SQLite's own file handle
+                          under a read lock (rollback-journal files), not
+                          through the backup API */
+  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase */
+} DevdbBackupInfo;
+
+/*
+** A verified backup of schema zSchema of db at zPath: written to a temp
+** file beside it (zPath.tmp-PID), synced, checked with PRAGMA quick_check
+** (integrity_check when zOpts has 'integrity'), renamed to zPath, and the
+** directory synced. A rollback-journal database file is copied page by
+** page under a read lock; WAL and in-memory databases through the backup
+** API (both give a consistent snapshot while others write). Refuses inside
+** an open transaction. Leftover temp files of dead processes are removed.
+** On error an SQLite code and a message; nothing is left at zPath.
+*/
+int devdb_backup_file(sqlite3 *db, const char *zSchema, const char *zPath,
+                      const char *zOpts, DevdbBackupInfo *pInfo, char **pzErr);
+
+/* The same into directory zDir (created when missing) under a new name
+** "STEM-YYYYMMDD-HHMMSS[-LABEL][-N].db" (STEM: the database file name
+** without its extension; zLabel may be NULL); pInfo->zPath says which. */
+int devdb_backup_dir(sqlite3 *db, const char *zSchema, const char *zDir,
+                     const char *zLabel, const char *zOpts, DevdbBackupInfo *pInfo,
+                     char **pzErr);
+
+/* Open the backup file zPath read-only after checking it: a regular,
+** non-empty file with a SQLite header whose size matches its page count,
+** not the main database of db (db may be NULL), passing quick_check
+** (integrity_check with 'integrity' in zOpts). */
+int devdb_backup_open_checked(sqlite3 *db, const char *zPath, const char *zOpts,
+                              sqlite3 **ppDb, char **pzErr);
+
+/* Replace main of db with the checked backup zPath (devdb_restore). The
+** protection mark of db refuses it unless zOpts has 'allow-protected'; the
+** mark survives. *pnByte (may be NULL) gets the bytes restored. */
+int devdb_restore_file(sqlite3 *db, const char *zPath, const char *zOpts,
+                       sqlite3_int64 *pnByte, char **pzErr);
+
+/* What the file wipe did. */
+typedef struct DevdbWipeInfo {
+  sqlite3_int64 nTable;   /* tables emptied (data) or dropped (schema) */
+  DevdbBackupInfo backup; /* the backup taken first */
+  int bFast;              /* 1: the file was swapped for the cached empty image */
+  int bCacheHit;          /* the empty image came from the cache */
+  int bLeftWal;           /* the old file was taken out of WAL mode for the swap */
+} DevdbWipeInfo;
+
+/*
+** Wipe the database file zDbPath (zMode "data" or "schema", NULL is data)
+** after a backup into zBackupDir, for the shell. No connection of this
+** process may have the file open (close yours first, reopen after).
+**
+** Fast path: after a checkpoint (and leaving WAL for the old file), with a
+** Linux write lease proving no other process has the file open, the
+** database file itself becomes the backup (a hard link under
+** zBackupDir, label "wipe") and a cached empty image of the same schema,
+** with the kept rows of wipe('data'), takes its place by an atomic rename.
+** The image is cached in zCacheDir (NULL: not cached) under a hash of the
+** schema, the kept rows and the header settings; the first wipe of a schema
+** builds it. Otherwise (another process has the file open, no lease, the
+** backup folder on another file system) it takes a verified copy
+** (devdb_backup_dir) and wipes through SQLite like devdb_wipe. Protection
+** mark and zOpts as for devdb_wipe. pInfo->backup.zPath is the caller's.
+*/
+int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
+                    const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
+                    char **pzErr);
+
+/* Register devdb_backups (backup.c); called by reset_register. */
+int backup_register(sqlite3 *db);
 
 /* ------------------------------------------------------------ fixture.c */
 /* (the fixture area adds its shared API here) */

@@ -21,7 +21,9 @@
 */
 #include "devdb.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct Loader {
@@ -32,6 +34,7 @@ typedef struct Loader {
   sqlite3_str *pBuf;         /* scratch for building text, reused */
   DevdbMap mShadow;          /* shadow tables, when the schema has virtual tables */
   DevdbParsedTable *aParsed; /* the CREATE TABLE text of each table, parsed */
+  int *anColAlloc;           /* room in each table's aCol */
 } Loader;
 
 #define A(n) devdb_arena_alloc(&L->pS->arena, (n))
@@ -277,22 +280,30 @@ static int build_maps(DevdbSchema *pS) {
   return rc;
 }
 
-/* Append one element of size sz to an arena array that doubles. */
+/* Append a zeroed element to an arena array of the model. */
 static void *push(Loader *L, void **pa, int *pn, size_t sz) {
-  int n = *pn;
-  if (n == 0 || (n & (n - 1)) == 0) {
-    void *aNew = A(sz * (n ? n * 2 : 1));
-    if (aNew == 0) return 0;
-    if (n) memcpy(aNew, *pa, sz * n);
-    *pa = aNew;
-  }
-  (*pn)++;
-  return (char *)*pa + sz * n;
+  return devdb_arena_push(&L->pS->arena, pa, pn, sz);
+}
+
+/*
+** A new column slot of pTab: the room reserved from the parsed text when
+** there is some, else a doubling array.
+*/
+static DevdbColumn *new_column(Loader *L, DevdbTable *pTab) {
+  int *pnAlloc = &L->anColAlloc[pTab - L->pS->aTable];
+  if (pTab->nCol < *pnAlloc) return &pTab->aCol[pTab->nCol++];
+  int nNew = *pnAlloc ? *pnAlloc * 2 : 8;
+  DevdbColumn *aNew = A(sizeof(DevdbColumn) * nNew);
+  if (aNew == 0) return 0;
+  if (pTab->nCol) memcpy(aNew, pTab->aCol, sizeof(DevdbColumn) * pTab->nCol);
+  pTab->aCol = aNew;
+  *pnAlloc = nNew;
+  return &pTab->aCol[pTab->nCol++];
 }
 
 /* Fill one column from a row: cid name type notnull dflt pk hidden at i0. */
 static void fill_column(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int i0) {
-  DevdbColumn *pCol = push(L, (void **)&pTab->aCol, &pTab->nCol, sizeof(DevdbColumn));
+  DevdbColumn *pCol = new_column(L, pTab);
   if (pCol == 0) return;
   pCol->zName = col_str(L, pStmt, i0 + 1);
   pCol->zType = norm_type(L, (const char *)sqlite3_column_text(pStmt, i0 + 2));
@@ -594,12 +605,8 @@ static void apply_checks(Loader *L, DevdbTable *pTab, const DevdbParsedTable *pP
   }
 }
 
-/* Read the CREATE TABLE text for what no PRAGMA shows about the table. */
+/* What the parsed CREATE TABLE text says that no PRAGMA shows. */
 static void apply_table_text(Loader *L, DevdbTable *pTab, DevdbParsedTable *pP) {
-  if (pTab->zSql == 0 || devdb_parse_table(&L->pS->arena, pTab->zSql, pP)) {
-    memset(pP, 0, sizeof(*pP));
-    return;
-  }
   pTab->bStrict = pP->bStrict;
   pTab->bWithoutRowid = pP->bWithoutRowid;
   apply_columns(L, pTab, pP);
@@ -697,10 +704,14 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
                       int *pnDep) {
   DevdbToken *aTok = 0;
   int nTok = devdb_tokens(zSql ? zSql : "", -1, &aTok);
+  if (nTok < 0) L->pS->arena.bOom = 1;
   for (int i = 0; i < nTok; i++) {
     if (aTok[i].eType != DEVDB_TK_WORD && aTok[i].eType != DEVDB_TK_QUOTED) continue;
     char *zId = devdb_token_ident(&aTok[i]);
-    if (zId == 0) break;
+    if (zId == 0) {
+      L->pS->arena.bOom = 1;
+      break;
+    }
     DevdbTable *pTab = devdb_schema_table(L->pS, zId);
     DevdbView *pView = devdb_schema_view(L->pS, zId);
     const char *zName = pTab ? pTab->zName : pView ? pView->zName : 0;
@@ -716,10 +727,16 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
   sqlite3_free(aTok);
 }
 
-/* The normalised text of a CREATE VIEW/TRIGGER after the object's name. */
+/* The normalised text of a CREATE VIEW/TRIGGER after the object's name.
+** Every stored CREATE statement names its object, so finding no name means
+** the parser ran out of memory. */
 static char *norm_after_name(Loader *L, const char *zSql) {
-  DevdbSpan name = devdb_parse_create_name(zSql ? zSql : "");
-  if (zSql == 0 || name.n == 0) return S("");
+  if (zSql == 0) return S("");
+  DevdbSpan name = devdb_parse_create_name(zSql);
+  if (name.n == 0) {
+    L->pS->arena.bOom = 1;
+    return 0;
+  }
   const char *zRest = name.z + name.n;
   return devdb_sql_norm(&L->pS->arena, zRest, -1, 0);
 }
@@ -864,12 +881,28 @@ static void make_defs(Loader *L, DevdbTable *pTab) {
 
 /* ------------------------------------------------------------ entry */
 
-/* The parts of each table that come from its own text and columns. */
+/*
+** The parts of each table that come from its own text and columns: the
+** text is parsed first so each table's columns get exactly the room they
+** need.
+*/
 static int load_tables(Loader *L) {
   DevdbSchema *pS = L->pS;
-  int rc = load_columns(L);
+  int rc = SQLITE_OK;
   L->aParsed = A(sizeof(DevdbParsedTable) * (pS->nTable + 1));
-  if (L->aParsed == 0) return SQLITE_NOMEM;
+  L->anColAlloc = A(sizeof(int) * (pS->nTable + 1));
+  if (L->aParsed == 0 || L->anColAlloc == 0) return SQLITE_NOMEM;
+  for (int i = 0; i < pS->nTable; i++) {
+    DevdbTable *pTab = &pS->aTable[i];
+    if (pTab->eKind == DEVDB_VIRTUAL || pTab->zSql == 0 ||
+        devdb_parse_table(&pS->arena, pTab->zSql, &L->aParsed[i])) {
+      memset(&L->aParsed[i], 0, sizeof(DevdbParsedTable));
+      continue;
+    }
+    pTab->aCol = A(sizeof(DevdbColumn) * (L->aParsed[i].nCol + 1));
+    L->anColAlloc[i] = pTab->aCol ? L->aParsed[i].nCol + 1 : 0;
+  }
+  rc = load_columns(L);
   for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
     DevdbTable *pTab = &pS->aTable[i];
     if (pTab->eKind == DEVDB_VIRTUAL) {
@@ -947,6 +980,59 @@ int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppO
   if (rc != SQLITE_OK) return rc;
   rc = devdb_schema_load(src.db, src.zSchema, ppOut, pzErr);
   devdb_source_close(&src);
+  return rc;
+}
+
+/* One load of a pair, run on its own thread. */
+typedef struct PairJob {
+  sqlite3 *db;
+  const char *zSource;
+  DevdbSchema *pOut;
+  char *zErr;
+  int rc;
+} PairJob;
+
+static void *pair_job_run(void *pArg) {
+  PairJob *pJob = pArg;
+  pJob->rc = devdb_schema_load_source(pJob->db, pJob->zSource, &pJob->pOut, &pJob->zErr);
+  return 0;
+}
+
+/*
+** 1 when zSource can load on another thread: it is a database, file or SQL
+** that devdb opens its own connection for (a schema of the calling
+** connection cannot: that connection is busy running the caller's query).
+*/
+static int loads_apart(sqlite3 *db, const char *zSource) {
+  const char *zEnv = getenv("DEVDB_THREADS");
+  if (zEnv && zEnv[0] == '0') return 0;
+  int eKind = devdb_source_kind(db, zSource);
+  return sqlite3_threadsafe() && eKind != 0 && eKind != DEVDB_SRC_SCHEMA;
+}
+
+int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
+                           DevdbSchema **ppB, char **pzErr) {
+  PairJob job = {db, zB, 0, 0, SQLITE_OK};
+  pthread_t thread;
+  int bThread = loads_apart(db, zA) && loads_apart(db, zB) &&
+                pthread_create(&thread, 0, pair_job_run, &job) == 0;
+  int rc = devdb_schema_load_source(db, zA, ppA, pzErr);
+  if (bThread)
+    pthread_join(thread, 0);
+  else if (rc == SQLITE_OK)
+    pair_job_run(&job);
+  *ppB = job.pOut;
+  if (rc == SQLITE_OK && job.rc != SQLITE_OK) {
+    rc = job.rc;
+    *pzErr = job.zErr;
+    job.zErr = 0;
+  }
+  sqlite3_free(job.zErr);
+  if (rc != SQLITE_OK) {
+    devdb_schema_free(*ppA);
+    devdb_schema_free(*ppB);
+    *ppA = *ppB = 0;
+  }
   return rc;
 }
 

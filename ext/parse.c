@@ -20,6 +20,7 @@ typedef struct Parser {
   DevdbToken *aTok;
   int nTok;
   int i;
+  int nColMax; /* CREATE TABLE: the column slots allocated */
 } Parser;
 
 static const DevdbToken *peek(Parser *p) {
@@ -68,9 +69,11 @@ static char *take_upper(Parser *p) {
   return z;
 }
 
-/* The span of tokens [iFirst, iLast]; empty when iLast < iFirst. */
+/* The span of tokens [iFirst, iLast]; empty when iLast < iFirst. A clause
+** cut short at the end of the text may leave iLast past the last token. */
 static DevdbSpan span_of(Parser *p, int iFirst, int iLast) {
   DevdbSpan s = {"", 0};
+  if (iLast >= p->nTok) iLast = p->nTok - 1;
   if (iLast < iFirst || iFirst >= p->nTok) return s;
   s.z = p->aTok[iFirst].z;
   s.n = (int)(p->aTok[iLast].z + p->aTok[iLast].n - s.z);
@@ -97,6 +100,11 @@ static DevdbSpan skip_parens(Parser *p) {
   return s;
 }
 
+/* Consume the next token if it is a bare word. */
+static void skip_word(Parser *p) {
+  if (at_type(p, DEVDB_TK_WORD)) p->i++;
+}
+
 /* Skip one token, or a whole parenthesised group. */
 static void skip_one(Parser *p) {
   if (at_type(p, DEVDB_TK_LP))
@@ -115,22 +123,10 @@ static char *take_conflict(Parser *p) {
   return take_upper(p);
 }
 
-/* Grow an arena array of elements of size sz to hold n+1. */
-static void *grow(Parser *p, void *a, int n, size_t sz) {
-  /* capacity is the smallest power of two >= n: full only when n is one */
-  if (n > 0 && (n & (n - 1)) != 0) return a;
-  int nNew = n ? n * 2 : 1;
-  void *aNew = devdb_arena_alloc(p->pArena, sz * nNew);
-  if (aNew && n) memcpy(aNew, a, sz * n);
-  return aNew;
-}
-
 /* Append one name to an arena array of names. */
 static void push_name(Parser *p, char ***paz, int *pn, char *z) {
-  char **az = grow(p, *paz, *pn, sizeof(char *));
-  if (az == 0) return;
-  az[(*pn)++] = z;
-  *paz = az;
+  char **pz = devdb_arena_push(p->pArena, (void **)paz, pn, sizeof(char *));
+  if (pz) *pz = z;
 }
 
 /*
@@ -178,16 +174,16 @@ static void parse_references(Parser *p, DevdbParsedFk *pFk) {
   parse_name_list(p, &pFk->azTo, &pFk->nTo);
   for (;;) {
     if (accept(p, "on")) {
-      p->i++; /* DELETE or UPDATE */
+      skip_word(p); /* DELETE or UPDATE */
       if (accept(p, "set") || accept(p, "no"))
-        p->i++;
+        skip_word(p); /* NULL, DEFAULT, ACTION */
       else
-        p->i++;
+        skip_word(p); /* CASCADE, RESTRICT */
     } else if (accept(p, "match")) {
       pFk->zMatch = take_upper(p);
     } else if (accept(p, "not")) {
       accept(p, "deferrable");
-      if (accept(p, "initially")) p->i++;
+      if (accept(p, "initially")) skip_word(p);
       pFk->zDeferrable = 0;
     } else if (accept(p, "deferrable")) {
       int bDeferred = 0;
@@ -201,33 +197,28 @@ static void parse_references(Parser *p, DevdbParsedFk *pFk) {
 
 static DevdbParsedKey *new_key(Parser *p, DevdbParsedTable *pT, char *zName,
                                int bPrimary) {
-  DevdbParsedKey *a = grow(p, pT->aKey, pT->nKey, sizeof(DevdbParsedKey));
-  if (a == 0) return 0;
-  pT->aKey = a;
-  DevdbParsedKey *pKey = &a[pT->nKey++];
-  memset(pKey, 0, sizeof(*pKey));
+  DevdbParsedKey *pKey =
+      devdb_arena_push(p->pArena, (void **)&pT->aKey, &pT->nKey, sizeof(*pKey));
+  if (pKey == 0) return 0;
   pKey->zName = zName;
   pKey->bPrimary = bPrimary;
   return pKey;
 }
 
 static DevdbParsedFk *new_fk(Parser *p, DevdbParsedTable *pT, char *zName) {
-  DevdbParsedFk *a = grow(p, pT->aFk, pT->nFk, sizeof(DevdbParsedFk));
-  if (a == 0) return 0;
-  pT->aFk = a;
-  DevdbParsedFk *pFk = &a[pT->nFk++];
-  memset(pFk, 0, sizeof(*pFk));
+  DevdbParsedFk *pFk =
+      devdb_arena_push(p->pArena, (void **)&pT->aFk, &pT->nFk, sizeof(*pFk));
+  if (pFk == 0) return 0;
   pFk->zName = zName;
   return pFk;
 }
 
 /* Add a CHECK: at its '(' token. */
 static void add_check(Parser *p, DevdbParsedTable *pT, char *zName, char *zCol) {
-  DevdbParsedCheck *a = grow(p, pT->aCheck, pT->nCheck, sizeof(DevdbParsedCheck));
+  DevdbParsedCheck *pC =
+      devdb_arena_push(p->pArena, (void **)&pT->aCheck, &pT->nCheck, sizeof(*pC));
   DevdbSpan expr = skip_parens(p);
-  if (a == 0) return;
-  pT->aCheck = a;
-  DevdbParsedCheck *pC = &a[pT->nCheck++];
+  if (pC == 0) return;
   pC->zName = zName;
   pC->zCol = zCol;
   pC->expr = expr;
@@ -288,13 +279,14 @@ static void parse_column_constraint(Parser *p, DevdbParsedTable *pT, DevdbParsed
   }
 }
 
-/* A column definition, up to the ',' or ')' that ends it. */
+/* A column definition, up to the ',' or ')' that ends it. Malformed text
+** may hold more items than the slots counted for it: those are skipped. */
 static void parse_column(Parser *p, DevdbParsedTable *pT) {
-  DevdbParsedCol *a = grow(p, pT->aCol, pT->nCol, sizeof(DevdbParsedCol));
-  if (a == 0) return;
-  pT->aCol = a;
-  DevdbParsedCol *pCol = &a[pT->nCol++];
-  memset(pCol, 0, sizeof(*pCol));
+  if (pT->aCol == 0 || pT->nCol >= p->nColMax) { /* out of memory, or no slot */
+    while (!at_item_end(p)) skip_one(p);
+    return;
+  }
+  DevdbParsedCol *pCol = &pT->aCol[pT->nCol++];
   int iStart = p->i;
   pCol->zName = take_ident(p);
   int iType = p->i;
@@ -329,6 +321,21 @@ static void parse_table_constraint(Parser *p, DevdbParsedTable *pT) {
     if (pFk && accept(p, "references")) parse_references(p, pFk);
   }
   while (!at_item_end(p)) skip_one(p);
+}
+
+/* At '(': the number of top-level items of the list it opens. */
+static int count_items(Parser *p) {
+  int depth = 0, n = 1;
+  for (int i = p->i; i < p->nTok; i++) {
+    int e = p->aTok[i].eType;
+    if (e == DEVDB_TK_LP)
+      depth++;
+    else if (e == DEVDB_TK_RP && --depth == 0)
+      break;
+    else if (e == DEVDB_TK_COMMA && depth == 1)
+      n++;
+  }
+  return n;
 }
 
 /* 1 when the next word starts a table constraint. */
@@ -372,6 +379,9 @@ int devdb_parse_table(DevdbArena *pArena, const char *zSql, DevdbParsedTable *pO
   pOut->name = span_of(&p, iName, iName);
   p.i = iName + 1;
   if (!at_type(&p, DEVDB_TK_LP)) goto parse_table_done;
+  /* one slot per item of the list: columns never outnumber the items */
+  p.nColMax = count_items(&p);
+  pOut->aCol = devdb_arena_alloc(pArena, sizeof(DevdbParsedCol) * p.nColMax);
   p.i++;
   while (!at_type(&p, DEVDB_TK_EOF) && !at_type(&p, DEVDB_TK_RP)) {
     if (at_table_constraint(&p))
@@ -396,11 +406,9 @@ parse_table_done:
 
 /* One indexed column "expr [COLLATE x] [ASC|DESC]" ending at ',' or ')'. */
 static void parse_index_column(Parser *p, DevdbParsedIndex *pIdx) {
-  DevdbParsedIndexCol *a = grow(p, pIdx->aCol, pIdx->nCol, sizeof(DevdbParsedIndexCol));
-  if (a == 0) return;
-  pIdx->aCol = a;
-  DevdbParsedIndexCol *pCol = &a[pIdx->nCol++];
-  memset(pCol, 0, sizeof(*pCol));
+  DevdbParsedIndexCol *pCol =
+      devdb_arena_push(p->pArena, (void **)&pIdx->aCol, &pIdx->nCol, sizeof(*pCol));
+  if (pCol == 0) return;
   int iStart = p->i, iEnd = -1;
   while (!at_item_end(p)) {
     if (at_word(p, "collate") && iEnd < 0) {

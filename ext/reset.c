@@ -1,10 +1,781 @@
 /*
-** reset.c: the reset area of devdb (see README.md). Its manual comment grows with
-** its SQL functions; it registers them in reset_register.
+** reset.c: wipe, backup, restore, in-process snapshots and the protection
+** mark (the reset area). File-level work (verified backup files, the backups
+** folder, the fast file wipe for the shell) lives in backup.c.
+**
+**   devdb_wipe([mode [, options]])       -> tables emptied (data) or objects
+**                                            dropped (schema)
+**   devdb_backup(path [, options])       -> bytes written
+**   devdb_restore(path [, options])      -> bytes restored
+**   devdb_snapshot(name)                 -> bytes held
+**   devdb_revert(name [, options])       -> bytes restored
+**   devdb_snapshot_drop(name)            -> 1 dropped, 0 there was none
+**   devdb_protect([reason])              -> 1
+**   devdb_unprotect()                    -> 1 was protected, 0 was not
+**   devdb_protected()                    -> the reason, or NULL
+**
+** devdb_wipe('data') (the default) deletes every row of every table of
+** main, resets sqlite_sequence, and keeps the migration history tables (see
+** devdb_wipe_keeps) and devdb's own _devdb_meta. devdb_wipe('schema') drops
+** every table, index, view and trigger but _devdb_meta, and sets
+** user_version to 0. Both build the result in a scratch in-memory database
+** (the schema run from its stored CREATE text, the kept rows copied) and
+** put it in place with SQLite's backup API: one write transaction, so a
+** failure changes nothing, and no row is deleted one by one. When the
+** scratch cannot hold the schema (a virtual table module or a function only
+** this connection has), wipe('data') falls back to DELETE of every table in
+** one transaction, with foreign key enforcement off for its duration.
+**
+** devdb_backup(path) writes a verified copy of main to path (backup.c): a
+** temp file beside it, synced, checked (PRAGMA quick_check; options
+** 'integrity' runs the full integrity_check), then renamed into place; an
+** interrupted backup never appears under path.
+**
+** devdb_restore(path) checks the file first (a SQLite header, the size it
+** claims, quick_check; integrity_check with option 'integrity') and then
+** replaces the content of main with it through the backup API, never by
+** copying files.
+**
+** devdb_snapshot(name) keeps an image of main in this process under name
+** (any connection of the process can revert to it); devdb_revert(name) puts
+** it back with the backup API. Across processes, use devdb_backup and
+** devdb_restore on a file (the shell's snapshot/revert do).
+**
+** The protection mark: devdb_protect() records in main's _devdb_meta table
+** that the database is protected (like Rails' protected environments).
+** wipe, restore and revert of a protected database fail unless options
+** include 'allow-protected'; the mark survives all three.
+**
+** Examples:
+**   SELECT devdb_snapshot('fixture');     -- 3145728
+**   INSERT INTO users VALUES (...);
+**   SELECT devdb_revert('fixture');       -- 3145728, users as before
+**   SELECT devdb_wipe();                  -- 12 (tables emptied)
+**   SELECT devdb_backup('/tmp/app.db');   -- 204800
+**   SELECT devdb_protect('production copy');
+**   SELECT devdb_wipe();        -- error: devdb_wipe: the database is
+**                               -- protected (production copy); pass
+**                               -- 'allow-protected' to override
+**
+** Errors: every one of these that changes main refuses inside an open
+** transaction ("COMMIT or ROLLBACK first") and while another statement of
+** the connection reads main. NULL arguments give NULL. All are
+** DIRECTONLY (devdb_protected too: it reads the schema of the caller).
 */
 #include "devdb.h"
 
-int reset_register(sqlite3 *db) {
-  (void)db;
+#include <pthread.h>
+#include <string.h>
+
+/* ------------------------------------------------------ protection mark */
+
+/* 1 when schema zSchema of db has a table named zTable. */
+static int has_table(sqlite3 *db, const char *zSchema, const char *zTable) {
+  return devdb_query_int(db, 0,
+                         "SELECT count(*) FROM \"%w\".sqlite_schema "
+                         "WHERE type='table' AND name=%Q",
+                         zSchema, zTable) > 0;
+}
+
+int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason) {
+  *pzReason = 0;
+  if (!has_table(db, zSchema, DEVDB_META_TABLE)) return 0;
+  sqlite3_stmt *pStmt = 0;
+  int bProtected = 0;
+  if (devdb_prepare(db, &pStmt, "SELECT value FROM \"%w\".\"%w\" WHERE key='protected'",
+                    zSchema, DEVDB_META_TABLE) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    bProtected = 1;
+    *pzReason = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+  }
+  sqlite3_finalize(pStmt);
+  return bProtected;
+}
+
+/*
+** SQLITE_OK when the operation zFunc may change schema zSchema: it is not
+** protected, or zOpts says allow-protected. *pbMarked tells whether it was.
+*/
+int devdb_check_protection(sqlite3 *db, const char *zSchema, const char *zFunc,
+                           const char *zOpts, int *pbMarked, char **pzErr) {
+  char *zReason = 0;
+  *pbMarked = devdb_protected_reason(db, zSchema, &zReason);
+  int rc = SQLITE_OK;
+  if (*pbMarked && !(zOpts && devdb_opt_has(zOpts, "allow-protected"))) {
+    *pzErr = sqlite3_mprintf("%s: the database is protected (%s); pass "
+                             "'allow-protected' to override",
+                             zFunc, zReason ? zReason : "");
+    rc = SQLITE_ERROR;
+  }
+  sqlite3_free(zReason);
+  return rc;
+}
+
+/* Write the protection mark with zReason into zSchema of db. */
+static int write_mark(sqlite3 *db, const char *zSchema, const char *zReason,
+                      char **pzErr) {
+  return devdb_exec(db, pzErr,
+                    "SAVEPOINT devdb_mark;"
+                    "CREATE TABLE IF NOT EXISTS \"%w\".\"%w\"(key TEXT PRIMARY KEY, "
+                    "value TEXT) WITHOUT ROWID;"
+                    "INSERT OR REPLACE INTO \"%w\".\"%w\" VALUES('protected', %Q),"
+                    "('protected_at', datetime('now'));"
+                    "RELEASE devdb_mark;",
+                    zSchema, DEVDB_META_TABLE, zSchema, DEVDB_META_TABLE, zReason);
+}
+
+/* devdb_protect([reason]): mark main protected. */
+static void protectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *zReason = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : 0;
+  char *zErr = 0;
+  if (write_mark(sqlite3_context_db_handle(ctx), "main", zReason ? zReason : "protected",
+                 &zErr) != SQLITE_OK) {
+    devdb_result_error(ctx, "devdb_protect: %s", zErr ? zErr : "out of memory");
+    sqlite3_free(zErr);
+    return;
+  }
+  sqlite3_result_int(ctx, 1);
+}
+
+/* devdb_unprotect(): remove the mark; 1 when there was one. */
+static void unprotectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  char *zReason = 0, *zErr = 0;
+  int bWas = devdb_protected_reason(db, "main", &zReason);
+  sqlite3_free(zReason);
+  if (bWas && devdb_exec(db, &zErr,
+                         "DELETE FROM main.\"%w\" WHERE key IN "
+                         "('protected','protected_at')",
+                         DEVDB_META_TABLE) != SQLITE_OK) {
+    devdb_result_error(ctx, "devdb_unprotect: %s", zErr ? zErr : "out of memory");
+    sqlite3_free(zErr);
+    return;
+  }
+  sqlite3_result_int(ctx, bWas);
+}
+
+/* devdb_protected(): the reason main is protected, or NULL. */
+static void protectedFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  char *zReason = 0;
+  if (devdb_protected_reason(sqlite3_context_db_handle(ctx), "main", &zReason)) {
+    sqlite3_result_text(ctx, zReason ? zReason : "", -1, SQLITE_TRANSIENT);
+  }
+  sqlite3_free(zReason);
+}
+
+/* --------------------------------------------------- what wipe keeps */
+
+/*
+** Migration history tables, recognised by name and the columns they must
+** have. A local rule until devdb_history's detector can be used here.
+*/
+static const struct {
+  const char *zName;
+  const char *azCol[4];
+} aHistory[] = {
+    {"schema_migrations", {"version"}},                 /* Rails, dbmate, migrate, Ecto */
+    {"ar_internal_metadata", {"key", "value"}},         /* Rails */
+    {"django_migrations", {"app", "name", "applied"}},  /* Django */
+    {"goose_db_version", {"version_id", "is_applied"}}, /* goose */
+    {"flyway_schema_history", {"installed_rank", "version", "script", "success"}},
+    {"alembic_version", {"version_num"}},                        /* Alembic */
+    {"__drizzle_migrations", {"hash", "created_at"}},            /* Drizzle */
+    {"_prisma_migrations", {"migration_name", "checksum"}},      /* Prisma */
+    {"_sqlx_migrations", {"version", "description", "success"}}, /* sqlx */
+    {"__diesel_schema_migrations", {"version", "run_on"}},       /* Diesel */
+    {"knex_migrations", {"name", "batch", "migration_time"}},    /* Knex */
+    {"__EFMigrationsHistory", {"MigrationId", "ProductVersion"}},
+};
+
+/* 1 when table zTable of zSchema has every column of azCol (NULL-ended). */
+static int has_columns(sqlite3 *db, const char *zSchema, const char *zTable,
+                       const char *const *azCol, int nCol) {
+  for (int i = 0; i < nCol && azCol[i]; i++) {
+    if (devdb_query_int(db, 0,
+                        "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
+                        "COLLATE NOCASE",
+                        zTable, zSchema, azCol[i]) == 0) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* 1 when zTable is a migration history table or devdb's own. */
+static int is_history(sqlite3 *db, const char *zSchema, const char *zTable) {
+  if (devdb_strnicmp(zTable, "_devdb_", 7) == 0) return 1;
+  if (devdb_strnicmp(zTable, "devdb_", 6) == 0) return 1;
+  for (size_t i = 0; i < sizeof(aHistory) / sizeof(aHistory[0]); i++) {
+    if (devdb_stricmp(zTable, aHistory[i].zName) == 0) {
+      return has_columns(db, zSchema, zTable, aHistory[i].azCol, 4);
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------ the empty image */
+
+/*
+** Copy every row of table zTable from zSchema of pFrom into the table of the
+** same name in main of pTo (rowids kept; generated columns left to SQLite).
+*/
+static int copy_rows(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
+                     const char *zTable, char **pzErr) {
+  sqlite3_str *pSel = sqlite3_str_new(0), *pIns = sqlite3_str_new(0);
+  sqlite3_stmt *pCols = 0, *pRead = 0, *pWrite = 0;
+  int nCol = 0, bRowid;
+  int rc = devdb_prepare(pFrom, &pCols,
+                         "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden=0",
+                         zTable, zSchema);
+  bRowid = devdb_query_int(pFrom, 0,
+                           "SELECT wr=0 AND type='table' FROM pragma_table_list "
+                           "WHERE schema=%Q AND name=%Q",
+                           zSchema, zTable);
+  sqlite3_str_appendall(pSel, bRowid ? "SELECT _rowid_" : "SELECT NULL");
+  sqlite3_str_appendf(pIns, "INSERT INTO \"%w\"(%s", zTable, bRowid ? "_rowid_" : "");
+  while (rc == SQLITE_OK && sqlite3_step(pCols) == SQLITE_ROW) {
+    const char *zCol = (const char *)sqlite3_column_text(pCols, 0);
+    sqlite3_str_appendf(pSel, ", \"%w\"", zCol);
+    sqlite3_str_appendf(pIns, "%s\"%w\"", (nCol || bRowid) ? ", " : "", zCol);
+    nCol++;
+  }
+  sqlite3_str_appendf(pSel, " FROM \"%w\".\"%w\"", zSchema, zTable);
+  sqlite3_str_appendall(pIns, ") VALUES(");
+  for (int i = 0; i < nCol + bRowid; i++) sqlite3_str_appendall(pIns, i ? ",?" : "?");
+  sqlite3_str_appendall(pIns, ")");
+  char *zSel = sqlite3_str_finish(pSel), *zIns = sqlite3_str_finish(pIns);
+  if (rc == SQLITE_OK && (zSel == 0 || zIns == 0)) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pFrom, zSel, -1, &pRead, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pTo, zIns, -1, &pWrite, 0);
+  while (rc == SQLITE_OK && sqlite3_step(pRead) == SQLITE_ROW) {
+    for (int i = bRowid ? 0 : 1; i <= nCol; i++) {
+      sqlite3_bind_value(pWrite, i + (bRowid ? 1 : 0), sqlite3_column_value(pRead, i));
+    }
+    sqlite3_step(pWrite);
+    rc = sqlite3_reset(pWrite);
+  }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_finalize(pRead);
+  else
+    sqlite3_finalize(pRead);
+  pRead = 0;
+  if (rc != SQLITE_OK && *pzErr == 0) {
+    *pzErr = sqlite3_mprintf("cannot copy the rows of %s: %s", zTable,
+                             pWrite ? sqlite3_errmsg(pTo) : sqlite3_errmsg(pFrom));
+  }
+  sqlite3_finalize(pCols);
+  sqlite3_finalize(pWrite);
+  sqlite3_free(zSel);
+  sqlite3_free(zIns);
+  return rc;
+}
+
+/* Give the scratch pImg the page size, encoding, auto_vacuum and header
+** numbers of zSchema of db (before any table exists in pImg). */
+static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
+                         char **pzErr) {
+  static const char *azInt[] = {"page_size", "auto_vacuum", "application_id",
+                                "user_version"};
+  int rc = SQLITE_OK;
+  for (int i = 0; i < 4 && rc == SQLITE_OK; i++) {
+    sqlite3_int64 v = devdb_query_int(db, 0, "PRAGMA \"%w\".%s", zSchema, azInt[i]);
+    if (i == 3 && eMode == DEVDB_WIPE_SCHEMA) v = 0;
+    rc = devdb_exec(pImg, pzErr, "PRAGMA %s=%lld", azInt[i], v);
+  }
+  sqlite3_stmt *pStmt = 0;
+  if (rc == SQLITE_OK) rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".encoding", zSchema);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    rc = devdb_exec(pImg, pzErr, "PRAGMA encoding=%Q", sqlite3_column_text(pStmt, 0));
+  }
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode) {
+  return devdb_stricmp(zTable, DEVDB_META_TABLE) == 0 ||
+         (eMode == DEVDB_WIPE_DATA && is_history(db, zSchema, zTable));
+}
+
+/* Copy the sqlite_sequence rows of the kept tables into pImg. */
+static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
+                          char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc =
+      devdb_prepare(db, &pStmt, "SELECT name, seq FROM \"%w\".sqlite_sequence", zSchema);
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zName == 0 || !devdb_wipe_keeps(db, zSchema, zName, eMode)) continue;
+    rc = devdb_exec(pImg, pzErr,
+                    "DELETE FROM sqlite_sequence WHERE name=%Q;"
+                    "INSERT INTO sqlite_sequence(name, seq) VALUES(%Q, %lld)",
+                    zName, zName, sqlite3_column_int64(pStmt, 1));
+  }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_finalize(pStmt);
+  else
+    sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/*
+** Run in pImg the stored CREATE statements of every object of zSchema
+** that the image keeps (tables first, then indexes, views and triggers,
+** each in creation order; shadow tables come with their virtual table),
+** then copy the rows of the kept tables and their sqlite_sequence rows.
+*/
+static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
+                        char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = devdb_prepare(
+      db, &pStmt,
+      "SELECT s.type, s.name, s.sql FROM \"%w\".sqlite_schema s "
+      "WHERE s.sql IS NOT NULL AND s.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' "
+      "AND NOT EXISTS (SELECT 1 FROM pragma_table_list l WHERE l.schema=%Q "
+      "AND l.name=s.name AND l.type='shadow') "
+      "ORDER BY CASE s.type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
+      "WHEN 'view' THEN 2 ELSE 3 END, s.rowid",
+      zSchema, zSchema);
+  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 1);
+    int bKeep = devdb_wipe_keeps(db, zSchema, zName, eMode);
+    if (eMode == DEVDB_WIPE_SCHEMA && !bKeep) continue;
+    rc = devdb_exec(pImg, pzErr, "%s", sqlite3_column_text(pStmt, 2));
+    if (rc == SQLITE_OK && bKeep && strcmp(zType, "table") == 0) {
+      rc = copy_rows(db, zSchema, pImg, zName, pzErr);
+    }
+  }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_finalize(pStmt);
+  else
+    sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK && has_table(db, zSchema, "sqlite_sequence")) {
+    rc = copy_sequences(db, zSchema, pImg, eMode, pzErr);
+  }
+  return rc;
+}
+
+int devdb_empty_image(sqlite3 *db, const char *zSchema, int eMode, sqlite3 **ppImg,
+                      char **pzErr) {
+  *ppImg = 0;
+  *pzErr = 0;
+  sqlite3 *pImg = 0;
+  int rc = devdb_scratch_open(&pImg, pzErr);
+  if (rc == SQLITE_OK) rc = copy_settings(db, zSchema, pImg, eMode, pzErr);
+  if (rc == SQLITE_OK) rc = devdb_exec(pImg, pzErr, "BEGIN");
+  if (rc == SQLITE_OK) rc = copy_objects(db, zSchema, pImg, eMode, pzErr);
+  if (rc == SQLITE_OK) rc = devdb_exec(pImg, pzErr, "COMMIT");
+  if (rc != SQLITE_OK) {
+    if (*pzErr == 0) *pzErr = sqlite3_mprintf("%s", sqlite3_errstr(rc));
+    sqlite3_close(pImg);
+    return rc;
+  }
+  *ppImg = pImg;
   return SQLITE_OK;
+}
+
+/* ---------------------------------------------------- the backup API */
+
+int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char *zSrc,
+                    char **pzErr) {
+  *pzErr = 0;
+  sqlite3_backup *p = sqlite3_backup_init(pDest, zDest, pSrc, zSrc);
+  if (p == 0) {
+    if (sqlite3_get_autocommit(pDest)) {
+      /* a statement of this connection still reads zDest */
+      *pzErr = sqlite3_mprintf("the database is being read by a statement that is "
+                               "still running; call this in a statement of its own");
+    } else {
+      *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(pDest));
+    }
+    return SQLITE_ERROR;
+  }
+  int rc = sqlite3_backup_step(p, -1);
+  int rc2 = sqlite3_backup_finish(p);
+  if (rc == SQLITE_DONE) rc = rc2;
+  if (rc == SQLITE_READONLY &&
+      devdb_query_int(pSrc, 0, "PRAGMA \"%w\".page_size", zSrc) !=
+          devdb_query_int(pDest, 0, "PRAGMA \"%w\".page_size", zDest)) {
+    *pzErr = sqlite3_mprintf(
+        "the page sizes differ (%lld here, %lld in the copy) and this database cannot "
+        "change its page size (WAL or in-memory)",
+        devdb_query_int(pDest, 0, "PRAGMA \"%w\".page_size", zDest),
+        devdb_query_int(pSrc, 0, "PRAGMA \"%w\".page_size", zSrc));
+  } else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+    *pzErr = sqlite3_mprintf("the database is locked by another connection");
+  } else if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
+/*
+** SQLITE_OK when db can take a whole new content for main from inside a SQL
+** function: no open transaction, and no other statement reading it.
+*/
+static int check_idle(sqlite3 *db, const char *zFunc, char **pzErr) {
+  if (!sqlite3_get_autocommit(db)) {
+    *pzErr = sqlite3_mprintf("%s: cannot run inside a transaction (COMMIT or ROLLBACK "
+                             "first)",
+                             zFunc);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* Report zErr (or rc's text) from zFunc, freeing zErr. */
+static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *zErr) {
+  if (rc == SQLITE_NOMEM && zErr == 0) {
+    sqlite3_result_error_nomem(ctx);
+  } else if (zErr && strncmp(zErr, zFunc, strlen(zFunc)) == 0) {
+    sqlite3_result_error(ctx, zErr, -1);
+  } else {
+    devdb_result_error(ctx, "%s: %s", zFunc, zErr ? zErr : sqlite3_errstr(rc));
+  }
+  sqlite3_free(zErr);
+}
+
+/*
+** Replace main of db with schema main of pSrc. When bMark, the result keeps
+** the protection mark even if pSrc has none: it goes through a scratch copy
+** that gets the mark, so the whole change is still one transaction.
+*/
+static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReason,
+                        char **pzErr) {
+  char *zOld = 0;
+  if (!bMark || devdb_protected_reason(pSrc, "main", &zOld)) {
+    sqlite3_free(zOld);
+    return devdb_copy_into(db, "main", pSrc, "main", pzErr);
+  }
+  sqlite3 *pTmp = 0;
+  int rc = devdb_scratch_open(&pTmp, pzErr);
+  if (rc == SQLITE_OK) {
+    int nPage = (int)devdb_query_int(pSrc, 4096, "PRAGMA main.page_size");
+    rc = devdb_exec(pTmp, pzErr, "PRAGMA page_size=%d", nPage);
+  }
+  if (rc == SQLITE_OK) rc = devdb_copy_into(pTmp, "main", pSrc, "main", pzErr);
+  if (rc == SQLITE_OK) rc = write_mark(pTmp, "main", zReason, pzErr);
+  if (rc == SQLITE_OK) rc = devdb_copy_into(db, "main", pTmp, "main", pzErr);
+  sqlite3_close(pTmp);
+  return rc;
+}
+
+/* ---------------------------------------------------------------- wipe */
+
+/*
+** The fallback of wipe('data'): DELETE every table that is not kept, and
+** the sequences of those tables, in one transaction with foreign keys off.
+*/
+static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
+  int bFk = (int)devdb_query_int(db, 0, "PRAGMA foreign_keys");
+  int rc = devdb_exec(db, pzErr, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE");
+  sqlite3_stmt *pStmt = 0;
+  if (rc == SQLITE_OK) {
+    rc = devdb_prepare(db, &pStmt,
+                       "SELECT name FROM pragma_table_list WHERE schema='main' "
+                       "AND type IN ('table','virtual') AND name NOT LIKE 'sqlite\\_%%' "
+                       "ESCAPE '\\'");
+  }
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (devdb_wipe_keeps(db, "main", zName, DEVDB_WIPE_DATA)) continue;
+    rc = devdb_exec(db, pzErr, "DELETE FROM main.\"%w\"", zName);
+    if (rc == SQLITE_OK && has_table(db, "main", "sqlite_sequence")) {
+      rc = devdb_exec(db, pzErr, "DELETE FROM main.sqlite_sequence WHERE name=%Q", zName);
+    }
+    (*pnTable)++;
+  }
+  sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK) rc = devdb_exec(db, pzErr, "COMMIT");
+  if (rc != SQLITE_OK && !sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
+  devdb_exec(db, 0, "PRAGMA foreign_keys=%d", bFk);
+  return rc;
+}
+
+sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode) {
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 n = 0;
+  if (devdb_prepare(db, &pStmt,
+                    "SELECT name FROM pragma_table_list WHERE schema='main' AND type IN "
+                    "('table','virtual') AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'") ==
+      SQLITE_OK) {
+    while (sqlite3_step(pStmt) == SQLITE_ROW) {
+      const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+      n += !devdb_wipe_keeps(db, "main", zName, eMode);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  return n;
+}
+
+int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
+                  char **pzErr) {
+  int bMarked = 0;
+  *pzErr = 0;
+  int rc = check_idle(db, "devdb_wipe", pzErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_check_protection(db, "main", "devdb_wipe", zOpts, &bMarked, pzErr);
+  }
+  if (rc != SQLITE_OK) return rc;
+  *pnTable = devdb_wipe_count(db, eMode);
+  sqlite3 *pImg = 0;
+  rc = devdb_empty_image(db, "main", eMode, &pImg, pzErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_copy_into(db, "main", pImg, "main", pzErr);
+  } else if (eMode == DEVDB_WIPE_DATA && rc != SQLITE_NOMEM) {
+    sqlite3_free(*pzErr);
+    *pzErr = 0;
+    *pnTable = 0;
+    rc = wipe_by_delete(db, pnTable, pzErr);
+  }
+  sqlite3_close(pImg);
+  return rc;
+}
+
+/* devdb_wipe([mode [, options]]) */
+static void wipeFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *zMode = argc > 0 ? (const char *)sqlite3_value_text(argv[0]) : "data";
+  const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if (zMode == 0) return;
+  int eMode = devdb_wipe_mode(zMode);
+  if (eMode == 0) {
+    devdb_result_error(ctx, "devdb_wipe: unknown mode '%s' (data or schema)", zMode);
+    return;
+  }
+  char *zErr = 0;
+  sqlite3_int64 nTable = 0;
+  int rc = devdb_wipe_db(sqlite3_context_db_handle(ctx), eMode, zOpts, &nTable, &zErr);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_wipe", rc, zErr);
+    return;
+  }
+  sqlite3_result_int64(ctx, nTable);
+}
+
+int devdb_wipe_mode(const char *zMode) {
+  if (zMode == 0 || devdb_stricmp(zMode, "data") == 0) return DEVDB_WIPE_DATA;
+  if (devdb_stricmp(zMode, "schema") == 0) return DEVDB_WIPE_SCHEMA;
+  return 0;
+}
+
+/* ----------------------------------------------------------- snapshots */
+
+/* One in-process snapshot: an image of a database held by a read-only
+** in-memory connection, the source of every revert to it. */
+typedef struct Snapshot Snapshot;
+struct Snapshot {
+  char *zName;
+  sqlite3 *pDb;
+  sqlite3_int64 nByte;
+  Snapshot *pNext;
+};
+
+/* Every snapshot of the process, by name; guarded by snapMutex, which is
+** also held while a revert reads a snapshot. */
+static Snapshot *pSnapList;
+static pthread_mutex_t snapMutex = PTHREAD_MUTEX_INITIALIZER;
+
+static Snapshot **snapshot_find(const char *zName) {
+  Snapshot **pp = &pSnapList;
+  while (*pp && strcmp((*pp)->zName, zName) != 0) pp = &(*pp)->pNext;
+  return pp;
+}
+
+static void snapshot_free(Snapshot *p) {
+  if (p == 0) return;
+  sqlite3_close(p->pDb);
+  sqlite3_free(p->zName);
+  sqlite3_free(p);
+}
+
+/*
+** A connection that holds aImg (nImg bytes, sqlite3_malloc'd; ownership
+** passes to the connection, even on error) read-only in memory. A WAL
+** image is made a rollback one first (header bytes 18 and 19), as an
+** in-memory database cannot be WAL.
+*/
+static int open_image(unsigned char *aImg, sqlite3_int64 nImg, sqlite3 **ppDb,
+                      char **pzErr) {
+  sqlite3 *pDb = 0;
+  if (nImg >= 100) aImg[18] = aImg[19] = 1;
+  int rc = devdb_scratch_open(&pDb, pzErr);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(aImg);
+    return rc;
+  }
+  rc = sqlite3_deserialize(pDb, "main", aImg, nImg, nImg,
+                           SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
+  if (rc == SQLITE_OK) rc = devdb_exec(pDb, 0, "SELECT count(*) FROM sqlite_schema");
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("the image is not a database: %s", sqlite3_errmsg(pDb));
+    sqlite3_close(pDb);
+    return rc;
+  }
+  *ppDb = pDb;
+  return SQLITE_OK;
+}
+
+/* devdb_snapshot(name): keep an image of main under name. */
+static void snapshotFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zName = (const char *)sqlite3_value_text(argv[0]);
+  if (zName == 0) return;
+  char *zErr = 0;
+  int rc = check_idle(db, "devdb_snapshot", &zErr);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_snapshot", rc, zErr);
+    return;
+  }
+  sqlite3_int64 nImg = 0;
+  unsigned char *aImg = sqlite3_serialize(db, "main", &nImg, 0);
+  Snapshot *pNew = sqlite3_malloc64(sizeof(*pNew));
+  if (pNew) memset(pNew, 0, sizeof(*pNew));
+  if (aImg == 0 || pNew == 0 || (pNew->zName = sqlite3_mprintf("%s", zName)) == 0) {
+    sqlite3_free(aImg);
+    snapshot_free(pNew);
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  pNew->nByte = nImg;
+  rc = open_image(aImg, nImg, &pNew->pDb, &zErr);
+  if (rc != SQLITE_OK) {
+    snapshot_free(pNew);
+    result_fail(ctx, "devdb_snapshot", rc, zErr);
+    return;
+  }
+  pthread_mutex_lock(&snapMutex);
+  Snapshot **pp = snapshot_find(zName), *pOld = *pp;
+  pNew->pNext = pOld ? pOld->pNext : 0;
+  *pp = pNew;
+  pthread_mutex_unlock(&snapMutex);
+  snapshot_free(pOld);
+  sqlite3_result_int64(ctx, nImg);
+}
+
+/* devdb_revert(name [, options]): put the snapshot back into main. */
+static void revertFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  const char *zName = (const char *)sqlite3_value_text(argv[0]);
+  const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if (zName == 0) return;
+  char *zErr = 0, *zReason = 0;
+  int bMarked = 0;
+  int rc = check_idle(db, "devdb_revert", &zErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_check_protection(db, "main", "devdb_revert", zOpts, &bMarked, &zErr);
+  }
+  if (rc == SQLITE_OK && bMarked) devdb_protected_reason(db, "main", &zReason);
+  sqlite3_int64 nByte = 0;
+  if (rc == SQLITE_OK) {
+    pthread_mutex_lock(&snapMutex);
+    Snapshot *p = *snapshot_find(zName);
+    if (p == 0) {
+      zErr = sqlite3_mprintf("devdb_revert: no snapshot named '%s'", zName);
+      rc = SQLITE_ERROR;
+    } else {
+      nByte = p->nByte;
+      rc = replace_main(db, p->pDb, bMarked, zReason, &zErr);
+    }
+    pthread_mutex_unlock(&snapMutex);
+  }
+  sqlite3_free(zReason);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_revert", rc, zErr);
+    return;
+  }
+  sqlite3_result_int64(ctx, nByte);
+}
+
+/* devdb_snapshot_drop(name): forget a snapshot; 1 when there was one. */
+static void snapshotDropFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *zName = (const char *)sqlite3_value_text(argv[0]);
+  if (zName == 0) return;
+  pthread_mutex_lock(&snapMutex);
+  Snapshot **pp = snapshot_find(zName), *p = *pp;
+  if (p) *pp = p->pNext;
+  pthread_mutex_unlock(&snapMutex);
+  snapshot_free(p);
+  sqlite3_result_int(ctx, p != 0);
+}
+
+/* ------------------------------------------------- backup and restore */
+
+/* devdb_backup(path [, options]): a verified copy of main at path. */
+static void backupFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
+  const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if (zPath == 0) return;
+  DevdbBackupInfo info;
+  char *zErr = 0;
+  int rc = devdb_backup_file(sqlite3_context_db_handle(ctx), "main", zPath, zOpts, &info,
+                             &zErr);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_backup", rc, zErr);
+    return;
+  }
+  sqlite3_free(info.zPath);
+  sqlite3_result_int64(ctx, info.nByte);
+}
+
+int devdb_restore_file(sqlite3 *db, const char *zPath, const char *zOpts,
+                       sqlite3_int64 *pnByte, char **pzErr) {
+  int bMarked = 0;
+  char *zReason = 0;
+  sqlite3 *pSrc = 0;
+  *pzErr = 0;
+  int rc = check_idle(db, "devdb_restore", pzErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_check_protection(db, "main", "devdb_restore", zOpts, &bMarked, pzErr);
+  }
+  if (rc == SQLITE_OK && bMarked) devdb_protected_reason(db, "main", &zReason);
+  if (rc == SQLITE_OK) rc = devdb_backup_open_checked(db, zPath, zOpts, &pSrc, pzErr);
+  if (rc == SQLITE_OK) rc = replace_main(db, pSrc, bMarked, zReason, pzErr);
+  if (rc == SQLITE_OK && pnByte) {
+    *pnByte = devdb_query_int(pSrc, 0,
+                              "SELECT page_count*page_size FROM "
+                              "pragma_page_count, pragma_page_size");
+  }
+  sqlite3_close(pSrc);
+  sqlite3_free(zReason);
+  return rc;
+}
+
+/* devdb_restore(path [, options]): replace main with a checked backup. */
+static void restoreFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const char *zPath = (const char *)sqlite3_value_text(argv[0]);
+  const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if (zPath == 0) return;
+  sqlite3_int64 nByte = 0;
+  char *zErr = 0;
+  int rc =
+      devdb_restore_file(sqlite3_context_db_handle(ctx), zPath, zOpts, &nByte, &zErr);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_restore", rc, zErr);
+    return;
+  }
+  sqlite3_result_int64(ctx, nByte);
+}
+
+int reset_register(sqlite3 *db) {
+  static const DevdbFunc aFunc[] = {
+      {"devdb_wipe", 0, DEVDB_SIDE_EFFECT, wipeFunc},
+      {"devdb_wipe", 1, DEVDB_SIDE_EFFECT, wipeFunc},
+      {"devdb_wipe", 2, DEVDB_SIDE_EFFECT, wipeFunc},
+      {"devdb_backup", 1, DEVDB_SIDE_EFFECT, backupFunc},
+      {"devdb_backup", 2, DEVDB_SIDE_EFFECT, backupFunc},
+      {"devdb_restore", 1, DEVDB_SIDE_EFFECT, restoreFunc},
+      {"devdb_restore", 2, DEVDB_SIDE_EFFECT, restoreFunc},
+      {"devdb_snapshot", 1, DEVDB_SIDE_EFFECT, snapshotFunc},
+      {"devdb_revert", 1, DEVDB_SIDE_EFFECT, revertFunc},
+      {"devdb_revert", 2, DEVDB_SIDE_EFFECT, revertFunc},
+      {"devdb_snapshot_drop", 1, DEVDB_SIDE_EFFECT, snapshotDropFunc},
+      {"devdb_protect", 0, DEVDB_SIDE_EFFECT, protectFunc},
+      {"devdb_protect", 1, DEVDB_SIDE_EFFECT, protectFunc},
+      {"devdb_unprotect", 0, DEVDB_SIDE_EFFECT, unprotectFunc},
+      {"devdb_protected", 0, DEVDB_SIDE_EFFECT, protectedFunc},
+  };
+  int rc = devdb_register_funcs(db, aFunc, sizeof(aFunc) / sizeof(aFunc[0]));
+  if (rc == SQLITE_OK) rc = backup_register(db);
+  return rc;
 }

@@ -295,8 +295,8 @@ static void deps_detail(sqlite3_str *p, const char *zTable, char **azDep, int nD
   sqlite3_str_appendchar(p, 1, '}');
 }
 
-/* The detail JSON of a row, into p. */
-static void row_detail(sqlite3_str *p, const SchemaRow *pRow) {
+/* The detail JSON of a row, into p. SQLITE_NOMEM when it cannot be built. */
+static int row_detail(sqlite3_str *p, const SchemaRow *pRow) {
   switch (pRow->eKind) {
   case ROW_TABLE:
     table_detail(p, pRow->pTab);
@@ -306,7 +306,7 @@ static void row_detail(sqlite3_str *p, const SchemaRow *pRow) {
     break;
   case ROW_PK: {
     char **azPk = sqlite3_malloc64(sizeof(char *) * (pRow->pTab->nCol + 1));
-    if (azPk == 0) return;
+    if (azPk == 0) return SQLITE_NOMEM;
     pk_detail(p, pRow->pTab, azPk, pk_columns(pRow->pTab, azPk));
     sqlite3_free(azPk);
     break;
@@ -337,18 +337,21 @@ static void row_detail(sqlite3_str *p, const SchemaRow *pRow) {
     break;
   }
   }
+  return SQLITE_OK;
 }
 
-/* The def of rows whose definition is not stored in the model, into p. */
-static void row_def(sqlite3_str *p, const SchemaRow *pRow) {
+/* The def of rows whose definition is not stored in the model, into p.
+** SQLITE_NOMEM when it cannot be built. */
+static int row_def(sqlite3_str *p, const SchemaRow *pRow) {
   if (pRow->eKind == ROW_CHECK) {
     sqlite3_str_appendf(p, "CHECK(%s)", ((const DevdbCheck *)pRow->pObj)->zExpr);
   } else if (pRow->eKind == ROW_PK) {
     char **azPk = sqlite3_malloc64(sizeof(char *) * (pRow->pTab->nCol + 1));
-    if (azPk == 0) return;
+    if (azPk == 0) return SQLITE_NOMEM;
     pk_def(p, pRow->pTab, azPk, pk_columns(pRow->pTab, azPk));
     sqlite3_free(azPk);
   }
+  return SQLITE_OK;
 }
 
 /* The rows of one table and everything that belongs to it. */
@@ -467,9 +470,13 @@ static void result_text(sqlite3_context *ctx, const char *z) {
 
 /* Build text with x(p, pRow) and make it the result. */
 static void result_built(sqlite3_context *ctx, const SchemaRow *pRow,
-                         void (*x)(sqlite3_str *, const SchemaRow *)) {
+                         int (*x)(sqlite3_str *, const SchemaRow *)) {
   sqlite3_str *p = sqlite3_str_new(0);
-  x(p, pRow);
+  if (x(p, pRow) != SQLITE_OK) {
+    sqlite3_free(sqlite3_str_finish(p));
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
   devdb_result_str(ctx, p);
 }
 

@@ -102,8 +102,16 @@ static int fill_scratch(const char *zSource, DevdbSource *pSrc, char **pzErr) {
   case DEVDB_SRC_SQLTEXT:
     return run_sql(pSrc->db, zSource, "the SQL text", pzErr);
   case DEVDB_SRC_SQLFILE: {
-    char *zSql = devdb_read_file(zSource, 0, pzErr);
+    sqlite3_int64 nByte = 0;
+    char *zSql = devdb_read_file(zSource, &nByte, pzErr);
     if (zSql == 0) return SQLITE_ERROR;
+    if ((sqlite3_int64)strlen(zSql) != nByte) {
+      /* SQLite would stop at the NUL and drop the rest of the file */
+      *pzErr = sqlite3_mprintf("error in %s: a NUL byte at offset %lld", pSrc->zLabel,
+                               (long long)strlen(zSql));
+      sqlite3_free(zSql);
+      return SQLITE_ERROR;
+    }
     rc = run_sql(pSrc->db, zSql, pSrc->zLabel, pzErr);
     sqlite3_free(zSql);
     return rc;
@@ -115,8 +123,7 @@ static int fill_scratch(const char *zSource, DevdbSource *pSrc, char **pzErr) {
   }
 }
 
-/* Which kind of source zSource is for the calling connection db. */
-static int source_kind(sqlite3 *db, const char *zSource) {
+int devdb_source_kind(sqlite3 *db, const char *zSource) {
   if (zSource[0] == 0) return DEVDB_SRC_EMPTY;
   if (is_schema_name(db, zSource)) return DEVDB_SRC_SCHEMA;
   switch (devdb_path_kind(zSource)) {
@@ -134,7 +141,7 @@ static int source_kind(sqlite3 *db, const char *zSource) {
 int devdb_source_open(sqlite3 *db, const char *zSource, DevdbSource *pSrc, char **pzErr) {
   memset(pSrc, 0, sizeof(*pSrc));
   *pzErr = 0;
-  pSrc->eKind = source_kind(db, zSource);
+  pSrc->eKind = devdb_source_kind(db, zSource);
   if (pSrc->eKind == 0) {
     *pzErr = sqlite3_mprintf("no such schema, file or directory, and no CREATE "
                              "statement: '%s'",

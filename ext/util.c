@@ -12,14 +12,46 @@
 #include <sys/stat.h>
 
 /*
-** Register the n functions of a on db. Returns SQLITE_OK or the first
+** 1 when a statement that writes is running on db. A side-effect function
+** is only ever meant to be called from a statement that writes nothing
+** (SELECT devdb_backup(...)); called while an INSERT or UPDATE runs, it is
+** being run by that statement's CHECK constraint, which SQLite does not
+** refuse for DIRECTONLY functions: a hostile database's CHECK could
+** otherwise make devdb act whenever a row is written.
+*/
+static int writing_statement_runs(sqlite3 *db) {
+  for (sqlite3_stmt *p = sqlite3_next_stmt(db, 0); p; p = sqlite3_next_stmt(db, p)) {
+    if (sqlite3_stmt_busy(p) && !sqlite3_stmt_readonly(p)) return 1;
+  }
+  return 0;
+}
+
+/* Every side-effect function runs through here: refuse, or call it. */
+static void guarded_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  const DevdbFunc *pFunc = sqlite3_user_data(ctx);
+  if (writing_statement_runs(sqlite3_context_db_handle(ctx))) {
+    devdb_result_error(
+        ctx,
+        "%s: unsafe use from a statement that writes (a CHECK constraint?): "
+        "call it on its own, as SELECT %s(...)",
+        pFunc->zName, pFunc->zName);
+    return;
+  }
+  pFunc->xFunc(ctx, argc, argv);
+}
+
+/*
+** Register the n functions of a on db (a must be static: side-effect
+** functions keep a pointer to their row). Returns SQLITE_OK or the first
 ** error code.
 */
 int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n) {
   int rc = SQLITE_OK;
   for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-    rc = sqlite3_create_function(db, a[i].zName, a[i].nArg, a[i].flags, 0, a[i].xFunc, 0,
-                                 0);
+    int bGuard = (a[i].flags & SQLITE_DIRECTONLY) != 0;
+    rc = sqlite3_create_function(db, a[i].zName, a[i].nArg, a[i].flags,
+                                 bGuard ? (void *)&a[i] : 0,
+                                 bGuard ? guarded_func : a[i].xFunc, 0, 0);
   }
   return rc;
 }
@@ -229,13 +261,14 @@ struct DevdbArenaChunk {
 };
 
 #define ARENA_HDR ((sizeof(DevdbArenaChunk) + 15) & ~(size_t)15)
-#define ARENA_CHUNK 65536
+#define ARENA_CHUNK 262144
 
 /*
 ** n zeroed bytes that live until devdb_arena_free. NULL (and bOom set) when
 ** memory runs out.
 */
-void *devdb_arena_alloc(DevdbArena *p, size_t n) {
+/* n bytes, not zeroed (for text that is written whole right away). */
+static void *arena_raw(DevdbArena *p, size_t n) {
   n = (n + 15) & ~(size_t)15;
   DevdbArenaChunk *c = p->pChunk;
   if (c == 0 || c->nUsed + n > c->nSize) {
@@ -259,14 +292,38 @@ void *devdb_arena_alloc(DevdbArena *p, size_t n) {
   }
   void *pRet = (char *)c + ARENA_HDR + c->nUsed;
   c->nUsed += n;
-  memset(pRet, 0, n);
   return pRet;
+}
+
+void *devdb_arena_alloc(DevdbArena *p, size_t n) {
+  void *pRet = arena_raw(p, n);
+  if (pRet) memset(pRet, 0, n);
+  return pRet;
+}
+
+/*
+** Append a zeroed element of size sz to the arena array *pa of *pn
+** elements, whose capacity is the smallest power of two >= *pn (so it is
+** full exactly when *pn is a power of two). Returns the new element.
+*/
+void *devdb_arena_push(DevdbArena *p, void **pa, int *pn, size_t sz) {
+  int n = *pn;
+  if (n == 0 || (n & (n - 1)) == 0) {
+    void *aNew = arena_raw(p, sz * (n ? n * 2 : 1));
+    if (aNew == 0) return 0;
+    if (n) memcpy(aNew, *pa, sz * n);
+    *pa = aNew;
+  }
+  (*pn)++;
+  void *pElem = (char *)*pa + sz * n;
+  memset(pElem, 0, sz);
+  return pElem;
 }
 
 char *devdb_arena_strndup(DevdbArena *p, const char *z, int n) {
   if (z == 0) return 0;
   if (n < 0) n = (int)strlen(z);
-  char *zOut = devdb_arena_alloc(p, (size_t)n + 1);
+  char *zOut = arena_raw(p, (size_t)n + 1);
   if (zOut) {
     memcpy(zOut, z, n);
     zOut[n] = 0;

@@ -109,6 +109,17 @@ static void test_parse(void) {
   CHECK("parse-fk-not-deferrable", t.aFk[0].zDeferrable == 0);
   CHECK("parse-options", t.bStrict && t.bWithoutRowid);
   CHECK_EQ_INT("parse-name", t.name.n, 3);
+  /* regression: the clause after a two-word action (SET NULL) was skipped */
+  rc =
+      devdb_parse_table(&a,
+                        "CREATE TABLE c(x REFERENCES p ON UPDATE SET NULL MATCH FULL "
+                        "DEFERRABLE INITIALLY DEFERRED, y REFERENCES p ON DELETE CASCADE "
+                        "MATCH SIMPLE)",
+                        &t);
+  CHECK_EQ_STR("parse-fk-after-set-null-match", t.aFk[0].zMatch, "FULL");
+  CHECK_EQ_STR("parse-fk-after-set-null-deferrable", t.aFk[0].zDeferrable,
+               "DEFERRABLE INITIALLY DEFERRED");
+  CHECK_EQ_STR("parse-fk-after-cascade-match", t.aFk[1].zMatch, "SIMPLE");
   CHECK_EQ_INT("parse-not-a-table",
                devdb_parse_table(&a, "CREATE VIEW v AS SELECT 1", &t), SQLITE_ERROR);
   devdb_arena_free(&a);

@@ -44,3 +44,55 @@ out=$(printf '.help help\n' | $DEVDB "$D/a.db"); expect_match shell-help-command
 out=$(echo "SELECT count(*) FROM devdb_schema WHERE kind='table';" | $DEVDB --csv "$D/a.db")
 expect_eq shell-extension-linked 'count(*)
 1' "$out"
+
+# The REPL through a pipe: a dot line is a command only at the start of a
+# statement; several statements on a line; .quit stops; an unfinished
+# statement at the end is an error; errors do not stop the run.
+out=$(printf 'SELECT 1 AS a; SELECT 2 AS b;\nSELECT\n.5 AS c;\n.quit\nSELECT 3;\n' | $DEVDB "$D/a.db")
+expect_eq repl-statements "a
+-
+1
+b
+-
+2
+c
+---
+0.5" "$out"
+out=$(printf 'SELECT 1 AS a\n' | $DEVDB "$D/a.db" 2>&1); rc=$?
+expect_status repl-incomplete-status 1 $rc
+expect_match repl-incomplete-message 'incomplete SQL: SELECT 1 AS a' "$out"
+out=$(printf 'SELECT nosuch;\nSELECT 5 AS ok;\n' | $DEVDB "$D/a.db" 2>/dev/null); rc=$?
+expect_eq repl-error-continues "ok
+--
+5" "$out"
+expect_status repl-error-status 1 $rc
+out=$(printf '.nosuch\n' | $DEVDB "$D/a.db" 2>&1); rc=$?
+expect_match repl-unknown-dot "unknown command 'nosuch'" "$out"
+expect_status repl-unknown-dot-status 1 $rc
+
+# SIGINT while a statement runs and stdin is not a terminal: the statement
+# is stopped, what was rolled back is said, and the run ends with 130.
+fifo="$D/in.fifo"; mkfifo "$fifo"
+$DEVDB "$D/a.db" <"$fifo" >"$D/int.out" 2>"$D/int.err" &
+pid=$!
+exec 7>"$fifo"
+echo "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x, 'x' FROM c;" >&7
+sleep 0.5; kill -INT $pid; wait $pid; rc=$?; exec 7>&-
+expect_status repl-sigint-status 130 $rc
+expect_match repl-sigint-message 'interrupted: the statement was rolled back: nothing changed' "$(cat "$D/int.err")"
+expect_eq repl-sigint-nothing-written 2 "$(echo 'SELECT count(*) FROM t;' | $DEVDB --csv "$D/a.db" | tail -1)"
+
+# One-shot SQL: an argument with a space is SQL, not a command.
+out=$($DEVDB "$D/a.db" "SELECT 1 AS one; SELECT 2 AS two"); expect_eq oneshot-sql "one
+---
+1
+two
+---
+2" "$out"
+$DEVDB "$D/a.db" "SELECT nosuch" 2>/dev/null; expect_status oneshot-sql-error 1 $?
+# A value over several lines keeps the other columns aligned.
+out=$($DEVDB "$D/a.db" "SELECT 'a
+bb' AS x, 1 AS y" | sed 's/ *$//'); expect_eq table-multiline-value "x   y
+--  -
+a   1
+bb" "$out"
