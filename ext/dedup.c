@@ -483,18 +483,20 @@ static int fk_guarded(const Dedup *p, const DedupFk *f) {
 static int refs_check(Dedup *p) {
   sqlite3_str *pMsg = sqlite3_str_new(p->db);
   int rc = SQLITE_OK, nTable = 0;
+  sqlite3_int64 nAll = 0;
   for (int i = 0; i < p->nFk && rc == SQLITE_OK; i++) {
     sqlite3_int64 n = 0;
     if (!fk_guarded(p, &p->aFk[i]) || (rc = fk_count(p, &p->aFk[i], &n)) || n == 0)
       continue;
     sqlite3_str_appendf(pMsg, "%s%lld row%s of '%s'", nTable++ ? ", " : "", n,
                         n == 1 ? "" : "s", p->aFk[i].zChild);
+    nAll += n;
     if (p->eRefs == REFS_CASCADE)
       sqlite3_str_appendf(pMsg, " (ON DELETE %s)", p->aFk[i].zOnDelete);
   }
   if (rc == SQLITE_OK && nTable) {
     sqlite3_str_appendf(pMsg, " point%s at rows that would be deleted; %s",
-                        nTable == 1 ? "s" : "",
+                        nAll == 1 ? "s" : "",
                         p->eRefs == REFS_RESTRICT
                             ? "refs 'repoint' or 'cascade' says what to do with them"
                             : "their foreign keys forbid deleting those rows");

@@ -23,6 +23,8 @@
 **   2. Each row's key is hashed (canonically under its collation, so equal
 **      keys hash equal) and the row appended, compactly encoded, to one of B
 **      hash buckets (B ~ rows / 2048, so each bucket's work stays in cache).
+**      For integer keys of large tables a worker thread does this step while
+**      SQLite scans (the integer pipeline below).
 **   3. Each bucket is grouped on its own with a small open-addressing table
 **      that compares keys exactly (the hash only narrows). Its groups of two
 **      or more rows are handed out as one batch, each with its survivor
