@@ -542,9 +542,11 @@ static int fk_repoint(Dedup *p, const DedupFk *f) {
   return rc;
 }
 
-/* The temp table of (row to delete, its survivor) the reference SQL joins. */
+/* The temp table of (row to delete, its survivor) the reference SQL joins;
+** one an interrupted call could not drop is replaced. */
 static int map_create(Dedup *p) {
   sqlite3_str *pSql = sqlite3_str_new(p->db);
+  sqlite3_str_appendall(pSql, "DROP TABLE IF EXISTS temp.devdb_dedup_map; ");
   if (p->nPk == 0) {
     sqlite3_str_appendall(pSql, "CREATE TEMP TABLE devdb_dedup_map(d0 INTEGER PRIMARY "
                                 "KEY, k0 INTEGER)");
@@ -758,6 +760,10 @@ typedef struct DedupTxn {
   int bFkOn; /* PRAGMA foreign_keys was turned on for the call */
   int bMap;  /* the temp map table exists */
   sqlite3_stmt *pCommit, *pRollback, *pRelease, *pDropMap;
+  /* a write that changes nothing: after sqlite3_interrupt every statement
+  ** of the connection is refused until the calling one ends, ROLLBACK too,
+  ** but SQLite rolls the transaction back itself when a write is refused */
+  sqlite3_stmt *pAbort;
 } DedupTxn;
 
 /* Step a prepared statement once; its result code. */
@@ -767,9 +773,12 @@ static int step_once(sqlite3_stmt *pStmt) {
   return sqlite3_reset(pStmt);
 }
 
-static int txn_prepare(sqlite3 *db, DedupTxn *t) {
+static int txn_prepare(sqlite3 *db, DedupTxn *t, const char *zSchema, const char *zTbl) {
   int rc = sqlite3_prepare_v2(db, t->bOwn ? "COMMIT" : "RELEASE devdb_dedup", -1,
                               &t->pCommit, 0);
+  if (rc == SQLITE_OK)
+    rc =
+        devdb_prepare(db, &t->pAbort, "DELETE FROM \"%w\".\"%w\" WHERE 0", zSchema, zTbl);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(db, t->bOwn ? "ROLLBACK" : "ROLLBACK TO devdb_dedup", -1,
                             &t->pRollback, 0);
@@ -792,6 +801,7 @@ static void txn_free(sqlite3 *db, DedupTxn *t) {
   sqlite3_finalize(t->pRollback);
   sqlite3_finalize(t->pRelease);
   sqlite3_finalize(t->pDropMap);
+  sqlite3_finalize(t->pAbort);
 }
 
 /*
@@ -803,8 +813,9 @@ static int txn_end(sqlite3 *db, DedupTxn *t, int rc, char **pzErr, int *pbStuck)
   if (rc == SQLITE_OK && (rc = step_once(t->pCommit)) != SQLITE_OK && pzErr)
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   if (rc != SQLITE_OK && !(t->bOwn && sqlite3_get_autocommit(db))) {
-    step_once(t->pRollback);
-    step_once(t->pRelease);
+    int rcUndo = step_once(t->pRollback);
+    if (rcUndo == SQLITE_OK) rcUndo = step_once(t->pRelease);
+    if (t->bOwn ? !sqlite3_get_autocommit(db) : rcUndo != SQLITE_OK) step_once(t->pAbort);
     if (t->bOwn && !sqlite3_get_autocommit(db)) *pbStuck = 1;
   }
   txn_free(db, t);
@@ -837,7 +848,7 @@ static int dedup_run(Dedup *p) {
   if (rc == SQLITE_OK && t.bFkOn)
     rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, (int *)0);
   if (rc == SQLITE_OK && p->nFk && (rc = map_create(p)) == SQLITE_OK) t.bMap = 1;
-  if (rc == SQLITE_OK) rc = txn_prepare(db, &t);
+  if (rc == SQLITE_OK) rc = txn_prepare(db, &t, p->zSchema, p->zTbl);
   if (rc == SQLITE_OK)
     rc = devdb_exec(db, &p->zErr, t.bOwn ? "BEGIN IMMEDIATE" : "SAVEPOINT devdb_dedup");
   if (rc != SQLITE_OK) {
