@@ -483,18 +483,20 @@ static int fk_guarded(const Dedup *p, const DedupFk *f) {
 static int refs_check(Dedup *p) {
   sqlite3_str *pMsg = sqlite3_str_new(p->db);
   int rc = SQLITE_OK, nTable = 0;
+  sqlite3_int64 nAll = 0;
   for (int i = 0; i < p->nFk && rc == SQLITE_OK; i++) {
     sqlite3_int64 n = 0;
     if (!fk_guarded(p, &p->aFk[i]) || (rc = fk_count(p, &p->aFk[i], &n)) || n == 0)
       continue;
     sqlite3_str_appendf(pMsg, "%s%lld row%s of '%s'", nTable++ ? ", " : "", n,
                         n == 1 ? "" : "s", p->aFk[i].zChild);
+    nAll += n;
     if (p->eRefs == REFS_CASCADE)
       sqlite3_str_appendf(pMsg, " (ON DELETE %s)", p->aFk[i].zOnDelete);
   }
   if (rc == SQLITE_OK && nTable) {
     sqlite3_str_appendf(pMsg, " point%s at rows that would be deleted; %s",
-                        nTable == 1 ? "s" : "",
+                        nAll == 1 ? "s" : "",
                         p->eRefs == REFS_RESTRICT
                             ? "refs 'repoint' or 'cascade' says what to do with them"
                             : "their foreign keys forbid deleting those rows");
@@ -540,9 +542,11 @@ static int fk_repoint(Dedup *p, const DedupFk *f) {
   return rc;
 }
 
-/* The temp table of (row to delete, its survivor) the reference SQL joins. */
+/* The temp table of (row to delete, its survivor) the reference SQL joins;
+** one an interrupted call could not drop is replaced. */
 static int map_create(Dedup *p) {
   sqlite3_str *pSql = sqlite3_str_new(p->db);
+  sqlite3_str_appendall(pSql, "DROP TABLE IF EXISTS temp.devdb_dedup_map; ");
   if (p->nPk == 0) {
     sqlite3_str_appendall(pSql, "CREATE TEMP TABLE devdb_dedup_map(d0 INTEGER PRIMARY "
                                 "KEY, k0 INTEGER)");
@@ -756,6 +760,10 @@ typedef struct DedupTxn {
   int bFkOn; /* PRAGMA foreign_keys was turned on for the call */
   int bMap;  /* the temp map table exists */
   sqlite3_stmt *pCommit, *pRollback, *pRelease, *pDropMap;
+  /* a write that changes nothing: after sqlite3_interrupt every statement
+  ** of the connection is refused until the calling one ends, ROLLBACK too,
+  ** but SQLite rolls the transaction back itself when a write is refused */
+  sqlite3_stmt *pAbort;
 } DedupTxn;
 
 /* Step a prepared statement once; its result code. */
@@ -765,9 +773,12 @@ static int step_once(sqlite3_stmt *pStmt) {
   return sqlite3_reset(pStmt);
 }
 
-static int txn_prepare(sqlite3 *db, DedupTxn *t) {
+static int txn_prepare(sqlite3 *db, DedupTxn *t, const char *zSchema, const char *zTbl) {
   int rc = sqlite3_prepare_v2(db, t->bOwn ? "COMMIT" : "RELEASE devdb_dedup", -1,
                               &t->pCommit, 0);
+  if (rc == SQLITE_OK)
+    rc =
+        devdb_prepare(db, &t->pAbort, "DELETE FROM \"%w\".\"%w\" WHERE 0", zSchema, zTbl);
   if (rc == SQLITE_OK)
     rc = sqlite3_prepare_v2(db, t->bOwn ? "ROLLBACK" : "ROLLBACK TO devdb_dedup", -1,
                             &t->pRollback, 0);
@@ -790,6 +801,7 @@ static void txn_free(sqlite3 *db, DedupTxn *t) {
   sqlite3_finalize(t->pRollback);
   sqlite3_finalize(t->pRelease);
   sqlite3_finalize(t->pDropMap);
+  sqlite3_finalize(t->pAbort);
 }
 
 /*
@@ -801,8 +813,9 @@ static int txn_end(sqlite3 *db, DedupTxn *t, int rc, char **pzErr, int *pbStuck)
   if (rc == SQLITE_OK && (rc = step_once(t->pCommit)) != SQLITE_OK && pzErr)
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   if (rc != SQLITE_OK && !(t->bOwn && sqlite3_get_autocommit(db))) {
-    step_once(t->pRollback);
-    step_once(t->pRelease);
+    int rcUndo = step_once(t->pRollback);
+    if (rcUndo == SQLITE_OK) rcUndo = step_once(t->pRelease);
+    if (t->bOwn ? !sqlite3_get_autocommit(db) : rcUndo != SQLITE_OK) step_once(t->pAbort);
     if (t->bOwn && !sqlite3_get_autocommit(db)) *pbStuck = 1;
   }
   txn_free(db, t);
@@ -812,6 +825,7 @@ static int txn_end(sqlite3 *db, DedupTxn *t, int rc, char **pzErr, int *pbStuck)
 /* Run the whole dedup in one transaction (or savepoint). */
 static int dedup_run(Dedup *p) {
   sqlite3 *db = p->db;
+  /* (a statement that writes around it is refused by devdb_register_funcs) */
   if (sqlite3_db_readonly(db, p->zSchema) == 1) {
     p->zErr = sqlite3_mprintf("the database '%s' is read-only", p->zSchema);
     return SQLITE_READONLY;
@@ -834,7 +848,7 @@ static int dedup_run(Dedup *p) {
   if (rc == SQLITE_OK && t.bFkOn)
     rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, (int *)0);
   if (rc == SQLITE_OK && p->nFk && (rc = map_create(p)) == SQLITE_OK) t.bMap = 1;
-  if (rc == SQLITE_OK) rc = txn_prepare(db, &t);
+  if (rc == SQLITE_OK) rc = txn_prepare(db, &t, p->zSchema, p->zTbl);
   if (rc == SQLITE_OK)
     rc = devdb_exec(db, &p->zErr, t.bOwn ? "BEGIN IMMEDIATE" : "SAVEPOINT devdb_dedup");
   if (rc != SQLITE_OK) {
@@ -901,9 +915,7 @@ int dedup_register(sqlite3 *db) {
       {"devdb_dedup", 4, DEVDB_SIDE_EFFECT, dedupFunc},
   };
   int rc = devdb_register_funcs(db, aFunc, sizeof(aFunc) / sizeof(aFunc[0]));
-  /* called by devdb's own scans, with a pointer no schema can make */
-  if (rc == SQLITE_OK)
-    rc = devdb_register_internal(db, "devdb_dup_scan", -1, devdb_dup_scan_func);
+  if (rc == SQLITE_OK) rc = devdb_dup_register(db);
   if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "devdb_duplicates", &dupModule, 0);
   return rc;
 }

@@ -37,10 +37,6 @@ typedef struct DevdbFunc {
 ** (DIRECTONLY) functions refuse to run while a statement that writes runs
 ** (a CHECK constraint would otherwise call them). */
 int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
-/* Register a DIRECTONLY function that only devdb's own statements call,
-** with a pointer argument no schema can produce: not guarded. */
-int devdb_register_internal(sqlite3 *db, const char *zName, int nArg,
-                            void (*xFunc)(sqlite3_context *, int, sqlite3_value **));
 
 /* The register function of every area; ext/devdb.c calls them in order. */
 int schema_register(sqlite3 *db);
@@ -780,9 +776,9 @@ void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t);
 void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t);
 void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
 
-/* devdb_dup_scan(ptr, ...): the engine's scan callback (registered by
-** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
-void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* Register devdb_dup_scan(ptr, ...), the engine's scan callback
+** (DIRECTONLY; useless without the pointer devdb binds). */
+int devdb_dup_register(sqlite3 *db);
 
 /* For tests: the memory budget of a scan in bytes, the bucket count, 1 to
 ** group through the SQL fallback, and the table size from which a worker

@@ -23,6 +23,8 @@
 **   2. Each row's key is hashed (canonically under its collation, so equal
 **      keys hash equal) and the row appended, compactly encoded, to one of B
 **      hash buckets (B ~ rows / 2048, so each bucket's work stays in cache).
+**      For integer keys of large tables a worker thread does this step while
+**      SQLite scans (the integer pipeline below).
 **   3. Each bucket is grouped on its own with a small open-addressing table
 **      that compares keys exactly (the hash only narrows). Its groups of two
 **      or more rows are handed out as one batch, each with its survivor
@@ -1044,12 +1046,33 @@ static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
   return block_done(p, 0);
 }
 
-void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+/* 1 when a statement that writes runs on db (as util.c's guard asks). */
+static int writer_runs(sqlite3 *db) {
+  for (sqlite3_stmt *s = sqlite3_next_stmt(db, 0); s; s = sqlite3_next_stmt(db, s)) {
+    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
+  }
+  return 0;
+}
+
+/*
+** devdb_dup_scan(ptr, id..., key..., ord...): one row of a scan. Not under
+** devdb_register_funcs' guard: devdb's own scans may run inside a statement
+** that writes (INSERT INTO x SELECT * FROM devdb_duplicates(...)), and the
+** guard's statement walk would cost every row. Without devdb's pointer it
+** does nothing, and refuses in the guard's words where the guard would.
+*/
+static void scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   DevdbDup *p = sqlite3_get_auxdata(ctx, 0); /* no type-name strcmp per row */
   if (p == 0 && argc > 0 && (p = sqlite3_value_pointer(argv[0], "devdb_dup")) != 0)
     sqlite3_set_auxdata(ctx, 0, p, 0);
   if (p == 0 || argc != p->nArg) {
-    sqlite3_result_error(ctx, "devdb_dup_scan: for devdb's own use only", -1);
+    sqlite3_result_error(
+        ctx,
+        writer_runs(sqlite3_context_db_handle(ctx))
+            ? "devdb_dup_scan: unsafe use from a statement that writes (a CHECK "
+              "constraint?): call it on its own, as SELECT devdb_dup_scan(...)"
+            : "devdb_dup_scan: for devdb's own use only",
+        -1);
     return;
   }
   int rc = p->bInts ? scan_row_ints(p, argv + 1) : scan_row(p, argv + 1);
@@ -1059,6 +1082,11 @@ void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   sqlite3_result_int(ctx, 0);
+}
+
+int devdb_dup_register(sqlite3 *db) {
+  return sqlite3_create_function(db, "devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, 0,
+                                 scan_func, 0, 0);
 }
 
 /* Append the SQL list of the argument columns: ids, keys, ords. */
@@ -1143,8 +1171,7 @@ static int scan_prepare(DevdbDup *p) {
   if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
     /* a connection devdb is not loaded on (a scratch or source database):
     ** a new function may be added even while statements run */
-    rc = sqlite3_create_function(p->db, "devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, 0,
-                                 devdb_dup_scan_func, 0, 0);
+    rc = devdb_dup_register(p->db);
     if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
   }
   sqlite3_free(zSql);

@@ -1,11 +1,13 @@
 /*
-** Fault injection for devdb_dedup (reliability.md B1): the N-th memory
+** Fault injection for devdb_dedup (reliability.md B1, B7): the N-th memory
 ** allocation fails, once (transient) or from then on (persistent), for N
 ** over every allocation a dedup makes (with a stride to stay quick). After
 ** each run the database must hold either the original rows or the fully
 ** deduplicated ones (in the table and in the child whose references get
 ** repointed), no transaction may be left open, and a failed run must say so.
 ** A file database, so the rollback journal is the real one (not synced).
+** Then the same with sqlite3_interrupt (a shell's Ctrl-C) at every point,
+** and devdb_duplicates under the allocation faults.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -172,6 +174,72 @@ static void run_listing(const char *zName, const char *zPath, const char *zCols)
   sqlite3_close(db);
 }
 
+/* A progress handler that calls sqlite3_interrupt at its N-th call, as a
+** shell's Ctrl-C handler does (the interrupt lasts until the calling
+** statement ends). */
+static int nProgress, nInterruptAt;
+static int interrupt_at(void *pDb) {
+  if (++nProgress == nInterruptAt) sqlite3_interrupt((sqlite3 *)pDb);
+  return 0;
+}
+
+/* devdb_dedup interrupted at every point: all or nothing, no transaction
+** left open, inside the caller's transaction too (there SQLite rolls an
+** interrupted write back whole). An interrupt that lands after the commit
+** still fails the calling statement: then the work is done, whole. With
+** bNoRefs the child has no foreign key (no temp map, a plain scan). */
+static sqlite3 *setup_refs(const char *zPath, int bNoRefs) {
+  sqlite3 *db = setup(zPath, 0);
+  if (bNoRefs)
+    sqlite3_exec(db,
+                 "CREATE TABLE c2 AS SELECT * FROM child; DROP TABLE child; "
+                 "ALTER TABLE c2 RENAME TO child",
+                 0, 0, 0);
+  return db;
+}
+
+static void run_interrupt(const char *zName, const char *zPath, int bInTxn, int bNoRefs) {
+  const char *zSql = "SELECT devdb_dedup('t', 'k', 'at DESC', 'repoint')";
+  sqlite3 *db = setup_refs(zPath, bNoRefs);
+  char *zBefore = state(db);
+  nProgress = 0;
+  nInterruptAt = 0;
+  sqlite3_progress_handler(db, 1, interrupt_at, db);
+  sqlite3_exec(db, zSql, 0, 0, 0);
+  int nTotal = nProgress, nBad = 0, nRuns = 0;
+  char *zAfter = state(db);
+  sqlite3_close(db);
+  for (int n = 1; n <= nTotal + 1; n += nTotal / 300 + 1, nRuns++) {
+    db = setup_refs(zPath, bNoRefs);
+    if (bInTxn) sqlite3_exec(db, "BEGIN", 0, 0, 0);
+    sqlite3_progress_handler(db, 1, interrupt_at, db);
+    nProgress = 0;
+    nInterruptAt = n;
+    int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+    sqlite3_progress_handler(db, 0, 0, 0);
+    int bAuto = sqlite3_get_autocommit(db);
+    if (bInTxn && !bAuto && rc != SQLITE_OK) sqlite3_exec(db, "ROLLBACK", 0, 0, 0);
+    if (bInTxn && !bAuto && rc == SQLITE_OK) sqlite3_exec(db, "COMMIT", 0, 0, 0);
+    char *zNow = state(db);
+    int bOk =
+        (bInTxn || bAuto) && zNow &&
+        (strcmp(zNow, zAfter) == 0 || (rc != SQLITE_OK && strcmp(zNow, zBefore) == 0));
+    /* and the next call works (nothing left behind, such as the temp map) */
+    bOk = bOk && sqlite3_exec(db, zSql, 0, 0, 0) == SQLITE_OK;
+    if (!bOk && nBad++ < 3)
+      printf("# %s interrupt at %d: rc %d autocommit %d state [%.40s]\n", zName, n, rc,
+             bAuto, zNow ? zNow : "(null)");
+    sqlite3_free(zNow);
+    sqlite3_close(db);
+  }
+  printf("# %s: %d progress calls, %d runs\n", zName, nTotal, nRuns);
+  char zLabel[96];
+  snprintf(zLabel, sizeof(zLabel), "dedup-fault-%s-all-or-nothing", zName);
+  CHECK_EQ_INT(zLabel, nBad, 0);
+  sqlite3_free(zBefore);
+  sqlite3_free(zAfter);
+}
+
 int main(void) {
   sqlite3_config(SQLITE_CONFIG_GETMALLOC, &orig);
   sqlite3_mem_methods m = orig;
@@ -183,6 +251,10 @@ int main(void) {
   snprintf(zPath, sizeof(zPath), "%s/dedup_fault_%d.db", zDir, (int)getpid());
   run("rowid", zPath, 0);
   run("without-rowid", zPath, 1);
+  run_interrupt("interrupt", zPath, 0, 0);
+  run_interrupt("interrupt-in-transaction", zPath, 1, 0);
+  run_interrupt("interrupt-no-refs", zPath, 0, 1);
+  run_interrupt("interrupt-no-refs-in-transaction", zPath, 1, 1);
   run_listing("listing-text", zPath, "k COLLATE BINARY, at");
   run_listing("listing-mixed", zPath, "at, k COLLATE NOCASE");
   run_listing("listing-integer-groups-worker", zPath, "at");
