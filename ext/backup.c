@@ -19,8 +19,9 @@
 **   -- app-20240601-101500.db|204800|1
 **   -- app-20240601-101200-wipe.db|209715200|1
 **
-** Newest first. Files ending .db and leftover temp files (NAME.tmp-PID-N)
-** are listed; a missing folder gives no rows; NULL gives no rows.
+** Newest first: rowid 1 is the newest (ORDER BY rowid). Files ending .db
+** and leftover temp files (NAME.tmp-PID-N) are listed; a missing folder gives no rows;
+*NULL gives no rows.
 ** Only backups that passed their check at backup time get their final name,
 ** so verified=1 here is the cheap re-check (header, size, schema) of a file
 ** already checked with quick_check. DIRECTONLY: it reads the file system.
@@ -884,7 +885,7 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
 
 typedef struct BackupRow {
   char *zPath, *zName, *zDetail;
-  sqlite3_int64 nByte, iMtime;
+  sqlite3_int64 nByte, iMtime, iMtimeNs;
   int bVerified;
 } BackupRow;
 
@@ -967,10 +968,11 @@ static void verify_row(BackupRow *pRow, const struct stat *st) {
   sqlite3_close(pDb);
 }
 
-/* Newest first, then by name (descending, so -2 after -1... reads newest). */
+/* Newest first (to the nanosecond the file system keeps), then by name. */
 static int row_cmp(const void *a, const void *b) {
   const BackupRow *x = a, *y = b;
   if (x->iMtime != y->iMtime) return x->iMtime > y->iMtime ? -1 : 1;
+  if (x->iMtimeNs != y->iMtimeNs) return x->iMtimeNs > y->iMtimeNs ? -1 : 1;
   return strcmp(y->zName, x->zName);
 }
 
@@ -1000,7 +1002,8 @@ static int add_row(backups_cursor *pCur, const char *zDir, const char *zName,
   pRow->zPath = zPath;
   pRow->zName = sqlite3_mprintf("%s", zName);
   pRow->nByte = st.st_size;
-  pRow->iMtime = st.st_mtime;
+  pRow->iMtime = st.st_mtim.tv_sec;
+  pRow->iMtimeNs = st.st_mtim.tv_nsec;
   if (pRow->zName == 0) return SQLITE_NOMEM;
   verify_row(pRow, &st);
   return pRow->zDetail ? SQLITE_OK : SQLITE_NOMEM;
