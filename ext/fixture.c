@@ -681,7 +681,12 @@ static JsonField *field_push(JsonField **paField, int *pn, int *pnAlloc, const c
   }
   JsonField *f = &(*paField)[(*pn)++];
   memset(f, 0, sizeof(*f));
-  f->zKey = sqlite3_mprintf("%s", zKey ? zKey : "");
+  size_t nKey = zKey ? strlen(zKey) : 0;
+  f->zKey = sqlite3_malloc64(nKey + 1);
+  if (f->zKey) {
+    memcpy(f->zKey, zKey ? zKey : "", nKey);
+    f->zKey[nKey] = 0;
+  }
   f->pVal = sqlite3_value_dup(pVal);
   return f->zKey && f->pVal ? f : 0;
 }
