@@ -33,8 +33,14 @@ typedef struct DevdbFunc {
   void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
 } DevdbFunc;
 
-/* Register the n functions of a; returns the first error. */
+/* Register the n functions of a; returns the first error. Side-effect
+** (DIRECTONLY) functions refuse to run while a statement that writes runs
+** (a CHECK constraint would otherwise call them). */
 int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
+/* Register a DIRECTONLY function that only devdb's own statements call,
+** with a pointer argument no schema can produce: not guarded. */
+int devdb_register_internal(sqlite3 *db, const char *zName, int nArg,
+                            void (*xFunc)(sqlite3_context *, int, sqlite3_value **));
 
 /* The register function of every area; ext/devdb.c calls them in order. */
 int schema_register(sqlite3 *db);
@@ -467,6 +473,9 @@ const char *devdb_affinity(const char *zType);
 #define DEVDB_RISK_WILL_FAIL 0x02 /* the existing data makes the change fail */
 #define DEVDB_RISK_REBUILD 0x04   /* the table is copied into a new one */
 #define DEVDB_RISK_CASCADE 0x08   /* a parent of ON DELETE action children is rebuilt */
+/* The counts devdb_plan_build makes: the DEVDB_RISK_* bits, and warnings. */
+#define DEVDB_COUNT_WARNING 0x100
+#define DEVDB_COUNT_ALL 0xfff
 
 /* One row of a plan: one change, in the order it must be applied. */
 typedef struct DevdbChange {
@@ -499,12 +508,12 @@ typedef struct DevdbPlan {
 ** Plan the change from model pFrom to model pTo. db holds pFrom as schema
 ** zSchema, for the risk counts over live data (NULL: no counts). zOpts is
 ** the option list of devdb_apply (rename hints, allow-data-loss,
-** sqlite-version:X.Y.Z). On error returns an SQLite code and an
-** sqlite3_malloc'd message.
+** sqlite-version:X.Y.Z). mCount says which risks to count (DEVDB_COUNT_*).
+** On error returns an SQLite code and an sqlite3_malloc'd message.
 */
 int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
-                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
-                     char **pzErr);
+                     const DevdbSchema *pTo, const char *zOpts, int mCount,
+                     DevdbPlan **ppPlan, char **pzErr);
 /* Both sides of a diff, loaded: the source stays open for the counts. */
 typedef struct DevdbDiffInput {
   DevdbSource from, to;
@@ -560,12 +569,24 @@ typedef struct DevdbLint {
   DevdbArena arena;
   DevdbFinding *aFinding;
   int nFinding, nAlloc;
+  int rc;     /* the first error that is not a finding: the run fails with it */
+  char *zErr; /* its message (sqlite3_malloc'd) */
 } DevdbLint;
 
 /* Record a finding. zObject, zDetail and zFix are arena strings (or NULL);
 ** a NULL zDetail means an allocation failed, which sets arena.bOom. */
 void devdb_lint_add(DevdbLint *p, int eSeverity, const char *zRule, char *zObject,
                     char *zDetail, char *zFix);
+/* Record rc, from a call on db, when it is an error that is not a finding:
+** anything but OK, ERROR (a name that does not resolve, which the rules
+** report), ROW and DONE; out of memory, I/O, corruption, a lock. Returns 1
+** when the run has failed (now or before): its findings would be wrong. */
+int devdb_lint_check(DevdbLint *p, sqlite3 *db, int rc);
+/* The integer of the first row of a query built printf-style into *pVal.
+** Returns SQLITE_OK, SQLITE_ERROR when the query does not prepare or run
+** (not recorded), or an error recorded with devdb_lint_check. */
+int devdb_lint_query_int(DevdbLint *p, sqlite3 *db, sqlite3_int64 *pVal, const char *zFmt,
+                         ...);
 /* "a, b" (bSql: "\"a\", \"b\"") of n names, in the lint's arena. */
 char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql);
 
@@ -613,6 +634,9 @@ char *devdb_history_sql(const char *zSchema, const DevdbHistTable *p);
 /* SHA-256 of n bytes into aOut[32]; as 64 hex digits and a NUL into zOut[65]. */
 void devdb_sha256(const void *pData, size_t n, unsigned char *aOut);
 void devdb_sha256_hex(const void *pData, size_t n, char *zOut);
+/* Set to 1, the portable code runs even where the CPU has SHA instructions
+** (for the tests of both). */
+extern int devdb_sha256_portable;
 /* Flyway's checksum of a script (CRC-32 over its lines without terminators). */
 int devdb_flyway_crc32(const char *z, size_t n);
 
@@ -638,6 +662,7 @@ typedef struct DevdbMigSection {
   char *zSql; /* the section's text */
   int iLine;  /* the file line it starts on */
   int bNoTx;  /* opted out of the transaction */
+  int bSplit; /* aStmt is filled (devdb_migdir_split) */
   int nStmt;
   DevdbMigStmt *aStmt;
 } DevdbMigSection;
@@ -652,7 +677,9 @@ typedef struct DevdbMigration {
   int nUp, nDown;
   DevdbMigSection *aUp, *aDown;
   int bNoTx;          /* the up migration runs outside a transaction */
+  int bLoaded;        /* the fields below and the sections are filled */
   char zChecksum[65]; /* SHA-256 of the file's bytes, hex */
+  char zStat[48];     /* "size:mtime" of the file when it was read */
 } DevdbMigration;
 
 typedef struct DevdbMigDir {
@@ -663,10 +690,19 @@ typedef struct DevdbMigDir {
   DevdbMigration *aMig; /* by version; repeatables last */
 } DevdbMigDir;
 
-/* Read and parse the migrations directory zDir. On error an SQLite code and
-** an sqlite3_malloc'd message naming the file (and line). */
+/* Read the migrations directory zDir: its format and its files' names and
+** versions (a file's content is read when first needed, by
+** devdb_migdir_content). On error an SQLite code and an sqlite3_malloc'd
+** message naming the file. */
 int devdb_migdir_load(const char *zDir, DevdbMigDir **pp, char **pzErr);
 void devdb_migdir_free(DevdbMigDir *p);
+/* Read and parse pM's file (and its down file), and its checksum. On error
+** an SQLite code and a message naming the file and line. */
+int devdb_migdir_content(DevdbMigDir *p, DevdbMigration *pM, char **pzErr);
+/* The file's "size:mtime" into zOut[48] (as read, or from stat()). */
+int devdb_migdir_stat(DevdbMigDir *p, DevdbMigration *pM, char *zOut);
+/* Split sections into statements (done when first needed). */
+int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec);
 const char *devdb_migdir_format_name(int eFormat);
 /* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
 int devdb_version_cmp(const char *a, const char *b);
@@ -748,9 +784,13 @@ void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
 ** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
 void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
-/* For tests: the memory budget of a scan in bytes, the bucket count, and 1
-** to group through the SQL fallback; 0 restores each default. */
-void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback);
+/* For tests: the memory budget of a scan in bytes, the bucket count, 1 to
+** group through the SQL fallback, and the table size from which a worker
+** thread hashes integer keys; 0 restores each default. */
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
+                           sqlite3_int64 nThreadRows);
+/* The memory budget of a scan in bytes (48 MB unless a test set it). */
+sqlite3_int64 devdb_dup_budget(void);
 
 /* -------------------------------------------------------------- reset.c */
 

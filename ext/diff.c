@@ -168,8 +168,8 @@ int devdb_plan_sources(sqlite3 *db, const char *zFrom, const char *zTo, const ch
   *ppPlan = 0;
   int rc = devdb_diff_load(db, zFrom, zTo, &in, pzErr);
   if (rc != SQLITE_OK) return rc;
-  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts, ppPlan,
-                        pzErr);
+  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts,
+                        DEVDB_COUNT_ALL, ppPlan, pzErr);
   if (rc == SQLITE_OK) {
     (*ppPlan)->zSource = devdb_arena_strndup(&(*ppPlan)->arena, in.from.zLabel, -1);
     (*ppPlan)->zTarget = devdb_arena_strndup(&(*ppPlan)->arena, in.to.zLabel, -1);
@@ -226,7 +226,7 @@ static void str_rows(sqlite3_str *p, const DevdbPlan *pPlan) {
     sqlite3_free(zHead);
     if (pC->zRisk) str_comment(p, "   risk: ", pC->zRisk);
     if (pC->zSql)
-      sqlite3_str_appendall(p, pC->zSql);
+      sqlite3_str_appendf(p, "%s\n", pC->zSql);
     else if (strcmp(pC->zChange, "rename?"))
       sqlite3_str_appendall(p, "--    (done by the rebuild of its table below)\n");
   }
@@ -267,7 +267,11 @@ char *devdb_plan_script(const DevdbPlan *pPlan) {
     sqlite3_free(sqlite3_str_finish(p));
     return 0;
   }
-  return sqlite3_str_finish(p);
+  int n = sqlite3_str_length(p);
+  char *z = sqlite3_str_finish(p);
+  if (z && n > 0 && z[n - 1] == '\n')
+    z[n - 1] = 0; /* like a query result, no final newline */
+  return z;
 }
 
 /* ---------------------------------------------------------- devdb_diff */

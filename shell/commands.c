@@ -18,6 +18,17 @@ static int cmd_quit(Shell *p, const Args *a) {
 }
 
 static const Command aCommand[] = {
+    {"apply", "TARGET [--allow-data-loss] [--rename OLD=NEW]",
+     "make the schema match TARGET, atomically",
+     "Shows the changes, asks, takes a verified backup, then runs devdb_apply:\n"
+     "the whole change in one transaction, foreign keys checked before it\n"
+     "commits. TARGET is a migrations directory, a .sql file, a database file\n"
+     "or SQL text. Changes that lose data (a dropped table with rows, a dropped\n"
+     "column with values) are refused without --allow-data-loss; changes that\n"
+     "would fail on the rows there (UNIQUE over duplicates, NOT NULL over\n"
+     "NULLs) are refused naming the counts. --rename OLD=NEW or\n"
+     "--rename TABLE.OLD=NEW (repeatable) says a table or column was renamed.",
+     cmd_apply},
     {"backup", "[PATH]", "take a verified backup of the database",
      "Copies the database with SQLite's backup API into a temporary file, syncs\n"
      "it, runs integrity_check on the copy and renames it into place: a backup\n"
@@ -30,15 +41,51 @@ static const Command aCommand[] = {
      "The files in the backups directory with their time and size. `restore\n"
      "latest` takes the first one.",
      cmd_backups},
+    {"check", "", "for CI: migrations applied, no drift, integrity, foreign keys",
+     "One line per check, ok or FAIL: every migration applied (none pending,\n"
+     "modified, missing or dirty); no drift between the schema and the\n"
+     "migrations (history tables left out); PRAGMA quick_check; no row without\n"
+     "its parent (foreign_key_check). Exits 0 when all pass, 3 otherwise.",
+     cmd_check},
     {"complete", "LINE", "print the completions of a partial REPL line",
      "What TAB offers in the REPL for LINE (quote it), one per line: commands\n"
      "after a dot, a command's options and choices, table and column names,\n"
      "file paths. For editor integrations and tests.",
      cmd_complete},
+    {"dedup", "TABLE COLS... [--keep K] [--refs R] [--dry-run]",
+     "delete duplicate rows so a UNIQUE index fits",
+     "Groups the rows of TABLE as a UNIQUE index on COLS would (NULLs never\n"
+     "match; each column's collation, or one given: 'email COLLATE NOCASE')\n"
+     "and deletes all but one row of each group, in one transaction. COLS is\n"
+     "one argument ('user_id, course_id') or several words. --keep first\n"
+     "(default), last, or an ordering ('updated_at DESC') picks the survivor.\n"
+     "--refs says what happens to rows of other tables that reference a\n"
+     "deleted row: restrict (default: refuse, naming them), repoint (point\n"
+     "them at the survivor) or cascade (as their foreign keys say).\n"
+     "--dry-run lists the groups and deletes nothing. Otherwise asks, takes a\n"
+     "verified backup and prints how to undo.",
+     cmd_dedup},
+    {"diff", "[TARGET] [--sql]", "how the schema differs from TARGET (the migrations)",
+     "Lists the changes that turn the database's schema into TARGET (default:\n"
+     "what the migrations directory builds), in the order they would apply,\n"
+     "with their risk counted from the rows: data-loss, will-fail (duplicates\n"
+     "under a new UNIQUE, NULLs under NOT NULL, orphans), rebuild. Migration\n"
+     "history tables are left out. --sql prints the whole script instead,\n"
+     "ready for `sqlite3 -bail DB < script.sql`.",
+     cmd_diff},
     {"help", "[COMMAND]", "list the commands, or explain one",
      "With no argument, lists every command with a one-line summary. With a\n"
      "command name (or an unambiguous prefix), shows its usage and what it does.",
      cmd_help},
+    {"lint", "[SOURCE]", "find schema mistakes and what will fail",
+     "Runs devdb_lint over the database (or SOURCE: a migrations directory, a\n"
+     "schema file...): foreign keys whose type differs from their parent or\n"
+     "lack an index, broken views and triggers, double-quoted string literals,\n"
+     "surprising type affinities, missing primary keys, duplicate indexes.\n"
+     "With a SOURCE, its constraints are also checked against the rows of the\n"
+     "database: a UNIQUE over duplicates, NOT NULL over NULLs. Exits 3 when\n"
+     "there is an error.",
+     cmd_lint},
     {"mark", "VERSION [applied|pending]", "record a migration as applied or pending",
      "Changes only the history (Django's --fake): the migration's SQL is not\n"
      "run. Marking a migration applied also clears a dirty (failed) one and\n"
@@ -70,6 +117,11 @@ static const Command aCommand[] = {
      "files over an open database). Without an argument, or with `latest`, the\n"
      "newest backup in the backups directory. Asks first; prints how to undo.",
      cmd_restore},
+    {"revert", "NAME", "put the database back to a snapshot",
+     "Replaces the content of the database with the snapshot NAME (see\n"
+     "snapshot), after checking it. Asks first, takes a verified backup and\n"
+     "prints how to undo. Refuses a protected database.",
+     cmd_revert},
     {"rollback", "[N] [--to VERSION]", "run the down sections of the newest migrations",
      "Rolls back the newest applied migration, or N of them, or every one\n"
      "newer than VERSION (--to all: every one), newest first, each with its history row "
@@ -82,6 +134,12 @@ static const Command aCommand[] = {
      "views and triggers, from devdb_schema. With --mermaid, prints the tables\n"
      "and their foreign keys as a Mermaid ER diagram (erDiagram) for docs.",
      cmd_schema},
+    {"snapshot", "NAME", "keep a named copy of the database to revert to",
+     "Writes a verified copy of the database to .devdb/snapshots/NAME.db beside\n"
+     "it (replacing an older one of that name). `revert NAME` puts it back:\n"
+     "a fixture state for tests, or a point to return to before an\n"
+     "experiment.",
+     cmd_snapshot},
     {"sql", "VERSION [--down]", "print the SQL of one migration",
      "Prints the up section of the migration VERSION (or a file name), or its\n"
      "down section with --down, as the runner would run it.",
@@ -92,6 +150,15 @@ static const Command aCommand[] = {
      "dirty, out of order); the history table in use; the last backup; the\n"
      "settings. Exits with 3 when a migration needs attention.",
      cmd_status},
+    {"wipe", "[data|schema]", "delete every row, or the whole schema",
+     "wipe data (the default) empties every table and resets AUTOINCREMENT\n"
+     "counters, keeping the schema and the migration history; wipe schema\n"
+     "drops every table, index, view and trigger. Asks first naming the\n"
+     "database (refuses without a terminal unless --yes), refuses a protected\n"
+     "database, takes a verified backup first (when no other process has the\n"
+     "file open, the old file itself becomes the backup and a cached empty\n"
+     "copy takes its place) and prints how to undo.",
+     cmd_wipe},
 };
 
 #define N_COMMAND ((int)(sizeof(aCommand) / sizeof(aCommand[0])))

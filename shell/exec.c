@@ -41,6 +41,8 @@ static struct {
   char zWhat[80]; /* what is running */
 } g;
 
+static int on_progress(void *pArg);
+
 static int progress_on(Shell *p) {
   return p->bColorErr && !p->bQuiet;
 }
@@ -61,6 +63,10 @@ static void progress_draw(Shell *p, const char *zLine) {
           ui_color(p, 1, C_RESET));
   fflush(stderr);
   g.bShown = 1;
+}
+
+void shell_spin(Shell *p) {
+  if (progress_on(p)) on_progress(p);
 }
 
 /* sqlite3_progress_handler callback: a spinner and the elapsed time. */

@@ -20,6 +20,7 @@ const char *ui_color(Shell *p, int bErr, int eColor) {
 /* Print "devdb: " and a message on stderr, clearing any progress line. */
 static void message(Shell *p, int eColor, const char *zLabel, const char *zFmt,
                     va_list ap) {
+  fflush(stdout); /* what was printed before comes before this */
   shell_progress_clear(p);
   fprintf(stderr, "%sdevdb: %s", ui_color(p, 1, eColor), zLabel);
   vfprintf(stderr, zFmt, ap);

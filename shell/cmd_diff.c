@@ -1,0 +1,221 @@
+/*
+** cmd_diff.c: the commands that compare the database with what it should
+** be: diff, apply, check and lint. They call devdb_diff, devdb_diff_sql,
+** devdb_apply, devdb_lint and devdb_migrations.
+**
+** A migration history table (schema_migrations, django_migrations, ...,
+** devdb's own _devdb_*) belongs to the runner, not to the application: no
+** migration creates it, so a plain diff against the migrations would drop
+** it (and apply would, with --allow-data-loss). When the target lacks
+** history tables the database has, the shell compares with the target's
+** schema plus those tables instead: SQL text made of the target's CREATE
+** statements (from devdb_schema) and the history tables' own.
+*/
+#include "shell.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How many history tables of main the target lacks, and the target's
+** schema with them as SQL text. %Q: the target, twice. */
+#define SQL_EFFECTIVE                                                                    \
+  "WITH t AS MATERIALIZED (SELECT kind, tbl, sql, row_number() OVER () AS i"             \
+  "   FROM devdb_schema(%Q)),"                                                           \
+  " h(name) AS (SELECT tbl FROM devdb_history UNION SELECT name FROM sqlite_schema"      \
+  "   WHERE type = 'table' AND name LIKE '\\_devdb\\_%%' ESCAPE '\\'),"                  \
+  " m AS (SELECT s.sql, s.rowid AS i FROM sqlite_schema s JOIN h ON s.tbl_name = h.name" \
+  "   WHERE s.sql IS NOT NULL AND h.name NOT IN (SELECT tbl FROM t WHERE kind = "        \
+  "'table')),"                                                                           \
+  " a(sql) AS (SELECT sql FROM (SELECT sql, i, 0 AS part FROM t WHERE sql IS NOT NULL"   \
+  "   AND kind IN ('table', 'virtual_table', 'index', 'view', 'trigger') UNION ALL"      \
+  "   SELECT sql, i, 1 FROM m) ORDER BY part, i)"                                        \
+  " SELECT (SELECT count(*) FROM m), (SELECT group_concat(sql, ';' || char(10)) FROM a)" \
+  "   || ';' || char(10)"
+
+char *shell_effective_target(Shell *p, const char *zTarget) {
+  sqlite3_stmt *pStmt = shell_prepare(p, SQL_EFFECTIVE, zTarget);
+  char *z = 0;
+  if (pStmt && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
+    z = shell_strdup(sqlite3_column_int(pStmt, 0) && zSql ? zSql : zTarget);
+  } else if (pStmt) {
+    shell_error(p, "%s", sqlite3_errmsg(p->db));
+  }
+  sqlite3_finalize(pStmt);
+  return z;
+}
+
+/* The target of diff and check: the argument, else the migrations. */
+static const char *diff_target(Shell *p, const Args *a) {
+  return a->nPos ? a->azPos[0] : shell_migrations_dir(p);
+}
+
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget) {
+  char *zEff = shell_effective_target(p, zTarget), *zN = 0;
+  int rc = zEff ? shell_call(p, &zN, "diff",
+                             "SELECT count(*) FROM devdb_diff('main', %Q)", zEff)
+                : SQLITE_ERROR;
+  sqlite3_int64 n = rc == SQLITE_OK && zN ? atoll(zN) : -1;
+  free(zN);
+  free(zEff);
+  return n;
+}
+
+int cmd_diff(Shell *p, const Args *a) {
+  const char *zTarget = diff_target(p, a);
+  if (zTarget == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
+  char *zEff = shell_effective_target(p, zTarget);
+  if (zEff == 0) return EXIT_ERROR;
+  int rc;
+  if (args_opt(a, "--sql")) {
+    char *zScript = 0;
+    rc = shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zEff);
+    if (rc == SQLITE_OK && zScript && zScript[0]) printf("%s", zScript);
+    if (rc == SQLITE_OK && !(zScript && zScript[0])) shell_note(p, "no differences");
+    free(zScript);
+    rc = rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
+  } else {
+    rc = shell_print_sql(
+        p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q)", zEff);
+  }
+  free(zEff);
+  return rc;
+}
+
+/* The option list of devdb_apply from the command line. */
+static char *apply_options(const Args *a) {
+  char *z = shell_strdup(args_opt(a, "--allow-data-loss") ? "allow-data-loss" : "");
+  for (int i = 0; i < a->nOpt; i++) {
+    if (strcmp(a->azOptName[i], "--rename") != 0) continue;
+    char *zNew = shell_printf("%s%srename:%s", z, z[0] ? "," : "", a->azOptVal[i]);
+    free(z);
+    z = zNew;
+  }
+  return z;
+}
+
+int cmd_apply(Shell *p, const Args *a) {
+  const char *zTarget = a->azPos[0];
+  if (shell_db_existing(p) == 0) return EXIT_ERROR;
+  char *zEff = shell_effective_target(p, zTarget);
+  if (zEff == 0) return EXIT_ERROR;
+  char *zOpts = apply_options(a), *zDone = 0, *zBackup = 0;
+  sqlite3_int64 n = shell_query_int(
+      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zEff, zOpts);
+  /* what devdb_apply would refuse, said before asking and backing up */
+  sqlite3_int64 nFail = shell_query_int(
+      p, 0,
+      "SELECT count(*) FROM devdb_diff('main', %Q, %Q) WHERE risk LIKE '%%will-fail:%%'",
+      zEff, zOpts);
+  sqlite3_int64 nLoss = args_opt(a, "--allow-data-loss")
+                            ? 0
+                            : shell_query_int(p, 0,
+                                              "SELECT count(*) FROM devdb_diff('main', "
+                                              "%Q, %Q) WHERE risk LIKE '%%data-loss:%%'",
+                                              zEff, zOpts);
+  int rc = EXIT_ERROR;
+  if (n > 0) {
+    shell_print_sql(p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q, %Q)",
+                    zEff, zOpts);
+  }
+  if (n == 0) {
+    shell_note(p, "nothing to apply: the database already matches %s", zTarget);
+    rc = EXIT_OK;
+  } else if (nFail > 0) {
+    shell_error(
+        p,
+        "apply: %lld change%s above would fail on the rows there (will-fail); fix "
+        "the data first (lint shows how, dedup removes duplicates); nothing was "
+        "changed",
+        (long long)nFail, nFail == 1 ? "" : "s");
+  } else if (nLoss > 0) {
+    shell_error(p,
+                "apply: %lld change%s above lose%s data (data-loss); add "
+                "--allow-data-loss if that is what you want (a backup is taken first); "
+                "nothing was changed",
+                (long long)nLoss, nLoss == 1 ? "" : "s", nLoss == 1 ? "s" : "");
+  } else if (n > 0) {
+    char *zTail = shell_printf(" to match %s (%lld change%s above)", zTarget,
+                               (long long)n, n == 1 ? "" : "s");
+    if (shell_confirm(p, "change the schema of", zTail) &&
+        (zBackup = shell_safety_backup(p, "apply")) != 0) {
+      int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zEff, zOpts);
+      if (src == SQLITE_OK)
+        printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
+      if (src == SQLITE_INTERRUPT)
+        shell_error(p, "interrupted: the apply was rolled back");
+      rc = src == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
+      if (src == SQLITE_OK) shell_undo_restore(p, zBackup);
+    }
+    free(zTail);
+  }
+  free(zBackup);
+  free(zDone);
+  free(zOpts);
+  free(zEff);
+  return rc;
+}
+
+int cmd_lint(Shell *p, const Args *a) {
+  const char *zSource = a->nPos ? a->azPos[0] : "main";
+  if (shell_db_existing(p) == 0) return EXIT_ERROR;
+  sqlite3_int64 nError = shell_query_int(
+      p, -1, "SELECT count(*) FROM devdb_lint(%Q) WHERE severity = 'error'", zSource);
+  if (nError < 0) return EXIT_ERROR;
+  int rc = shell_print_sql(
+      p, "SELECT severity, rule, object, detail, fix FROM devdb_lint(%Q)", zSource);
+  if (rc != EXIT_OK) return rc;
+  return nError ? EXIT_ATTENTION : EXIT_OK;
+}
+
+/* One line of check's report. */
+static void check_line(Shell *p, int bOk, const char *zWhat, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  printf("%s%-4s%s %-12s ", ui_color(p, 0, bOk ? C_GREEN : C_RED), bOk ? "ok" : "FAIL",
+         ui_color(p, 0, C_RESET), zWhat);
+  vprintf(zFmt, ap);
+  putchar('\n');
+  va_end(ap);
+}
+
+int cmd_check(Shell *p, const Args *a) {
+  const char *zDir = shell_migrations_dir(p);
+  if (zDir == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
+  sqlite3_int64 nApplied = shell_query_int(
+      p, -1, "SELECT count(*) FROM devdb_migrations(%Q) WHERE state = 'applied'", zDir);
+  char *zOther =
+      shell_query_text(p,
+                       "SELECT group_concat(n || ' ' || state, ', ') FROM (SELECT "
+                       "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
+                       "<> 'applied' GROUP BY state)",
+                       zDir);
+  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir);
+  if (nApplied < 0 || nDrift < 0) {
+    free(zOther);
+    return EXIT_ERROR;
+  }
+  char *zIntegrity = shell_query_text(p, "PRAGMA quick_check");
+  sqlite3_int64 nFk =
+      shell_query_int(p, -1, "SELECT count(*) FROM pragma_foreign_key_check");
+  int bMig = zOther == 0, bIntegrity = zIntegrity && strcmp(zIntegrity, "ok") == 0;
+  check_line(p, bMig, "migrations", "%lld applied%s%s", (long long)nApplied,
+             bMig ? "" : ", ", bMig ? "" : zOther);
+  if (nDrift) {
+    check_line(p, 0, "drift", "%lld difference%s from %s (see: diff)", (long long)nDrift,
+               nDrift == 1 ? "" : "s", zDir);
+  } else {
+    check_line(p, 1, "drift", "none: the schema matches %s", zDir);
+  }
+  check_line(p, bIntegrity, "integrity", "%s", zIntegrity ? zIntegrity : "?");
+  if (nFk) {
+    check_line(p, 0, "foreign keys", "%lld row%s without a parent", (long long)nFk,
+               nFk == 1 ? "" : "s");
+  } else {
+    check_line(p, 1, "foreign keys", "every row has its parent");
+  }
+  free(zOther);
+  free(zIntegrity);
+  return bMig && nDrift == 0 && bIntegrity && nFk == 0 ? EXIT_OK : EXIT_ATTENTION;
+}
