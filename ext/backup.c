@@ -19,8 +19,9 @@
 **   -- app-20240601-101500.db|204800|1
 **   -- app-20240601-101200-wipe.db|209715200|1
 **
-** Newest first. Files ending .db and leftover temp files (NAME.tmp-PID-N)
-** are listed; a missing folder gives no rows; NULL gives no rows.
+** Newest first: rowid 1 is the newest (ORDER BY rowid). Files ending .db
+** and leftover temp files (NAME.tmp-PID-N) are listed; a missing folder gives no rows;
+*NULL gives no rows.
 ** Only backups that passed their check at backup time get their final name,
 ** so verified=1 here is the cheap re-check (header, size, schema) of a file
 ** already checked with quick_check. DIRECTONLY: it reads the file system.
@@ -633,8 +634,9 @@ static int write_image(sqlite3 *pImg, int bWal, const char *zPath, mode_t mode,
   return rc;
 }
 
-/* Copy the file zFrom into the new file zTo (mode), synced. */
-static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzErr) {
+/* Copy the file zFrom into the new file zTo (mode), synced when bSync. */
+static int copy_file(const char *zFrom, const char *zTo, mode_t mode, int bSync,
+                     char **pzErr) {
   int in = open(zFrom, O_RDONLY | O_CLOEXEC);
   int out = open(zTo, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   struct stat st;
@@ -645,7 +647,7 @@ static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzE
     if (k <= 0) rc = SQLITE_IOERR_WRITE;
     nLeft -= k;
   }
-  if (rc == SQLITE_OK && fdatasync(out) != 0) rc = SQLITE_IOERR_FSYNC;
+  if (rc == SQLITE_OK && bSync && fdatasync(out) != 0) rc = SQLITE_IOERR_FSYNC;
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("cannot copy '%s' to '%s': %s", zFrom, zTo, strerror(errno));
   }
@@ -653,6 +655,29 @@ static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzE
   if (out >= 0) close(out);
   if (rc != SQLITE_OK) unlink(zTo);
   return rc;
+}
+
+/*
+** 1 when the cached image zPath is a whole database file (its header's page
+** count times page size is its size: not cut short by a crash) and on disk.
+** It was written without a sync; the sync here is cheap once the kernel
+** has written it back, as it has long done by the next wipe.
+*/
+static int template_ready(const char *zPath) {
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char a[100];
+  struct stat st;
+  int bOk = fstat(fd, &st) == 0 && pread(fd, a, 100, 0) == 100 &&
+            memcmp(a, "SQLite format 3", 16) == 0 && memcmp(a + 24, a + 92, 4) == 0;
+  if (bOk) {
+    sqlite3_int64 szPage = a[16] == 0 && a[17] == 1 ? 65536 : (a[16] << 8) | a[17];
+    sqlite3_int64 nPage =
+        ((sqlite3_int64)a[28] << 24) | (a[29] << 16) | (a[30] << 8) | a[31];
+    bOk = nPage > 0 && nPage * szPage == st.st_size && fdatasync(fd) == 0;
+  }
+  close(fd);
+  return bOk;
 }
 
 /*
@@ -669,9 +694,9 @@ static int cached_image(sqlite3 *db, int eMode, int bWal, const char *zCacheDir,
   }
   char *zPath = sqlite3_mprintf("%s/empty-%016llx.db", zCacheDir, key);
   if (zPath == 0) return SQLITE_NOMEM;
-  struct stat st;
-  *pbHit = stat(zPath, &st) == 0 && st.st_size > 0;
+  *pbHit = template_ready(zPath);
   if (!*pbHit) {
+    unlink(zPath); /* cut short by a crash, or nothing there */
     sqlite3 *pImg = 0;
     char *zTmp = temp_name(zPath);
     rc = zTmp ? make_dirs(zCacheDir, pzErr) : SQLITE_NOMEM;
@@ -695,6 +720,8 @@ typedef struct FileState {
   unsigned char aHdr[100];
   sqlite3_int64 nSize;
   mode_t mode;
+  uid_t uid;
+  gid_t gid;
 } FileState;
 
 /*
@@ -761,15 +788,38 @@ static int lease_file(const char *zDbPath, const FileState *pState) {
   return fd;
 }
 
+/* Copy the file zFrom to zTo through a temp name, not synced: the next
+** cached image (template_ready syncs it before use). */
+static void refill_template(const char *zFrom, const char *zTo) {
+  char *zTmp = temp_name(zTo), *zErr = 0;
+  if (zTmp && copy_file(zFrom, zTmp, 0644, 0, &zErr) == SQLITE_OK &&
+      rename(zTmp, zTo) != 0) {
+    unlink(zTmp);
+  }
+  sqlite3_free(zErr);
+  sqlite3_free(zTmp);
+}
+
+/* Give the new file zPath the permissions and owner the database had. */
+static void take_owner(const char *zPath, const FileState *pState) {
+  chmod(zPath, pState->mode);
+  if (geteuid() == 0) (void)!chown(zPath, pState->uid, pState->gid);
+}
+
 /*
-** Swap the database file zDbPath (leased as fd) for a copy of the image
-** zTemplate, keeping the old file as the backup in zBackupDir.
+** Swap the database file zDbPath (leased) for the image zTemplate, keeping
+** the old file as the backup in zBackupDir: a hard link to it, then the
+** image renamed over the database. The image itself is moved when it is
+** on the same file system and ready (and a copy of it left in the cache
+** for the next wipe, unsynced), else copied and synced.
 */
 static int swap_files(const char *zDbPath, const char *zTemplate, const char *zBackupDir,
                       const FileState *pState, DevdbBackupInfo *pBackup, char **pzErr) {
   char *zTmp = temp_name(zDbPath);
-  int rc = zTmp ? copy_file(zTemplate, zTmp, pState->mode, pzErr) : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = make_dirs(zBackupDir, pzErr);
+  int rc = zTmp ? make_dirs(zBackupDir, pzErr) : SQLITE_NOMEM;
+  int bMove = rc == SQLITE_OK && rename(zTemplate, zTmp) == 0;
+  if (rc == SQLITE_OK && !bMove) rc = copy_file(zTemplate, zTmp, pState->mode, 1, pzErr);
+  if (rc == SQLITE_OK) take_owner(zTmp, pState);
   for (int iTry = 0; rc == SQLITE_OK; iTry++) {
     sqlite3_free(pBackup->zPath);
     pBackup->zPath = backup_name(zBackupDir, zDbPath, "wipe", iTry);
@@ -790,7 +840,11 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
   ** order: a crash leaves neither, the link, or both; then make them durable */
   if (rc == SQLITE_OK) rc = sync_dir_of(zDbPath);
   if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
-  if (rc != SQLITE_OK && zTmp) unlink(zTmp);
+  if (rc != SQLITE_OK && zTmp) {
+    if (bMove) rename(zTmp, zTemplate); /* put the image back */
+    unlink(zTmp);
+  }
+  if (rc == SQLITE_OK && bMove) refill_template(zDbPath, zTemplate);
   if (rc == SQLITE_IOERR && *pzErr == 0) rc = -1; /* fall back to copying */
   pBackup->nByte = pState->nSize;
   pBackup->bMoved = 1;
@@ -824,6 +878,8 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   pInfo->bLeftWal = bWal;
   state.nSize = stat(zDbPath, &st) == 0 ? st.st_size : -1;
   state.mode = st.st_mode & 0777;
+  state.uid = st.st_uid;
+  state.gid = st.st_gid;
   sqlite3_close(db);
   *pDb = 0;
   int fd = lease_file(zDbPath, &state);
@@ -884,7 +940,7 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
 
 typedef struct BackupRow {
   char *zPath, *zName, *zDetail;
-  sqlite3_int64 nByte, iMtime;
+  sqlite3_int64 nByte, iMtime, iMtimeNs;
   int bVerified;
 } BackupRow;
 
@@ -967,10 +1023,11 @@ static void verify_row(BackupRow *pRow, const struct stat *st) {
   sqlite3_close(pDb);
 }
 
-/* Newest first, then by name (descending, so -2 after -1... reads newest). */
+/* Newest first (to the nanosecond the file system keeps), then by name. */
 static int row_cmp(const void *a, const void *b) {
   const BackupRow *x = a, *y = b;
   if (x->iMtime != y->iMtime) return x->iMtime > y->iMtime ? -1 : 1;
+  if (x->iMtimeNs != y->iMtimeNs) return x->iMtimeNs > y->iMtimeNs ? -1 : 1;
   return strcmp(y->zName, x->zName);
 }
 
@@ -1000,7 +1057,8 @@ static int add_row(backups_cursor *pCur, const char *zDir, const char *zName,
   pRow->zPath = zPath;
   pRow->zName = sqlite3_mprintf("%s", zName);
   pRow->nByte = st.st_size;
-  pRow->iMtime = st.st_mtime;
+  pRow->iMtime = st.st_mtim.tv_sec;
+  pRow->iMtimeNs = st.st_mtim.tv_nsec;
   if (pRow->zName == 0) return SQLITE_NOMEM;
   verify_row(pRow, &st);
   return pRow->zDetail ? SQLITE_OK : SQLITE_NOMEM;

@@ -681,7 +681,12 @@ static JsonField *field_push(JsonField **paField, int *pn, int *pnAlloc, const c
   }
   JsonField *f = &(*paField)[(*pn)++];
   memset(f, 0, sizeof(*f));
-  f->zKey = sqlite3_mprintf("%s", zKey ? zKey : "");
+  size_t nKey = zKey ? strlen(zKey) : 0;
+  f->zKey = sqlite3_malloc64(nKey + 1);
+  if (f->zKey) {
+    memcpy(f->zKey, zKey ? zKey : "", nKey);
+    f->zKey[nKey] = 0;
+  }
   f->pVal = sqlite3_value_dup(pVal);
   return f->zKey && f->pVal ? f : 0;
 }
@@ -1196,7 +1201,7 @@ static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bA
   }
   if (rc == SQLITE_OK) rc = record_end(j, zTbl);
   if (rc == SQLITE_OK && (rc = sqlite3_finalize(pTree)) != SQLITE_OK) {
-    rc = load_error(j->p, rc, "%s", sqlite3_errmsg(j->p->db));
+    rc = load_error(j->p, rc, "is not valid JSON: %s", sqlite3_errmsg(j->p->db));
   } else if (rc != SQLITE_OK) {
     sqlite3_finalize(pTree);
   }
@@ -1208,21 +1213,14 @@ static int load_json(Load *p, const char *zText, const char *zTbl) {
   memset(&j, 0, sizeof(j));
   j.p = p;
   j.rec.iFields = -1;
-  sqlite3_stmt *pType = 0;
-  int rc = sqlite3_prepare_v2(p->db, "SELECT json_type(?1)", -1, &pType, 0), bArray = 0;
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_text(pType, 1, zText, -1, SQLITE_STATIC);
-    const char *zType = 0;
-    if (sqlite3_step(pType) != SQLITE_ROW) {
-      rc = load_error(p, SQLITE_ERROR, "is not valid JSON: %s", sqlite3_errmsg(p->db));
-    } else if ((zType = (const char *)sqlite3_column_text(pType, 0)) == 0 ||
-               (strcmp(zType, "array") != 0 && strcmp(zType, "object") != 0)) {
-      rc = load_error(p, SQLITE_ERROR, "holds no list or object of records");
-    } else {
-      bArray = zType[0] == 'a';
-    }
+  /* the first character says list or object; json_tree's one parse finds
+  ** any error (a separate json_type would parse the whole text again) */
+  const char *z = zText;
+  while (*z == ' ' || *z == '\t' || *z == '\n' || *z == '\r') z++;
+  int rc = SQLITE_OK, bArray = *z == '[';
+  if (*z != '[' && *z != '{') {
+    rc = load_error(p, SQLITE_ERROR, "holds no list or object of records");
   }
-  sqlite3_finalize(pType);
   if (rc == SQLITE_OK) rc = json_records(&j, zText, zTbl, bArray);
   record_clear(&j.rec);
   sqlite3_free(j.rec.aField);
