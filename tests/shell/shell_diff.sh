@@ -14,8 +14,8 @@ sqlite3 app.db "ALTER TABLE users ADD COLUMN legacy INT; INSERT INTO users VALUE
 # The history table (_devdb_migrations here) is no migration's: kept.
 out=$($DEVDB app.db diff --csv); expect_status diff-ok 0 $?
 expect_eq diff-rows 'seq,change,detail,risk
-1,drop,column users.legacy dropped,data-loss: 1 non-NULL values in users.legacy; needs: SQLite 3.35.0
-2,create,new index users_email UNIQUE ON users(email),will-fail: 1 duplicate groups in UNIQUE ON users(email)' "$out"
+1,drop,column users.legacy dropped,data-loss: 1 non-NULL value in users.legacy; needs: SQLite 3.35.0
+2,create,new index users_email UNIQUE ON users(email),will-fail: 1 duplicate group in UNIQUE ON users(email)' "$out"
 out=$($DEVDB app.db diff --sql); expect_match diff-sql 'CREATE UNIQUE INDEX' "$out"
 expect_eq diff-sql-keeps-history "" "$(printf '%s\n' "$out" | grep -i 'drop table.*devdb_migrations')"
 out=$($DEVDB app.db diff "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL, legacy INT)" --csv 2>/dev/null)
