@@ -33,16 +33,39 @@
   " SELECT (SELECT count(*) FROM m), (SELECT group_concat(sql, ';' || char(10)) FROM a)" \
   "   || ';' || char(10)"
 
-char *shell_effective_target(Shell *p, const char *zTarget) {
-  sqlite3_stmt *pStmt = shell_prepare(p, SQL_EFFECTIVE, zTarget);
+/* The first row of a one-row query of db, as malloc'd text of column i
+** (NULL for NULL); on error NULL with the message (malloc'd) in *pzErr. */
+static char *one_value(sqlite3 *db, const char *zSql, int i, sqlite3_int64 *pnCol0,
+                       char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
   char *z = 0;
-  if (pStmt && sqlite3_step(pStmt) == SQLITE_ROW) {
-    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
-    z = shell_strdup(sqlite3_column_int(pStmt, 0) && zSql ? zSql : zTarget);
-  } else if (pStmt) {
-    shell_error(p, "%s", sqlite3_errmsg(p->db));
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    z = shell_strdup((const char *)sqlite3_column_text(pStmt, i));
+    if (pnCol0) *pnCol0 = sqlite3_column_int64(pStmt, 0);
+    rc = SQLITE_OK;
   }
+  if (rc != SQLITE_OK) *pzErr = shell_strdup(sqlite3_errmsg(db));
   sqlite3_finalize(pStmt);
+  return z;
+}
+
+/* shell_effective_target without reporting: an error goes to *pzErr. */
+static char *effective_target(Shell *p, const char *zTarget, char **pzErr) {
+  char *zSql = shell_oom_check(sqlite3_mprintf(SQL_EFFECTIVE, zTarget));
+  sqlite3_int64 nHistory = 0;
+  char *z = one_value(p->db, zSql, 1, &nHistory, pzErr);
+  sqlite3_free(zSql);
+  if (*pzErr) return 0;
+  if (nHistory && z) return z;
+  free(z);
+  return shell_strdup(zTarget);
+}
+
+char *shell_effective_target(Shell *p, const char *zTarget) {
+  char *zErr = 0, *z = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0;
+  if (zErr) shell_error(p, "%s", zErr);
+  free(zErr);
   return z;
 }
 
@@ -51,12 +74,23 @@ static const char *diff_target(Shell *p, const Args *a) {
   return a->nPos ? a->azPos[0] : shell_migrations_dir(p);
 }
 
-sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget) {
-  char *zEff = shell_effective_target(p, zTarget), *zN = 0;
-  int rc = zEff ? shell_call(p, &zN, "diff",
-                             "SELECT count(*) FROM devdb_diff('main', %Q)", zEff)
-                : SQLITE_ERROR;
-  sqlite3_int64 n = rc == SQLITE_OK && zN ? atoll(zN) : -1;
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr) {
+  char *zErr = 0, *zEff = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0, *zN = 0;
+  if (zEff) {
+    char *zSql = shell_oom_check(
+        sqlite3_mprintf("SELECT count(*) FROM devdb_diff('main', %Q)", zEff));
+    shell_busy_begin(p, "diff");
+    zN = one_value(p->db, zSql, 0, 0, &zErr);
+    shell_busy_end(p);
+    sqlite3_free(zSql);
+  }
+  sqlite3_int64 n = zN ? atoll(zN) : -1;
+  if (zErr && pzErr) {
+    *pzErr = zErr;
+  } else if (zErr) {
+    shell_error(p, "%s", zErr);
+    free(zErr);
+  }
   free(zN);
   free(zEff);
   return n;
@@ -191,7 +225,7 @@ int cmd_check(Shell *p, const Args *a) {
                        "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
                        "<> 'applied' GROUP BY state)",
                        zDir);
-  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir);
+  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir, 0);
   if (nApplied < 0 || nDrift < 0) {
     free(zOther);
     return EXIT_ERROR;

@@ -305,8 +305,9 @@ int cmd_sql(Shell *p, const Args *a);
 ** error). */
 char *shell_effective_target(Shell *p, const char *zTarget);
 /* The number of changes between the database and zTarget (history tables
-** kept); -1 after reporting an error. */
-sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget);
+** kept); -1 on an error, reported, or given to *pzErr (malloc'd) when
+** pzErr is not NULL. */
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr);
 /* The migrations directory of the settings; NULL after saying there is none. */
 const char *shell_migrations_dir(Shell *p);
 
