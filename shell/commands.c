@@ -73,6 +73,12 @@ static const Command aCommand[] = {
      "history tables are left out. --sql prints the whole script instead,\n"
      "ready for `sqlite3 -bail DB < script.sql`.",
      cmd_diff},
+    {"dump", "[SOURCE] [--to FILE]", "the schema and rows as SQL",
+     "Writes the database (or SOURCE: a database file, a .sql file...) as SQL\n"
+     "that rebuilds it: settings, each table's CREATE and rows, sequences, then\n"
+     "indexes, views and triggers, in one transaction. To stdout, or to FILE\n"
+     "(written beside it and renamed: FILE is whole or untouched).",
+     cmd_dump},
     {"help", "[COMMAND]", "list the commands, or explain one",
      "With no argument, lists every command with a one-line summary. With a\n"
      "command name (or an unambiguous prefix), shows its usage and what it does.",
@@ -86,6 +92,13 @@ static const Command aCommand[] = {
      "database: a UNIQUE over duplicates, NOT NULL over NULLs. Exits 3 when\n"
      "there is an error.",
      cmd_lint},
+    {"load", "FILE... [--table TABLE]", "load fixtures: .sql, .csv, .json",
+     "Loads each FILE (a directory: its .sql, .csv and .json files by name) in\n"
+     "one transaction: all of them or nothing. .sql runs its statements; .csv\n"
+     "has a header row and goes into the table named like the file (or\n"
+     "--table); .json is Django's fixture format or {\"table\": [rows]}.\n"
+     "Foreign keys are checked at the end.",
+     cmd_load},
     {"mark", "VERSION [applied|pending]", "record a migration as applied or pending",
      "Changes only the history (Django's --fake): the migration's SQL is not\n"
      "run. Marking a migration applied also clears a dirty (failed) one and\n"
@@ -105,6 +118,16 @@ static const Command aCommand[] = {
      "version: a timestamp, or the next number where versions are numbered.",
      cmd_new},
     {"quit", "", "leave the REPL (also .exit or Ctrl-D)", "Leaves the REPL.", cmd_quit},
+    {"rebuild", "", "start over: migrations and fixtures into a fresh database",
+     "Asks first (naming the database), then builds a new database beside the\n"
+     "old one: every migration applied (in the history table format the old\n"
+     "one used), the fixtures loaded, then verified (integrity_check,\n"
+     "foreign_key_check, every migration applied, no drift). Only when that\n"
+     "passes does it take a verified backup of the old content and copy the\n"
+     "new one in; it prints how to undo. The result is cached under a\n"
+     "fingerprint of the migration and fixture files: while they do not\n"
+     "change, rebuild copies the cached result in without running them.",
+     cmd_rebuild},
     {"redo", "", "roll back the newest migration and apply it again",
      "Runs the down section of the newest applied migration, then its up\n"
      "section: for editing a migration while writing it. Asks first, takes a\n"

@@ -294,6 +294,17 @@ int cmd_wipe(Shell *p, const Args *a);
 int cmd_snapshot(Shell *p, const Args *a);
 int cmd_revert(Shell *p, const Args *a);
 int cmd_dedup(Shell *p, const Args *a);
+int cmd_load(Shell *p, const Args *a);
+int cmd_dump(Shell *p, const Args *a);
+int cmd_rebuild(Shell *p, const Args *a);
+/* The fixture files of zPath: itself, or for a directory its .sql, .csv
+** and .json files by name; appended to pOut. */
+void shell_fixture_files(const char *zPath, StrList *pOut);
+/* devdb_load each file in order (with progress), into zTable when not NULL;
+** a row per file into t when not NULL; *pnRow gets the rows loaded. An
+** SQLite code (errors reported; SQLITE_INTERRUPT not). */
+int shell_load_files(Shell *p, const StrList *pFiles, const char *zTable, UiTable *t,
+                     sqlite3_int64 *pnRow);
 int cmd_rollback(Shell *p, const Args *a);
 int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);
