@@ -256,6 +256,11 @@ static int rebuild_plan(Shell *p, Rebuild *r) {
 
 /* Put the image in place of the old content, after backing that up. */
 static int rebuild_swap(Shell *p, Rebuild *r, int bHadData, char **pzBackup) {
+  if (bHadData && swap_in_image(p, r->zImage, "rebuild", pzBackup) == 0) {
+    shell_note(p, "backup before rebuild: %s (the old file itself, checked)", *pzBackup);
+    backup_prune(p);
+    return 0;
+  }
   if (bHadData && (*pzBackup = shell_safety_backup(p, "rebuild")) == 0) return 1;
   return backup_restore_from(p, r->zImage);
 }

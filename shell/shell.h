@@ -263,6 +263,15 @@ void backup_prune(Shell *p);
 ** (devdb_restore_file). 0 ok, 1 after reporting an error. */
 int backup_restore_from(Shell *p, const char *zSrc);
 
+/* ----------------------------------------------------------------- swap.c */
+
+/* Put the image file zImage in place of the database file, the old file
+** (checked) kept as the backup, named with zLabel: when the database is in
+** rollback-journal mode with no -journal or -wal and no other process has
+** it open. 0 when done (*pzBackup gets the backup's path, malloc'd; the
+** connection is closed); 1 when not taken: nothing changed. */
+int swap_in_image(Shell *p, const char *zImage, const char *zLabel, char **pzBackup);
+
 /* ---------------------------------------------------------------- cmd_*.c */
 
 /* The automatic backup before a destructive command (zBefore: "wipe").
