@@ -95,11 +95,8 @@ static void fingerprint(Shell *p, const Rebuild *r, char *zOut, size_t nOut) {
 ** history table format its migrations were recorded in. */
 static void read_old(Shell *p, Rebuild *r) {
   r->nPageSize = (int)shell_query_int(p, 4096, "PRAGMA page_size");
-  r->zTool =
-      shell_query_text(p,
-                       "SELECT tool FROM devdb_migrations(%Q) WHERE tool IS NOT NULL "
-                       "AND tool <> 'devdb' LIMIT 1",
-                       r->zDir);
+  r->zTool = shell_query_text(p, "SELECT tool FROM devdb_history WHERE tool <> 'devdb' "
+                                 "LIMIT 1");
 }
 
 /* 1 (reported) when a check of the image found nBad problems. */
