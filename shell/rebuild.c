@@ -92,11 +92,14 @@ static void fingerprint(Shell *p, const Rebuild *r, char *zOut, size_t nOut) {
 }
 
 /* What the old database says the new one must keep: its page size and the
-** history table format its migrations were recorded in. */
+** history table format its migrations were recorded in (one the runner
+** writes; else the runner's default). */
 static void read_old(Shell *p, Rebuild *r) {
   r->nPageSize = (int)shell_query_int(p, 4096, "PRAGMA page_size");
-  r->zTool = shell_query_text(p, "SELECT tool FROM devdb_history WHERE tool <> 'devdb' "
-                                 "LIMIT 1");
+  r->zTool =
+      shell_query_text(p, "SELECT tool FROM devdb_history WHERE tool IN ('dbmate', "
+                          "'rails', 'rails-or-dbmate', 'golang-migrate', 'goose', "
+                          "'flyway', 'django') LIMIT 1");
 }
 
 /* 1 (reported) when a check of the image found nBad problems. */
