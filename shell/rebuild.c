@@ -142,7 +142,7 @@ static int verify_image(Shell *p, Rebuild *r) {
                                           r->zDir),
                           "not every migration is applied");
   rc = rc ||
-       check_failed(p, shell_drift_count(p, r->zDir),
+       check_failed(p, shell_drift_count(p, r->zDir, 0),
                     "its schema differs from what the migrations build (did a fixture "
                     "change it?)");
   return rc;
