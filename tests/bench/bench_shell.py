@@ -161,7 +161,7 @@ def django_project(ctx, root):
 def rebuild_cases(ctx, root):
     db = os.path.join(root, "app.db")
     ours = [ctx.devdb, db, "rebuild", "--yes", "--quiet"]
-    subprocess.run(ours, check=True, stdout=subprocess.DEVNULL)  # fill the cache
+    subprocess.run(ours, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fill the cache
     dj = django_project(ctx, root)
     if dj:
         yield Case("shell: rebuild --yes, nothing changed", ours,
