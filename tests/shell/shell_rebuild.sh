@@ -79,3 +79,20 @@ $DEVDB app.db dump --to "$D/dump.sql"; expect_status dump-to-file 0 $?
 sqlite3 copy.db < dump.sql
 expect_eq dump-roundtrip "$(q 'SELECT group_concat(email) FROM users')" "$(sqlite3 copy.db 'SELECT group_concat(email) FROM users')"
 expect_match dump-stdout 'CREATE TABLE users' "$($DEVDB app.db dump)"
+
+# The fast path (the old file becomes the backup) only when no one else has
+# the database open; with a reader holding it, the SQLite path, same result.
+out=$($DEVDB app.db rebuild --yes 2>&1)
+expect_match rebuild-fast-path 'backup before rebuild: .* \(the old file itself, checked\)' "$out"
+(echo "BEGIN; SELECT count(*) FROM users;"; sleep 1; echo "COMMIT;") | sqlite3 app.db >/dev/null &
+reader=$!; sleep 0.3
+q "INSERT INTO users VALUES (50, 'z@x')" 2>/dev/null
+out=$($DEVDB app.db rebuild --yes 2>&1); rc=$?; wait $reader
+expect_status rebuild-shared 0 $rc
+expect_eq rebuild-shared-no-fast-path "" "$(printf '%s\n' "$out" | grep 'the old file itself')"
+expect_eq rebuild-shared-result 2 "$(q 'SELECT count(*) FROM users')"
+# A WAL database stays one and is rebuilt through SQLite.
+q "PRAGMA journal_mode=WAL" >/dev/null
+out=$($DEVDB app.db rebuild --yes 2>&1); expect_status rebuild-wal 0 $?
+expect_eq rebuild-wal-mode wal "$(q 'PRAGMA journal_mode')"
+expect_eq rebuild-wal-result 2 "$(q 'SELECT count(*) FROM users')"
