@@ -83,6 +83,7 @@ typedef struct Command {
   const char *zSummary;               /* one line for help */
   const char *zDetail;                /* help COMMAND */
   int (*xRun)(Shell *, const Args *); /* returns an exit code */
+  const char *zGroup;                 /* the heading help lists it under */
 } Command;
 
 /* A command's zArgs, parsed: its positional slots and its options. */
