@@ -176,7 +176,7 @@ int cmd_apply(Shell *p, const Args *a) {
         (zBackup = shell_safety_backup(p, "apply")) != 0) {
       int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zEff, zOpts);
       if (src == SQLITE_OK)
-        printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
+        ui_result(p, zDone ? zDone : "", "ss", "applied", zDone, "backup", zBackup);
       if (src == SQLITE_INTERRUPT)
         shell_error(p, "interrupted: the apply was rolled back");
       rc = src == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
@@ -204,14 +204,23 @@ int cmd_lint(Shell *p, const Args *a) {
 }
 
 /* One line of check's report. */
+/* One check of `check`: a line "ok  what  detail", or with --json and
+** --csv a row (check, ok, detail) of the table t. */
+static UiTable *gCheck;
 static void check_line(Shell *p, int bOk, const char *zWhat, const char *zFmt, ...) {
   va_list ap;
   va_start(ap, zFmt);
-  printf("%s%-4s%s %-12s ", ui_color(p, 0, bOk ? C_GREEN : C_RED), bOk ? "ok" : "FAIL",
-         ui_color(p, 0, C_RESET), zWhat);
-  vprintf(zFmt, ap);
-  putchar('\n');
+  char *zDetail = 0;
+  if (vasprintf(&zDetail, zFmt, ap) < 0) zDetail = 0;
   va_end(ap);
+  shell_oom_check(zDetail);
+  if (gCheck) {
+    ui_table_row(gCheck, (const char *[]){zWhat, bOk ? "1" : "0", zDetail});
+  } else {
+    printf("%s%-4s%s %-12s %s\n", ui_color(p, 0, bOk ? C_GREEN : C_RED),
+           bOk ? "ok" : "FAIL", ui_color(p, 0, C_RESET), zWhat, zDetail);
+  }
+  free(zDetail);
 }
 
 int cmd_check(Shell *p, const Args *a) {
@@ -234,6 +243,7 @@ int cmd_check(Shell *p, const Args *a) {
   sqlite3_int64 nFk =
       shell_query_int(p, -1, "SELECT count(*) FROM pragma_foreign_key_check");
   int bMig = zOther == 0, bIntegrity = zIntegrity && strcmp(zIntegrity, "ok") == 0;
+  gCheck = p->eOut == OUT_TABLE ? 0 : ui_table_new(p, "sis", "check", "ok", "detail");
   check_line(p, bMig, "migrations", "%lld applied%s%s", (long long)nApplied,
              bMig ? "" : ", ", bMig ? "" : zOther);
   if (nDrift) {
@@ -249,6 +259,8 @@ int cmd_check(Shell *p, const Args *a) {
   } else {
     check_line(p, 1, "foreign keys", "every row has its parent");
   }
+  if (gCheck) ui_table_end(gCheck);
+  gCheck = 0;
   free(zOther);
   free(zIntegrity);
   return bMig && nDrift == 0 && bIntegrity && nFk == 0 ? EXIT_OK : EXIT_ATTENTION;

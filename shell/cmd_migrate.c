@@ -235,8 +235,11 @@ int cmd_mark(Shell *p, const Args *a) {
   int rc = shell_call(p, &zN, "mark", "SELECT devdb_mark(%Q, %Q, %Q)", zDir, a->azPos[0],
                       zState);
   if (rc == SQLITE_OK) {
-    printf(zN && atoi(zN) ? "marked %s %s\n" : "%s was already %s\n", a->azPos[0],
-           zState);
+    char *zText = shell_printf(zN && atoi(zN) ? "marked %s %s" : "%s was already %s",
+                               a->azPos[0], zState);
+    ui_result(p, zText, "ssi", "version", a->azPos[0], "state", zState, "changed",
+              zN && atoi(zN) ? "1" : "0");
+    free(zText);
   }
   free(zN);
   return rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;

@@ -288,19 +288,25 @@ int cmd_rebuild(Shell *p, const Args *a) {
   }
   drop_old_images(&r);
   if (rebuild_swap(p, &r, bHadData, &zBackup) != 0) goto done;
-  if (bCached) {
-    printf(
-        "rebuilt %s from the cache: the migrations and fixtures have not changed since "
-        "it was built and verified (%s)\n",
-        p->zDbPath, image_time(r.zImage, zWhen, sizeof(zWhen)));
-  } else {
-    printf(
-        "rebuilt %s: %d migration%s applied, %lld fixture row%s loaded from %d file%s\n"
-        "verified: integrity_check ok, foreign keys ok, every migration applied, no "
-        "drift\n",
-        p->zDbPath, r.nMigration, r.nMigration == 1 ? "" : "s", (long long)r.nRow,
-        r.nRow == 1 ? "" : "s", r.fixtures.n, r.fixtures.n == 1 ? "" : "s");
-  }
+  char *zText =
+      bCached
+          ? shell_printf(
+                "rebuilt %s from the cache: the migrations and fixtures have not "
+                "changed since it was built and verified (%s)",
+                p->zDbPath, image_time(r.zImage, zWhen, sizeof(zWhen)))
+          : shell_printf("rebuilt %s: %d migration%s applied, %lld fixture row%s loaded "
+                         "from %d file%s\nverified: integrity_check ok, foreign keys ok, "
+                         "every migration applied, no drift",
+                         p->zDbPath, r.nMigration, r.nMigration == 1 ? "" : "s",
+                         (long long)r.nRow, r.nRow == 1 ? "" : "s", r.fixtures.n,
+                         r.fixtures.n == 1 ? "" : "s");
+  char zM[16], zRows[32];
+  snprintf(zM, sizeof(zM), "%d", r.nMigration);
+  snprintf(zRows, sizeof(zRows), "%lld", (long long)r.nRow);
+  ui_result(p, zText, "siiis", "database", p->zDbPath, "cached", bCached ? "1" : "0",
+            "migrations", bCached ? 0 : zM, "rows", bCached ? 0 : zRows, "backup",
+            zBackup);
+  free(zText);
   shell_note(p, "took %.0f ms", now_ms() - t0);
   if (zBackup) shell_undo_restore(p, zBackup);
   rc = EXIT_OK;

@@ -207,6 +207,11 @@ typedef struct UiTable UiTable;
 UiTable *ui_table_new(Shell *p, const char *zTypes, ...);
 void ui_table_row(UiTable *t, const char **azVal);
 void ui_table_end(UiTable *t);
+/* A command's result: the line zText in the aligned format; with --json or
+** --csv one row whose columns follow as name, value pairs (at most six;
+** zTypes has a letter per pair: 's' text, 'i' number; a NULL value is
+** null). */
+void ui_result(Shell *p, const char *zText, const char *zTypes, ...);
 /* Quote a word for a command line a person may paste (malloc'd). */
 char *ui_shell_quote(const char *z);
 /* Print a CSV field (quoted when it must be). */

@@ -96,3 +96,5 @@ q "PRAGMA journal_mode=WAL" >/dev/null
 out=$($DEVDB app.db rebuild --yes 2>&1); expect_status rebuild-wal 0 $?
 expect_eq rebuild-wal-mode wal "$(q 'PRAGMA journal_mode')"
 expect_eq rebuild-wal-result 2 "$(q 'SELECT count(*) FROM users')"
+out=$($DEVDB app.db rebuild --yes --json 2>/dev/null)
+expect_match rebuild-json '^\[\{"database":"app.db","cached":1,"migrations":null,"rows":null,"backup":".devdb/backups/' "$out"
