@@ -741,14 +741,6 @@ static int dedup_groups(Dedup *p) {
   return rc;
 }
 
-/* 1 when a statement that writes is running on db (ours would nest in it). */
-static int writer_running(sqlite3 *db) {
-  for (sqlite3_stmt *s = sqlite3_next_stmt(db, 0); s; s = sqlite3_next_stmt(db, s)) {
-    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
-  }
-  return 0;
-}
-
 /*
 ** The transaction of a dedup. Its ending statements are prepared before it
 ** starts: after an allocation failure SQLite refuses to prepare anything on
@@ -820,11 +812,6 @@ static int txn_end(sqlite3 *db, DedupTxn *t, int rc, char **pzErr, int *pbStuck)
 /* Run the whole dedup in one transaction (or savepoint). */
 static int dedup_run(Dedup *p) {
   sqlite3 *db = p->db;
-  if (writer_running(db)) {
-    p->zErr = sqlite3_mprintf("cannot run inside a statement that writes; call it from a "
-                              "plain SELECT");
-    return SQLITE_MISUSE;
-  }
   if (sqlite3_db_readonly(db, p->zSchema) == 1) {
     p->zErr = sqlite3_mprintf("the database '%s' is read-only", p->zSchema);
     return SQLITE_READONLY;
@@ -912,9 +899,11 @@ int dedup_register(sqlite3 *db) {
       {"devdb_dedup", 2, DEVDB_SIDE_EFFECT, dedupFunc},
       {"devdb_dedup", 3, DEVDB_SIDE_EFFECT, dedupFunc},
       {"devdb_dedup", 4, DEVDB_SIDE_EFFECT, dedupFunc},
-      {"devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, devdb_dup_scan_func},
   };
   int rc = devdb_register_funcs(db, aFunc, sizeof(aFunc) / sizeof(aFunc[0]));
+  /* called by devdb's own scans, with a pointer no schema can make */
+  if (rc == SQLITE_OK)
+    rc = devdb_register_internal(db, "devdb_dup_scan", -1, devdb_dup_scan_func);
   if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "devdb_duplicates", &dupModule, 0);
   return rc;
 }

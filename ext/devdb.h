@@ -33,8 +33,14 @@ typedef struct DevdbFunc {
   void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
 } DevdbFunc;
 
-/* Register the n functions of a; returns the first error. */
+/* Register the n functions of a; returns the first error. Side-effect
+** (DIRECTONLY) functions refuse to run while a statement that writes runs
+** (a CHECK constraint would otherwise call them). */
 int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
+/* Register a DIRECTONLY function that only devdb's own statements call,
+** with a pointer argument no schema can produce: not guarded. */
+int devdb_register_internal(sqlite3 *db, const char *zName, int nArg,
+                            void (*xFunc)(sqlite3_context *, int, sqlite3_value **));
 
 /* The register function of every area; ext/devdb.c calls them in order. */
 int schema_register(sqlite3 *db);

@@ -252,6 +252,11 @@ int devdb_opt_has(const char *zOpts, const char *zWord) {
   return 0;
 }
 
+int devdb_register_internal(sqlite3 *db, const char *zName, int nArg,
+                            void (*xFunc)(sqlite3_context *, int, sqlite3_value **)) {
+  return sqlite3_create_function(db, zName, nArg, DEVDB_SIDE_EFFECT, 0, xFunc, 0, 0);
+}
+
 /* ------------------------------------------------------------- arena */
 
 struct DevdbArenaChunk {
