@@ -105,7 +105,12 @@ printf -- '-- migrate:up\nCREATE TABLE a(x);\n-- migrate:down\nDROP TABLE a;\n' 
 printf -- '-- migrate:up\nINSERT INTO a WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c;\n-- migrate:down\nDELETE FROM a;\n' > db/migrations/002_slow.sql
 sqlite3 app.db "CREATE TABLE keep(x)"
 $DEVDB app.db migrate >out.txt 2>err.txt &
-pid=$!; sleep 0.7; kill -INT $pid; wait $pid; rc=$?
+pid=$!
+for i in $(seq 200); do  # until 001 is committed and 002 runs
+  [ "$(sqlite3 app.db "SELECT count(*) FROM _devdb_migrations" 2>/dev/null)" = 1 ] && break
+  sleep 0.05
+done
+sleep 0.3; kill -INT $pid; wait $pid; rc=$?
 expect_status migrate-interrupt-status 1 $rc
 expect_match migrate-interrupt-message 'interrupted: 002_slow.sql is not applied \(what had started was rolled back\); the 1 applied before it are kept' "$(cat err.txt)"
 expect_eq migrate-interrupt-kept "001 applied|002 pending" "$($DEVDB app.db "SELECT group_concat(version || ' ' || state, '|') FROM devdb_migrations('db/migrations')" --csv | tail -1)"
