@@ -61,6 +61,7 @@
 #include "devdb.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ----------------------------------------------------- loading sources */
@@ -94,14 +95,14 @@ static void *load_side(void *pArg) {
 }
 
 /* 1 when zSource can load in another thread: it opens a connection of its
-** own (a file, SQL text), not a schema of db nor a migrations directory. */
+** own (a file, SQL text, a migrations directory), not a schema of db; the
+** library is thread-safe, and DEVDB_THREADS=0 does not forbid it (as for
+** devdb_schema_load_pair). */
 static int loads_apart(sqlite3 *db, const char *zSource) {
-  if (zSource[0] == 0 || devdb_stricmp(zSource, "temp") == 0) return 0;
-  if (devdb_path_kind(zSource) == 1) return 0;
-  return devdb_query_int(db, 1,
-                         "SELECT count(*) FROM pragma_database_list WHERE name = %Q "
-                         "COLLATE NOCASE",
-                         zSource) == 0;
+  const char *zEnv = getenv("DEVDB_THREADS");
+  if ((zEnv && zEnv[0] == '0') || !sqlite3_threadsafe()) return 0;
+  int eKind = devdb_source_kind(db, zSource);
+  return eKind != 0 && eKind != DEVDB_SRC_SCHEMA && eKind != DEVDB_SRC_EMPTY;
 }
 
 /* Load both sides, the second in a worker thread when it loads apart. */

@@ -30,10 +30,15 @@
 ** (all indexes of rebuilt tables too); create virtual tables, views (in
 ** dependency order) and triggers.
 **
-** Risk: every row that touches data gets counts from the live source (one
-** aggregate query per table over the rows as the copy would produce them,
-** devdb_dup_count for UNIQUE): data-loss, will-fail, rebuild, cascade-hazard,
-** warnings, and the SQLite version the statement needs.
+** Risk: every row that touches data gets counts from the live source, over
+** the rows as the copy would produce them (values converted by the target's
+** affinity, NULLs filled from defaults): data-loss, will-fail, rebuild,
+** cascade-hazard, warnings, and the SQLite version the statement needs. Each
+** count is the plain aggregate a person would write (devdb_dup_count for a
+** UNIQUE over plain columns), or, for a table no index can help, one scan
+** with a FILTER per count. Which risks are counted is the caller's choice:
+** devdb_apply counts data loss up front and the rest only to explain a
+** failure.
 **
 ** No SQL functions live here; diff.c and apply.c use the plan.
 */
@@ -121,6 +126,9 @@ typedef struct Planner {
   NameMap tabs;        /* table renames */
   DevdbMap mViewDrop, mTrigDrop, mIdxDrop;
   DevdbMap mParents; /* tables some foreign key of either side names */
+  DevdbMap mCascade; /* parent -> its children with ON DELETE actions */
+  DevdbMap mShape;   /* shape of a created table -> the table */
+  int bCascadeBuilt, bShapeBuilt, bParentsBuilt;
   ProbeList probes;
   int mCount; /* the risks to count (DEVDB_COUNT_*) */
   char *zErr;
@@ -715,6 +723,20 @@ static int span_has_word(DevdbSpan s, const char *zWord) {
   return 0;
 }
 
+static char *strict_misfit(Planner *P, const char *z, const char *zType);
+
+/*
+** 1 when the DEFAULT of a STRICT column fits its type. ADD COLUMN does not
+** check it (3.40 adds the column and integrity_check then reports every
+** row), a rebuild's INSERT does. Asked of SQLite on the source's connection;
+** without one, 0.
+*/
+static int default_fits(Planner *P, const DevdbColumn *c) {
+  char *zMisfit = strict_misfit(P, PF("(%s)", c->zDefault), c->zType);
+  if (zMisfit == 0) return 1; /* ANY */
+  return P->db != 0 && devdb_query_int(P->db, 1, "SELECT %s", zMisfit) == 0;
+}
+
 /*
 ** 1 when ALTER TABLE ADD COLUMN can add target column j of the pair on a
 ** table with rows: not a key, not STORED, a constant default that is not
@@ -733,6 +755,7 @@ static int addable(Planner *P, Pair *pPair, int j) {
   if (c->eGen) return 1;
   int bNull = is_null_default(c->zDefault);
   if (!bNull && !is_constant_default(c->zDefault)) return 0;
+  if (!bNull && pT->bStrict && !default_fits(P, c)) return 0;
   if (c->bNotNull && bNull) return 0;
   return !(pFk && !bNull);
 }
@@ -1230,28 +1253,32 @@ static void mark(Planner *P, DevdbMap *pMap, const char *zName) {
 }
 
 /*
-** The source views and triggers to drop: those the target does not have
-** or has changed, those that use a table that is rebuilt, renamed or loses
-** or renames columns, and (transitively) those that use a dropped view.
+** Whether source view i is dropped (2) or kept (1): dropped when the target
+** does not have it or has changed it, when it uses a table that is rebuilt,
+** renamed or loses or renames columns, or a view that is dropped. Memoised
+** in aState (0 unknown, 3 being visited), so the whole pass is linear.
 */
+static int view_drop_state(Planner *P, int i, char *aState) {
+  if (aState[i]) return aState[i];
+  aState[i] = 3;
+  const DevdbView *pV = &P->pS->aView[i], *pT = devdb_schema_view(P->pT, pV->zName);
+  int bDrop =
+      pT == 0 || strcmp(pV->zDef, pT->zDef) || deps_touched(P, pV->azDep, pV->nDep);
+  for (int k = 0; k < pV->nDep; k++) {
+    const DevdbView *pDep = devdb_schema_view(P->pS, pV->azDep[k]);
+    if (pDep && view_drop_state(P, (int)(pDep - P->pS->aView), aState) == 2) bDrop = 1;
+  }
+  aState[i] = bDrop ? 2 : 1;
+  if (bDrop) mark(P, &P->mViewDrop, pV->zName);
+  return aState[i];
+}
+
+/* The source views and triggers to drop (views first: triggers that use a
+** dropped view are dropped too). */
 static void mark_views_triggers(Planner *P) {
   const DevdbSchema *pS = P->pS;
-  for (int i = 0; i < pS->nView; i++) {
-    const DevdbView *pV = &pS->aView[i], *pT = devdb_schema_view(P->pT, pV->zName);
-    if (pT == 0 || strcmp(pV->zDef, pT->zDef) || deps_touched(P, pV->azDep, pV->nDep))
-      mark(P, &P->mViewDrop, pV->zName);
-  }
-  for (int bMore = 1; bMore && !P->pA->bOom;) {
-    bMore = 0;
-    for (int i = 0; i < pS->nView; i++) {
-      const DevdbView *pV = &pS->aView[i];
-      if (devdb_map_get(&P->mViewDrop, pV->zName)) continue;
-      if (deps_touched(P, pV->azDep, pV->nDep)) {
-        mark(P, &P->mViewDrop, pV->zName);
-        bMore = 1;
-      }
-    }
-  }
+  char *aState = devdb_arena_alloc(P->pA, pS->nView + 1);
+  for (int i = 0; aState && i < pS->nView; i++) view_drop_state(P, i, aState);
   for (int i = 0; i < pS->nTrigger; i++) {
     const DevdbTrigger *pTr = &pS->aTrigger[i];
     const DevdbTrigger *pT = devdb_schema_trigger(P->pT, pTr->zName);
@@ -1357,31 +1384,37 @@ static void emit_drop_indexes(Planner *P) {
 }
 
 /* The children of source table zParent whose ON DELETE action would
-** change them if it were dropped with foreign keys on: "c (CASCADE)". */
+** change them if it were dropped with foreign keys on: "c (ON DELETE
+** CASCADE), ..." or NULL. The map of them is built once, for every parent. */
 static char *cascade_children(Planner *P, const char *zParent) {
-  sqlite3_str *p = sqlite3_str_new(0);
-  for (int i = 0; i < P->pS->nTable; i++) {
-    const DevdbTable *pTab = &P->pS->aTable[i];
-    for (int k = 0; k < pTab->nFk; k++) {
-      const DevdbForeignKey *pFk = &pTab->aFk[k];
-      if (devdb_stricmp(pFk->zParent, zParent) || pFk->zOnDelete == 0) continue;
-      if (strcmp(pFk->zOnDelete, "CASCADE") && strncmp(pFk->zOnDelete, "SET ", 4))
-        continue;
-      sqlite3_str_appendf(p, "%s%s (ON DELETE %s)", sqlite3_str_length(p) ? ", " : "",
-                          pTab->zName, pFk->zOnDelete);
+  if (!P->bCascadeBuilt) {
+    for (int i = 0; i < P->pS->nTable; i++) {
+      const DevdbTable *pTab = &P->pS->aTable[i];
+      for (int k = 0; k < pTab->nFk; k++) {
+        const DevdbForeignKey *pFk = &pTab->aFk[k];
+        if (pFk->zOnDelete == 0 || pFk->zParent == 0) continue;
+        if (strcmp(pFk->zOnDelete, "CASCADE") && strncmp(pFk->zOnDelete, "SET ", 4))
+          continue;
+        char **pz = devdb_map_get(&P->mCascade, pFk->zParent); /* a slot per parent */
+        if (pz == 0 && (pz = devdb_arena_alloc(P->pA, sizeof(char *))) != 0 &&
+            devdb_map_put(&P->mCascade, pFk->zParent, pz)) {
+          P->pA->bOom = 1;
+        }
+        if (pz == 0) return 0;
+        *pz = *pz ? PF("%s, %s (ON DELETE %s)", *pz, pTab->zName, pFk->zOnDelete)
+                  : PF("%s (ON DELETE %s)", pTab->zName, pFk->zOnDelete);
+      }
     }
+    P->bCascadeBuilt = 1;
   }
-  if (sqlite3_str_length(p) == 0) {
-    sqlite3_free(sqlite3_str_finish(p));
-    return 0;
-  }
-  return str_done(P, p);
+  char **pz = devdb_map_get(&P->mCascade, zParent);
+  return pz ? *pz : 0;
 }
 
 /* 1 when a table that is dropped or rebuilt takes part in a foreign key
 ** (parent or child): then foreign key enforcement must be off for it. */
 static int fk_involved(Planner *P, const Pair *pPair) {
-  if (P->mParents.nSlot == 0) {
+  if (!P->bParentsBuilt) {
     const DevdbSchema *ap[2] = {P->pS, P->pT};
     for (int k = 0; k < 2; k++) {
       for (int i = 0; i < ap[k]->nTable; i++) {
@@ -1389,7 +1422,7 @@ static int fk_involved(Planner *P, const Pair *pPair) {
           mark(P, &P->mParents, ap[k]->aTable[i].aFk[f].zParent);
       }
     }
-    mark(P, &P->mParents, "\x01"); /* not empty: built */
+    P->bParentsBuilt = 1;
   }
   const DevdbTable *ap[2] = {pPair->pS, pPair->pT};
   for (int k = 0; k < 2; k++) {
@@ -1421,22 +1454,26 @@ static char *table_shape(Planner *P, const DevdbTable *pTab) {
   return str_done(P, p);
 }
 
-/* A row for a dropped table that a new table of the same shape may replace. */
+/* A row for a dropped table that a new table of the same shape may replace
+** (the shapes of the created tables are mapped once). */
 static void table_rename_candidate(Planner *P, const DevdbTable *pS) {
   if (pS->eKind != DEVDB_TABLE) return;
-  char *zShape = 0;
-  for (int i = 0; i < P->nPair; i++) {
-    const DevdbTable *pT = P->aPair[i].eAct == ACT_CREATE ? P->aPair[i].pT : 0;
-    if (pT == 0 || pT->eKind != DEVDB_TABLE || pT->nCol != pS->nCol) continue;
-    if (zShape == 0) zShape = table_shape(P, pS);
-    if (zShape == 0 || strcmp(zShape, table_shape(P, pT))) continue;
-    add_row(P, "table", "rename?", pT->zName, pS->zName,
-            PF("table %s may be %s renamed: if so, use the option 'rename:%s=%s' to keep "
-               "its rows",
-               pT->zName, pS->zName, pS->zName, pT->zName),
-            0);
-    return;
+  if (!P->bShapeBuilt) {
+    for (int i = 0; i < P->nPair; i++) {
+      const DevdbTable *pT = P->aPair[i].eAct == ACT_CREATE ? P->aPair[i].pT : 0;
+      char *zShape = pT && pT->eKind == DEVDB_TABLE ? table_shape(P, pT) : 0;
+      if (zShape && devdb_map_put(&P->mShape, zShape, (void *)pT)) P->pA->bOom = 1;
+    }
+    P->bShapeBuilt = 1;
   }
+  char *zShape = table_shape(P, pS);
+  const DevdbTable *pT = zShape ? devdb_map_get(&P->mShape, zShape) : 0;
+  if (pT == 0 || strcmp(table_shape(P, pT), zShape)) return; /* the map folds case */
+  add_row(P, "table", "rename?", pT->zName, pS->zName,
+          PF("table %s may be %s renamed: if so, use the option 'rename:%s=%s' to keep "
+             "its rows",
+             pT->zName, pS->zName, pS->zName, pT->zName),
+          0);
 }
 
 /* Phase 4: drop the tables the target does not have (last created first). */
@@ -2310,16 +2347,14 @@ static int has_index(const DevdbTable *pTab) {
 ** plain aggregate (an index can answer it, count(*) reads the smallest
 ** index); without one, every count needs the same full scan: one scan for all.
 */
-static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
-  ProbeList *pL = &P->probes;
-  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (pL->n + 1));
+static void run_pair_probes(Planner *P, Probe **aProbe, int nProbe) {
+  Pair *pPair = aProbe[0]->pPair;
+  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (nProbe + 1));
   char *zFrom = probe_from(P, pPair), *zErr = 0;
   int n = 0;
   if (zFrom == 0 || a == 0) return;
-  for (int k = 0; k < pL->n; k++) {
-    Probe *pProbe = &pL->a[k];
-    if (pProbe->pPair != pPair || aDone[k]) continue;
-    aDone[k] = 1;
+  for (int k = 0; k < nProbe; k++) {
+    Probe *pProbe = aProbe[k];
     if (!((pProbe->mRisk ? pProbe->mRisk : DEVDB_COUNT_WARNING) & P->mCount)) continue;
     if (pProbe->pUnique || pProbe->pPkOf) {
       sqlite3_int64 nDup = 0;
@@ -2336,7 +2371,14 @@ static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
   for (int k = 0; k < n; k++) run_probe_query(P, a[k], zFrom);
 }
 
-/* Register the counts of every changed pair and run all counts. */
+/* Probes in the order of their tables, then of their registration. */
+static int probe_cmp(const void *pA, const void *pB) {
+  const Probe *a = *(Probe *const *)pA, *b = *(Probe *const *)pB;
+  if (a->pPair != b->pPair) return a->pPair < b->pPair ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
+/* Register the counts of every changed pair and run them, table by table. */
 static void run_probes(Planner *P) {
   if (P->db == 0) return;
   for (int i = 0; i < P->nPair; i++) {
@@ -2345,9 +2387,14 @@ static void run_probes(Planner *P) {
         (pPair->eAct == ACT_NATIVE || pPair->eAct == ACT_REBUILD))
       probe_pair(P, pPair);
   }
-  char *aDone = devdb_arena_alloc(P->pA, P->probes.n + 1);
-  for (int k = 0; aDone && k < P->probes.n && !P->pA->bOom; k++) {
-    if (!aDone[k]) run_pair_probes(P, P->probes.a[k].pPair, aDone);
+  int n = P->probes.n;
+  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (n + 1));
+  if (a == 0) return;
+  for (int k = 0; k < n; k++) a[k] = &P->probes.a[k];
+  qsort(a, n, sizeof(Probe *), probe_cmp);
+  for (int k = 0, j; k < n && !P->pA->bOom; k = j) {
+    for (j = k + 1; j < n && a[j]->pPair == a[k]->pPair;) j++;
+    run_pair_probes(P, &a[k], j - k);
   }
 }
 
@@ -2407,6 +2454,8 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   devdb_map_clear(&P.mTrigDrop);
   devdb_map_clear(&P.mIdxDrop);
   devdb_map_clear(&P.mParents);
+  devdb_map_clear(&P.mCascade);
+  devdb_map_clear(&P.mShape);
   if (P.rc == SQLITE_OK && P.pA->bOom) P.rc = SQLITE_NOMEM;
   if (P.rc != SQLITE_OK) {
     devdb_plan_free(P.pPlan);
