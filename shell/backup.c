@@ -30,14 +30,33 @@ typedef struct Work {
   sqlite3_int64 nByte;
   char *zErr;
   int rc;
-  volatile int bDone;
+  int bDone; /* set under mutex when xRun returned */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
 } Work;
 
 static void *work_main(void *pArg) {
   Work *w = pArg;
-  w->rc = w->xRun(w);
+  int rc = w->xRun(w);
+  pthread_mutex_lock(&w->mutex);
+  w->rc = rc;
   w->bDone = 1;
+  pthread_cond_signal(&w->cond);
+  pthread_mutex_unlock(&w->mutex);
   return 0;
+}
+
+/* Wait up to 30 ms for the worker; 1 when it is done. */
+static int work_wait(Work *w) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += 30 * 1000 * 1000;
+  if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+  pthread_mutex_lock(&w->mutex);
+  if (!w->bDone) pthread_cond_timedwait(&w->cond, &w->mutex, &ts);
+  int bDone = w->bDone;
+  pthread_mutex_unlock(&w->mutex);
+  return bDone;
 }
 
 /* Bytes written so far by this process's backup temp files in zDir. */
@@ -64,13 +83,13 @@ static int run_with_progress(Shell *p, Work *w, const char *zWhat, const char *z
                              sqlite3_int64 nTotal) {
   pthread_t t;
   w->p = p;
+  pthread_mutex_init(&w->mutex, 0);
+  pthread_cond_init(&w->cond, 0);
   shell_busy_begin(p, zWhat);
   if (pthread_create(&t, 0, work_main, w) != 0) {
     work_main(w);
   } else {
-    struct timespec ts = {0, 30 * 1000 * 1000};
-    for (int bFirst = 1; bFirst || !w->bDone; bFirst = 0) {
-      if (!bFirst) nanosleep(&ts, 0);
+    for (int bDone = 0; !bDone; bDone = work_wait(w)) {
       if (zWatchDir && nTotal > 0) {
         sqlite3_int64 n = temp_bytes(zWatchDir);
         shell_progress(p, zWhat, n < nTotal ? n : nTotal, nTotal);
@@ -80,6 +99,8 @@ static int run_with_progress(Shell *p, Work *w, const char *zWhat, const char *z
     }
     pthread_join(t, 0);
   }
+  pthread_cond_destroy(&w->cond);
+  pthread_mutex_destroy(&w->mutex);
   shell_busy_end(p);
   return w->rc;
 }

@@ -33,16 +33,39 @@
   " SELECT (SELECT count(*) FROM m), (SELECT group_concat(sql, ';' || char(10)) FROM a)" \
   "   || ';' || char(10)"
 
-char *shell_effective_target(Shell *p, const char *zTarget) {
-  sqlite3_stmt *pStmt = shell_prepare(p, SQL_EFFECTIVE, zTarget);
+/* The first row of a one-row query of db, as malloc'd text of column i
+** (NULL for NULL); on error NULL with the message (malloc'd) in *pzErr. */
+static char *one_value(sqlite3 *db, const char *zSql, int i, sqlite3_int64 *pnCol0,
+                       char **pzErr) {
+  sqlite3_stmt *pStmt = 0;
   char *z = 0;
-  if (pStmt && sqlite3_step(pStmt) == SQLITE_ROW) {
-    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
-    z = shell_strdup(sqlite3_column_int(pStmt, 0) && zSql ? zSql : zTarget);
-  } else if (pStmt) {
-    shell_error(p, "%s", sqlite3_errmsg(p->db));
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
+    z = shell_strdup((const char *)sqlite3_column_text(pStmt, i));
+    if (pnCol0) *pnCol0 = sqlite3_column_int64(pStmt, 0);
+    rc = SQLITE_OK;
   }
+  if (rc != SQLITE_OK) *pzErr = shell_strdup(sqlite3_errmsg(db));
   sqlite3_finalize(pStmt);
+  return z;
+}
+
+/* shell_effective_target without reporting: an error goes to *pzErr. */
+static char *effective_target(Shell *p, const char *zTarget, char **pzErr) {
+  char *zSql = shell_oom_check(sqlite3_mprintf(SQL_EFFECTIVE, zTarget));
+  sqlite3_int64 nHistory = 0;
+  char *z = one_value(p->db, zSql, 1, &nHistory, pzErr);
+  sqlite3_free(zSql);
+  if (*pzErr) return 0;
+  if (nHistory && z) return z;
+  free(z);
+  return shell_strdup(zTarget);
+}
+
+char *shell_effective_target(Shell *p, const char *zTarget) {
+  char *zErr = 0, *z = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0;
+  if (zErr) shell_error(p, "%s", zErr);
+  free(zErr);
   return z;
 }
 
@@ -51,12 +74,23 @@ static const char *diff_target(Shell *p, const Args *a) {
   return a->nPos ? a->azPos[0] : shell_migrations_dir(p);
 }
 
-sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget) {
-  char *zEff = shell_effective_target(p, zTarget), *zN = 0;
-  int rc = zEff ? shell_call(p, &zN, "diff",
-                             "SELECT count(*) FROM devdb_diff('main', %Q)", zEff)
-                : SQLITE_ERROR;
-  sqlite3_int64 n = rc == SQLITE_OK && zN ? atoll(zN) : -1;
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr) {
+  char *zErr = 0, *zEff = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0, *zN = 0;
+  if (zEff) {
+    char *zSql = shell_oom_check(
+        sqlite3_mprintf("SELECT count(*) FROM devdb_diff('main', %Q)", zEff));
+    shell_busy_begin(p, "diff");
+    zN = one_value(p->db, zSql, 0, 0, &zErr);
+    shell_busy_end(p);
+    sqlite3_free(zSql);
+  }
+  sqlite3_int64 n = zN ? atoll(zN) : -1;
+  if (zErr && pzErr) {
+    *pzErr = zErr;
+  } else if (zErr) {
+    shell_error(p, "%s", zErr);
+    free(zErr);
+  }
   free(zN);
   free(zEff);
   return n;
@@ -142,7 +176,7 @@ int cmd_apply(Shell *p, const Args *a) {
         (zBackup = shell_safety_backup(p, "apply")) != 0) {
       int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zEff, zOpts);
       if (src == SQLITE_OK)
-        printf("%s%s", zDone ? zDone : "", zDone && zDone[0] ? "\n" : "");
+        ui_result(p, zDone ? zDone : "", "ss", "applied", zDone, "backup", zBackup);
       if (src == SQLITE_INTERRUPT)
         shell_error(p, "interrupted: the apply was rolled back");
       rc = src == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
@@ -170,14 +204,23 @@ int cmd_lint(Shell *p, const Args *a) {
 }
 
 /* One line of check's report. */
+/* One check of `check`: a line "ok  what  detail", or with --json and
+** --csv a row (check, ok, detail) of the table t. */
+static UiTable *gCheck;
 static void check_line(Shell *p, int bOk, const char *zWhat, const char *zFmt, ...) {
   va_list ap;
   va_start(ap, zFmt);
-  printf("%s%-4s%s %-12s ", ui_color(p, 0, bOk ? C_GREEN : C_RED), bOk ? "ok" : "FAIL",
-         ui_color(p, 0, C_RESET), zWhat);
-  vprintf(zFmt, ap);
-  putchar('\n');
+  char *zDetail = 0;
+  if (vasprintf(&zDetail, zFmt, ap) < 0) zDetail = 0;
   va_end(ap);
+  shell_oom_check(zDetail);
+  if (gCheck) {
+    ui_table_row(gCheck, (const char *[]){zWhat, bOk ? "1" : "0", zDetail});
+  } else {
+    printf("%s%-4s%s %-12s %s\n", ui_color(p, 0, bOk ? C_GREEN : C_RED),
+           bOk ? "ok" : "FAIL", ui_color(p, 0, C_RESET), zWhat, zDetail);
+  }
+  free(zDetail);
 }
 
 int cmd_check(Shell *p, const Args *a) {
@@ -191,7 +234,7 @@ int cmd_check(Shell *p, const Args *a) {
                        "state, count(*) AS n FROM devdb_migrations(%Q) WHERE state "
                        "<> 'applied' GROUP BY state)",
                        zDir);
-  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir);
+  sqlite3_int64 nDrift = nApplied < 0 ? -1 : shell_drift_count(p, zDir, 0);
   if (nApplied < 0 || nDrift < 0) {
     free(zOther);
     return EXIT_ERROR;
@@ -200,6 +243,7 @@ int cmd_check(Shell *p, const Args *a) {
   sqlite3_int64 nFk =
       shell_query_int(p, -1, "SELECT count(*) FROM pragma_foreign_key_check");
   int bMig = zOther == 0, bIntegrity = zIntegrity && strcmp(zIntegrity, "ok") == 0;
+  gCheck = p->eOut == OUT_TABLE ? 0 : ui_table_new(p, "sis", "check", "ok", "detail");
   check_line(p, bMig, "migrations", "%lld applied%s%s", (long long)nApplied,
              bMig ? "" : ", ", bMig ? "" : zOther);
   if (nDrift) {
@@ -215,6 +259,8 @@ int cmd_check(Shell *p, const Args *a) {
   } else {
     check_line(p, 1, "foreign keys", "every row has its parent");
   }
+  if (gCheck) ui_table_end(gCheck);
+  gCheck = 0;
   free(zOther);
   free(zIntegrity);
   return bMig && nDrift == 0 && bIntegrity && nFk == 0 ? EXIT_OK : EXIT_ATTENTION;

@@ -115,7 +115,9 @@ int shell_replace_with(Shell *p, const char *zCmd, const char *zFile, const char
   free(zTail);
   if (bGo && (zUndo = shell_safety_backup(p, zCmd)) != 0 &&
       backup_restore_from(p, zFile) == 0) {
-    printf("%s: the database now holds %s\n", zCmd, zWhat);
+    char *zText = shell_printf("%s: the database now holds %s", zCmd, zWhat);
+    ui_result(p, zText, "sss", "command", zCmd, "from", zFile, "backup", zUndo);
+    free(zText);
     shell_undo_restore(p, zUndo);
     rc = EXIT_OK;
   }

@@ -52,8 +52,13 @@ int cmd_wipe(Shell *p, const Args *a) {
   int rc = devdb_wipe_file(p->zDbPath, zMode, p->cfg.zBackups, zCache, 0, &info, &zErr);
   shell_busy_end(p);
   if (rc == SQLITE_OK) {
-    printf("%s %lld table%s\n", eMode == DEVDB_WIPE_DATA ? "emptied" : "dropped",
-           (long long)info.nTable, info.nTable == 1 ? "" : "s");
+    char *zText =
+        shell_printf("%s %lld table%s", eMode == DEVDB_WIPE_DATA ? "emptied" : "dropped",
+                     (long long)info.nTable, info.nTable == 1 ? "" : "s");
+    char zN[32];
+    snprintf(zN, sizeof(zN), "%lld", (long long)info.nTable);
+    ui_result(p, zText, "sis", "wipe", zMode, "tables", zN, "backup", info.backup.zPath);
+    free(zText);
     shell_note(p, "backup before wipe: %s", info.backup.zPath);
     backup_prune(p);
     shell_undo_restore(p, info.backup.zPath);
@@ -91,7 +96,11 @@ int cmd_snapshot(Shell *p, const Args *a) {
   path_mkdirs(zDir, 0700);
   free(zDir);
   char *zDone = backup_take(p, zPath, 0);
-  if (zDone) printf("snapshot %s: %s\n", a->azPos[0], zDone);
+  if (zDone) {
+    char *zText = shell_printf("snapshot %s: %s", a->azPos[0], zDone);
+    ui_result(p, zText, "ss", "snapshot", a->azPos[0], "path", zDone);
+    free(zText);
+  }
   free(zDone);
   free(zPath);
   return zDone ? EXIT_OK : EXIT_ERROR;
@@ -164,8 +173,11 @@ int cmd_dedup(Shell *p, const Args *a) {
   int src = shell_call(p, &zDeleted, "dedup", "SELECT devdb_dedup(%Q, %Q, %Q, %Q)", zTbl,
                        zCols, zKeep, zRefs);
   if (src == SQLITE_OK) {
-    printf("deleted %s row%s from %s\n", zDeleted ? zDeleted : "0",
-           zDeleted && strcmp(zDeleted, "1") == 0 ? "" : "s", zTbl);
+    char *zText = shell_printf("deleted %s row%s from %s", zDeleted ? zDeleted : "0",
+                               zDeleted && strcmp(zDeleted, "1") == 0 ? "" : "s", zTbl);
+    ui_result(p, zText, "sis", "table", zTbl, "deleted", zDeleted ? zDeleted : "0",
+              "backup", zBackup);
+    free(zText);
     shell_undo_restore(p, zBackup);
     rc = EXIT_OK;
   } else if (src == SQLITE_INTERRUPT) {

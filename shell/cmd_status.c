@@ -37,6 +37,7 @@ typedef struct Status {
   char *zTool;     /* whose history table */
   int nFile, nApplied, nAttention;
   sqlite3_int64 nDrift; /* changes between database and migrations; -1 unknown */
+  char *zDriftError;    /* why the drift is unknown */
   StrList aState, aVersion, aFile; /* the migrations that are not applied */
   char *zBackup;                   /* newest backup, or NULL */
   time_t tBackup;
@@ -83,7 +84,7 @@ static void status_migrations(Shell *p, Status *s) {
     s->zMigError = shell_strdup(sqlite3_errmsg(p->db));
   } else {
     s->bMigrations = 1;
-    s->nDrift = shell_drift_count(p, p->cfg.zMigrations);
+    s->nDrift = shell_drift_count(p, p->cfg.zMigrations, &s->zDriftError);
   }
 }
 
@@ -187,6 +188,7 @@ static int cache_load(Shell *p, const char *zKey, Status *s) {
     if (strcmp(az[0], "files") == 0) s->nFile = atoi(az[1]);
     if (strcmp(az[0], "applied") == 0) s->nApplied = atoi(az[1]);
     if (strcmp(az[0], "drift") == 0) s->nDrift = atoll(az[1]);
+    if (strcmp(az[0], "drifterror") == 0) s->zDriftError = shell_strdup(az[1]);
     if (strcmp(az[0], "mig") == 0 && nField == 4) {
       strlist_add(&s->aState, az[1]);
       strlist_add(&s->aVersion, az[2]);
@@ -206,8 +208,8 @@ static void cache_save(Shell *p, const char *zKey, const Status *s) {
   char *zTmp = shell_printf("%s.tmp-%d", zPath, (int)getpid());
   FILE *out = path_mkdirs(zDir, 0700) == 0 ? fopen(zTmp, "w") : 0;
   int bOk = out != 0;
-  const char *azText[] = {s->zJournal, s->zMigError, s->zTool};
-  for (int i = 0; i < 3; i++) bOk &= azText[i] == 0 || strpbrk(azText[i], "\t\n") == 0;
+  const char *azText[] = {s->zJournal, s->zMigError, s->zTool, s->zDriftError};
+  for (int i = 0; i < 4; i++) bOk &= azText[i] == 0 || strpbrk(azText[i], "\t\n") == 0;
   for (int i = 0; i < s->aFile.n; i++) {
     bOk &=
         strpbrk(s->aFile.az[i], "\t\n") == 0 && strpbrk(s->aVersion.az[i], "\t\n") == 0;
@@ -218,6 +220,7 @@ static void cache_save(Shell *p, const char *zKey, const Status *s) {
     if (s->zJournal) fprintf(out, "journal\t%s\n", s->zJournal);
     if (s->zMigError) fprintf(out, "migerror\t%s\n", s->zMigError);
     if (s->zTool) fprintf(out, "tool\t%s\n", s->zTool);
+    if (s->zDriftError) fprintf(out, "drifterror\t%s\n", s->zDriftError);
     if (s->bMigrations) {
       fprintf(out, "migrations\t1\nfiles\t%d\napplied\t%d\ndrift\t%lld\n", s->nFile,
               s->nApplied, (long long)s->nDrift);
@@ -307,6 +310,8 @@ static void print_human(Shell *p, const Status *s) {
       line(p, "", C_YELLOW, "... and %d more", s->aState.n - SHOWN_MAX);
     if (s->nDrift == 0) {
       line(p, "drift", C_GREEN, "none: the schema matches the migrations");
+    } else if (s->nDrift < 0) {
+      line(p, "drift", C_YELLOW, "unknown: %s", s->zDriftError ? s->zDriftError : "?");
     } else if (s->nDrift > 0) {
       line(p, "drift", C_YELLOW, "%lld difference%s from the migrations%s (see: diff)",
            (long long)s->nDrift, s->nDrift == 1 ? "" : "s",
@@ -371,6 +376,7 @@ static void print_json(Shell *p, const Status *s) {
   }
   snprintf(zNum, sizeof(zNum), "%lld", (long long)s->nDrift);
   json_pair(&n, "drift", s->bMigrations && s->nDrift >= 0 ? zNum : 0, 1);
+  json_pair(&n, "drift_error", s->zDriftError, 0);
   json_pair(&n, "last_backup", s->zBackup, 0);
   json_pair(&n, "fixtures", p->cfg.zFixtures, 0);
   json_pair(&n, "config", p->cfg.zConfFile, 0);
@@ -453,6 +459,7 @@ int cmd_status(Shell *p, const Args *a) {
   int rc = s.nAttention || s.nDrift > 0 ? EXIT_ATTENTION : EXIT_OK;
   free(s.zJournal);
   free(s.zMigError);
+  free(s.zDriftError);
   free(s.zTool);
   free(s.zBackup);
   strlist_free(&s.aState);

@@ -248,6 +248,8 @@ int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...)
   }
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
     rc = SQLITE_OK;
+  } else if (p->nInterrupt) {
+    rc = SQLITE_INTERRUPT; /* a function may report Ctrl-C as its own error */
   } else if (rc != SQLITE_INTERRUPT) {
     shell_error(p, "%s", sqlite3_errmsg(p->db));
   }

@@ -83,6 +83,7 @@ typedef struct Command {
   const char *zSummary;               /* one line for help */
   const char *zDetail;                /* help COMMAND */
   int (*xRun)(Shell *, const Args *); /* returns an exit code */
+  const char *zGroup;                 /* the heading help lists it under */
 } Command;
 
 /* A command's zArgs, parsed: its positional slots and its options. */
@@ -206,6 +207,11 @@ typedef struct UiTable UiTable;
 UiTable *ui_table_new(Shell *p, const char *zTypes, ...);
 void ui_table_row(UiTable *t, const char **azVal);
 void ui_table_end(UiTable *t);
+/* A command's result: the line zText in the aligned format; with --json or
+** --csv one row whose columns follow as name, value pairs (at most six;
+** zTypes has a letter per pair: 's' text, 'i' number; a NULL value is
+** null). */
+void ui_result(Shell *p, const char *zText, const char *zTypes, ...);
 /* Quote a word for a command line a person may paste (malloc'd). */
 char *ui_shell_quote(const char *z);
 /* Print a CSV field (quoted when it must be). */
@@ -263,6 +269,15 @@ void backup_prune(Shell *p);
 ** (devdb_restore_file). 0 ok, 1 after reporting an error. */
 int backup_restore_from(Shell *p, const char *zSrc);
 
+/* ----------------------------------------------------------------- swap.c */
+
+/* Put the image file zImage in place of the database file, the old file
+** (checked) kept as the backup, named with zLabel: when the database is in
+** rollback-journal mode with no -journal or -wal and no other process has
+** it open. 0 when done (*pzBackup gets the backup's path, malloc'd; the
+** connection is closed); 1 when not taken: nothing changed. */
+int swap_in_image(Shell *p, const char *zImage, const char *zLabel, char **pzBackup);
+
 /* ---------------------------------------------------------------- cmd_*.c */
 
 /* The automatic backup before a destructive command (zBefore: "wipe").
@@ -294,6 +309,17 @@ int cmd_wipe(Shell *p, const Args *a);
 int cmd_snapshot(Shell *p, const Args *a);
 int cmd_revert(Shell *p, const Args *a);
 int cmd_dedup(Shell *p, const Args *a);
+int cmd_load(Shell *p, const Args *a);
+int cmd_dump(Shell *p, const Args *a);
+int cmd_rebuild(Shell *p, const Args *a);
+/* The fixture files of zPath: itself, or for a directory its .sql, .csv
+** and .json files by name; appended to pOut. */
+void shell_fixture_files(const char *zPath, StrList *pOut);
+/* devdb_load each file in order (with progress), into zTable when not NULL;
+** a row per file into t when not NULL; *pnRow gets the rows loaded. An
+** SQLite code (errors reported; SQLITE_INTERRUPT not). */
+int shell_load_files(Shell *p, const StrList *pFiles, const char *zTable, UiTable *t,
+                     sqlite3_int64 *pnRow);
 int cmd_rollback(Shell *p, const Args *a);
 int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);
@@ -305,8 +331,9 @@ int cmd_sql(Shell *p, const Args *a);
 ** error). */
 char *shell_effective_target(Shell *p, const char *zTarget);
 /* The number of changes between the database and zTarget (history tables
-** kept); -1 after reporting an error. */
-sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget);
+** kept); -1 on an error, reported, or given to *pzErr (malloc'd) when
+** pzErr is not NULL. */
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr);
 /* The migrations directory of the settings; NULL after saying there is none. */
 const char *shell_migrations_dir(Shell *p);
 

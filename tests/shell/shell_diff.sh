@@ -63,3 +63,8 @@ expect_eq apply-rename-kept 'a@x' "$(sqlite3 plain.db "SELECT mail FROM users")"
 out=$($DEVDB plain.db apply "CREATE TABLE users(id INTEGER PRIMARY KEY, mail TEXT NOT NULL, legacy INT)" 2>&1)
 expect_status apply-nothing 0 $?
 expect_match apply-nothing-message 'nothing to apply' "$out"
+
+# For scripts: check --json is one row per check.
+out=$($DEVDB app.db check --json); expect_status check-json-attention 3 $?
+expect_match check-json '^\[\{"check":"migrations","ok":[01],"detail":' "$out"
+expect_eq check-json-rows 4 "$(printf '%s\n' "$out" | grep -c '"check":')"
