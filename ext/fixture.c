@@ -626,7 +626,8 @@ typedef struct JsonField {
 
 /* The record being read. */
 typedef struct JsonRecord {
-  int iRec;
+  int iRec;              /* the number of the record (for messages) */
+  int bOpen;             /* a record has started and is not written yet */
   char *zModel;          /* Django: "model" */
   sqlite3_value *pPk;    /* Django: "pk" */
   sqlite3_int64 iFields; /* json_tree id of "fields" */
@@ -667,6 +668,7 @@ static void record_clear(JsonRecord *r) {
   r->nField = r->nTop = 0;
   r->iFields = -1;
   r->zTable = 0;
+  r->bOpen = 0;
 }
 
 /* A new field zKey = pVal (copied) at the end of *paField. */
@@ -911,11 +913,11 @@ static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int 
     return SQLITE_OK;
   }
   sqlite3_str *p = sqlite3_str_new(0);
-  sqlite3_str_appendf(p, "INSERT INTO main.\"%w\"(", t->zTable);
+  sqlite3_str_appendf(p, "INSERT INTO main.\"%w\"%s", t->zTable, n ? "(" : "");
   for (int i = 0; i < n; i++) {
     sqlite3_str_appendf(p, "%s\"%w\"", i ? "," : "", apCol[i] ? apCol[i]->zCol : t->zPk);
   }
-  sqlite3_str_appendall(p, n ? ") VALUES(" : ") DEFAULT VALUES");
+  sqlite3_str_appendall(p, n ? ") VALUES(" : " DEFAULT VALUES");
   for (int i = 0; i < n; i++) sqlite3_str_appendall(p, i ? ",?" : "?");
   if (n) sqlite3_str_appendall(p, ")");
   if (bPk && n > 1) {
@@ -1099,7 +1101,7 @@ static int write_row(JsonLoad *j, const char *zTbl) {
 /* Write the record read so far, if any, and forget it. */
 static int record_end(JsonLoad *j, const char *zTbl) {
   int rc = SQLITE_OK;
-  if (j->rec.iRec > 0 && j->p->zErr == 0) {
+  if (j->rec.bOpen && j->p->zErr == 0) {
     rc = j->rec.zModel ? write_django(j) : write_row(j, zTbl);
   }
   record_clear(&j->rec);
@@ -1145,6 +1147,7 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
     int iRec = r->iRec + 1, rc = record_end(j, zTbl);
     r->iRec = iRec;
     r->zTable = zTable;
+    r->bOpen = 1;
     if (rc == SQLITE_OK && zType[0] != 'o') {
       rc = load_error(j->p, SQLITE_ERROR, "record %d is not an object", iRec);
     }
