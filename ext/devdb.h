@@ -438,12 +438,6 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
 /* Resolve a source and load its model in one step. */
 int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
                              char **pzErr);
-/* Load the models of two sources, on two threads when both are sources
-** devdb opens itself (files, SQL, directories) so the wall time is that of
-** the slower one; in turn otherwise, or when DEVDB_THREADS=0. On error
-** both are NULL and *pzErr names the source that failed. */
-int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
-                           DevdbSchema **ppB, char **pzErr);
 void devdb_schema_free(DevdbSchema *p);
 
 DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);

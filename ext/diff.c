@@ -96,8 +96,8 @@ static void *load_side(void *pArg) {
 
 /* 1 when zSource can load in another thread: it opens a connection of its
 ** own (a file, SQL text, a migrations directory), not a schema of db; the
-** library is thread-safe, and DEVDB_THREADS=0 does not forbid it (as for
-** devdb_schema_load_pair). */
+** library is thread-safe, and DEVDB_THREADS=0 does not forbid it (the
+** fault harness sets it: allocation order must not depend on threads). */
 static int loads_apart(sqlite3 *db, const char *zSource) {
   const char *zEnv = getenv("DEVDB_THREADS");
   if ((zEnv && zEnv[0] == '0') || !sqlite3_threadsafe()) return 0;
