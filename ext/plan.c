@@ -128,6 +128,7 @@ typedef struct Planner {
   DevdbMap mParents; /* tables some foreign key of either side names */
   DevdbMap mCascade; /* parent -> its children with ON DELETE actions */
   DevdbMap mShape;   /* shape of a created table -> the table */
+  DevdbMap mHistory; /* the source's migration history tables (kept) */
   int bCascadeBuilt, bShapeBuilt, bParentsBuilt;
   ProbeList probes;
   int mCount; /* the risks to count (DEVDB_COUNT_*) */
@@ -480,15 +481,46 @@ static void read_hints(Planner *P) {
   }
 }
 
-/* Pair the tables of both models: by rename hint, then by name. */
+static void mark(Planner *P, DevdbMap *pMap, const char *zName);
+
+/*
+** Note the source's migration history tables (any framework's, as
+** devdb_history finds them, and devdb's own _devdb_* tables): they belong to
+** the migration runner, not the application, so no migration or schema file
+** creates them, and a target that lacks them must not drop them (nor would
+** the user want `apply --allow-data-loss` to delete the history).
+*/
+static void find_history(Planner *P) {
+  for (int i = 0; i < P->pS->nTable; i++) {
+    const char *zName = P->pS->aTable[i].zName;
+    if (devdb_strnicmp(zName, "_devdb_", 7) == 0) mark(P, &P->mHistory, zName);
+  }
+  DevdbHistTable *aHist = 0;
+  int nHist = 0;
+  char *zErr = 0;
+  if (P->db &&
+      devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) == SQLITE_OK) {
+    for (int i = 0; i < nHist; i++) {
+      const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
+      if (pTab) mark(P, &P->mHistory, pTab->zName);
+    }
+  }
+  devdb_history_free(aHist, nHist);
+  sqlite3_free(zErr);
+}
+
+/* Pair the tables of both models: by rename hint, then by name. A history
+** table of the source that the target lacks is left out (kept as it is). */
 static void pair_tables(Planner *P) {
   P->aPair = devdb_arena_alloc(P->pA, sizeof(Pair) * (P->pS->nTable + P->pT->nTable + 1));
   if (P->aPair == 0) return;
   read_hints(P);
+  find_history(P);
   for (int i = 0; i < P->pS->nTable && P->rc == SQLITE_OK; i++) {
     const DevdbTable *pS = &P->pS->aTable[i];
     const char *zNew = map_get(&P->tabs, pS->zName);
     const DevdbTable *pT = devdb_schema_table(P->pT, zNew ? zNew : pS->zName);
+    if (pT == 0 && devdb_map_get(&P->mHistory, pS->zName)) continue;
     if (zNew == 0 && pT && map_rev(&P->tabs, pT->zName)) pT = 0; /* taken by a hint */
     if (pT && pT->eKind != pS->eKind) pT = 0;
     if (pT && pT->eKind == DEVDB_VIRTUAL && strcmp(pT->zDef, pS->zDef)) pT = 0;
@@ -1282,6 +1314,11 @@ static void mark_views_triggers(Planner *P) {
   for (int i = 0; i < pS->nTrigger; i++) {
     const DevdbTrigger *pTr = &pS->aTrigger[i];
     const DevdbTrigger *pT = devdb_schema_trigger(P->pT, pTr->zName);
+    /* a trigger on a kept history table stays with it */
+    if (pT == 0 && pair_of_source(P, pTr->zTable) == 0 &&
+        devdb_map_get(&P->mHistory, pTr->zTable)) {
+      continue;
+    }
     if (pT == 0 || strcmp(pTr->zDef, pT->zDef) || deps_touched(P, pTr->azDep, pTr->nDep))
       mark(P, &P->mTrigDrop, pTr->zName);
   }
@@ -2456,6 +2493,7 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   devdb_map_clear(&P.mParents);
   devdb_map_clear(&P.mCascade);
   devdb_map_clear(&P.mShape);
+  devdb_map_clear(&P.mHistory);
   if (P.rc == SQLITE_OK && P.pA->bOom) P.rc = SQLITE_NOMEM;
   if (P.rc != SQLITE_OK) {
     devdb_plan_free(P.pPlan);

@@ -1,37 +1,14 @@
 /*
 ** cmd_diff.c: the commands that compare the database with what it should
 ** be: diff, apply, check and lint. They call devdb_diff, devdb_diff_sql,
-** devdb_apply, devdb_lint and devdb_migrations.
-**
-** A migration history table (schema_migrations, django_migrations, ...,
-** devdb's own _devdb_*) belongs to the runner, not to the application: no
-** migration creates it, so a plain diff against the migrations would drop
-** it (and apply would, with --allow-data-loss). When the target lacks
-** history tables the database has, the shell compares with the target's
-** schema plus those tables instead: SQL text made of the target's CREATE
-** statements (from devdb_schema) and the history tables' own.
+** devdb_apply, devdb_lint and devdb_migrations. (Migration history tables,
+** which no migration creates, are kept by the planner itself.)
 */
 #include "shell.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* How many history tables of main the target lacks, and the target's
-** schema with them as SQL text. %Q: the target, twice. */
-#define SQL_EFFECTIVE                                                                    \
-  "WITH t AS MATERIALIZED (SELECT kind, tbl, sql, row_number() OVER () AS i"             \
-  "   FROM devdb_schema(%Q)),"                                                           \
-  " h(name) AS (SELECT tbl FROM devdb_history UNION SELECT name FROM sqlite_schema"      \
-  "   WHERE type = 'table' AND name LIKE '\\_devdb\\_%%' ESCAPE '\\'),"                  \
-  " m AS (SELECT s.sql, s.rowid AS i FROM sqlite_schema s JOIN h ON s.tbl_name = h.name" \
-  "   WHERE s.sql IS NOT NULL AND h.name NOT IN (SELECT tbl FROM t WHERE kind = "        \
-  "'table')),"                                                                           \
-  " a(sql) AS (SELECT sql FROM (SELECT sql, i, 0 AS part FROM t WHERE sql IS NOT NULL"   \
-  "   AND kind IN ('table', 'virtual_table', 'index', 'view', 'trigger') UNION ALL"      \
-  "   SELECT sql, i, 1 FROM m) ORDER BY part, i)"                                        \
-  " SELECT (SELECT count(*) FROM m), (SELECT group_concat(sql, ';' || char(10)) FROM a)" \
-  "   || ';' || char(10)"
 
 /* The first row of a one-row query of db, as malloc'd text of column i
 ** (NULL for NULL); on error NULL with the message (malloc'd) in *pzErr. */
@@ -50,35 +27,16 @@ static char *one_value(sqlite3 *db, const char *zSql, int i, sqlite3_int64 *pnCo
   return z;
 }
 
-/* shell_effective_target without reporting: an error goes to *pzErr. */
-static char *effective_target(Shell *p, const char *zTarget, char **pzErr) {
-  char *zSql = shell_oom_check(sqlite3_mprintf(SQL_EFFECTIVE, zTarget));
-  sqlite3_int64 nHistory = 0;
-  char *z = one_value(p->db, zSql, 1, &nHistory, pzErr);
-  sqlite3_free(zSql);
-  if (*pzErr) return 0;
-  if (nHistory && z) return z;
-  free(z);
-  return shell_strdup(zTarget);
-}
-
-char *shell_effective_target(Shell *p, const char *zTarget) {
-  char *zErr = 0, *z = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0;
-  if (zErr) shell_error(p, "%s", zErr);
-  free(zErr);
-  return z;
-}
-
 /* The target of diff and check: the argument, else the migrations. */
 static const char *diff_target(Shell *p, const Args *a) {
   return a->nPos ? a->azPos[0] : shell_migrations_dir(p);
 }
 
 sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr) {
-  char *zErr = 0, *zEff = shell_db(p) ? effective_target(p, zTarget, &zErr) : 0, *zN = 0;
-  if (zEff) {
+  char *zErr = 0, *zN = 0;
+  if (shell_db(p)) {
     char *zSql = shell_oom_check(
-        sqlite3_mprintf("SELECT count(*) FROM devdb_diff('main', %Q)", zEff));
+        sqlite3_mprintf("SELECT count(*) FROM devdb_diff('main', %Q)", zTarget));
     shell_busy_begin(p, "diff");
     zN = one_value(p->db, zSql, 0, 0, &zErr);
     shell_busy_end(p);
@@ -92,28 +50,24 @@ sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr) {
     free(zErr);
   }
   free(zN);
-  free(zEff);
   return n;
 }
 
 int cmd_diff(Shell *p, const Args *a) {
   const char *zTarget = diff_target(p, a);
   if (zTarget == 0 || shell_db_existing(p) == 0) return EXIT_ERROR;
-  char *zEff = shell_effective_target(p, zTarget);
-  if (zEff == 0) return EXIT_ERROR;
   int rc;
   if (args_opt(a, "--sql")) {
     char *zScript = 0;
-    rc = shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zEff);
+    rc = shell_call(p, &zScript, "diff", "SELECT devdb_diff_sql('main', %Q)", zTarget);
     if (rc == SQLITE_OK && zScript && zScript[0]) printf("%s", zScript);
     if (rc == SQLITE_OK && !(zScript && zScript[0])) shell_note(p, "no differences");
     free(zScript);
     rc = rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;
   } else {
     rc = shell_print_sql(
-        p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q)", zEff);
+        p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q)", zTarget);
   }
-  free(zEff);
   return rc;
 }
 
@@ -132,26 +86,24 @@ static char *apply_options(const Args *a) {
 int cmd_apply(Shell *p, const Args *a) {
   const char *zTarget = a->azPos[0];
   if (shell_db_existing(p) == 0) return EXIT_ERROR;
-  char *zEff = shell_effective_target(p, zTarget);
-  if (zEff == 0) return EXIT_ERROR;
   char *zOpts = apply_options(a), *zDone = 0, *zBackup = 0;
   sqlite3_int64 n = shell_query_int(
-      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zEff, zOpts);
+      p, -1, "SELECT count(*) FROM devdb_diff('main', %Q, %Q)", zTarget, zOpts);
   /* what devdb_apply would refuse, said before asking and backing up */
   sqlite3_int64 nFail = shell_query_int(
       p, 0,
       "SELECT count(*) FROM devdb_diff('main', %Q, %Q) WHERE risk LIKE '%%will-fail:%%'",
-      zEff, zOpts);
+      zTarget, zOpts);
   sqlite3_int64 nLoss = args_opt(a, "--allow-data-loss")
                             ? 0
                             : shell_query_int(p, 0,
                                               "SELECT count(*) FROM devdb_diff('main', "
                                               "%Q, %Q) WHERE risk LIKE '%%data-loss:%%'",
-                                              zEff, zOpts);
+                                              zTarget, zOpts);
   int rc = EXIT_ERROR;
   if (n > 0) {
     shell_print_sql(p, "SELECT seq, change, detail, risk FROM devdb_diff('main', %Q, %Q)",
-                    zEff, zOpts);
+                    zTarget, zOpts);
   }
   if (n == 0) {
     shell_note(p, "nothing to apply: the database already matches %s", zTarget);
@@ -174,7 +126,8 @@ int cmd_apply(Shell *p, const Args *a) {
                                (long long)n, n == 1 ? "" : "s");
     if (shell_confirm(p, "change the schema of", zTail) &&
         (zBackup = shell_safety_backup(p, "apply")) != 0) {
-      int src = shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zEff, zOpts);
+      int src =
+          shell_call(p, &zDone, "apply", "SELECT devdb_apply(%Q, %Q)", zTarget, zOpts);
       if (src == SQLITE_OK)
         ui_result(p, zDone ? zDone : "", "ss", "applied", zDone, "backup", zBackup);
       if (src == SQLITE_INTERRUPT)
@@ -187,7 +140,6 @@ int cmd_apply(Shell *p, const Args *a) {
   free(zBackup);
   free(zDone);
   free(zOpts);
-  free(zEff);
   return rc;
 }
 

@@ -325,11 +325,6 @@ int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);
 int cmd_new(Shell *p, const Args *a);
 int cmd_sql(Shell *p, const Args *a);
-/* What diff, apply and check compare the database with for zTarget: the
-** target itself, or, when it lacks migration history tables the database
-** has, SQL text of its schema plus those tables (malloc'd; NULL after an
-** error). */
-char *shell_effective_target(Shell *p, const char *zTarget);
 /* The number of changes between the database and zTarget (history tables
 ** kept); -1 on an error, reported, or given to *pzErr (malloc'd) when
 ** pzErr is not NULL. */
