@@ -1243,6 +1243,36 @@ static int load_json(Load *p, const char *zText, const char *zTbl) {
 
 /* ---------------------------------------------------------- the load */
 
+/* Rows of main whose foreign key points at no row. */
+static sqlite3_int64 count_orphans(sqlite3 *db) {
+  return devdb_query_int(db, 0, "SELECT count(*) FROM main.pragma_foreign_key_check");
+}
+
+/* An error when the load added rows whose foreign key points at nothing. */
+static int check_new_orphans(Load *p, sqlite3_int64 nBefore) {
+  sqlite3_int64 nAfter = count_orphans(p->db);
+  if (nAfter <= nBefore) return SQLITE_OK;
+  sqlite3_stmt *pStmt = 0;
+  const char *zTab = "?", *zParent = "?";
+  sqlite3_int64 iRow = 0;
+  if (devdb_prepare(
+          p->db, &pStmt,
+          "SELECT \"table\", rowid, parent FROM main.pragma_foreign_key_check") ==
+          SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW) {
+    zTab = (const char *)sqlite3_column_text(pStmt, 0);
+    iRow = sqlite3_column_int64(pStmt, 1);
+    zParent = (const char *)sqlite3_column_text(pStmt, 2);
+  }
+  int rc = load_error(p, SQLITE_CONSTRAINT,
+                      "adds %lld row%s whose foreign key points at no row (e.g. %s rowid "
+                      "%lld, parent %s)",
+                      nAfter - nBefore, nAfter - nBefore == 1 ? "" : "s",
+                      zTab ? zTab : "?", iRow, zParent ? zParent : "?");
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
 int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
                     sqlite3_int64 *pnRow, char **pzErr) {
   Load load;
@@ -1266,6 +1296,10 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
   sqlite3_int64 nCache = devdb_query_int(db, -2000, "PRAGMA main.cache_size");
   if (nCache > -65536 && nCache < 16384)
     devdb_exec(db, 0, "PRAGMA main.cache_size=-65536");
+  /* with enforcement off (SQLite's default) the load checks its own
+  ** foreign keys: it may not add rows that point at nothing */
+  int bCheckFks = devdb_query_int(db, 1, "PRAGMA foreign_keys") == 0;
+  sqlite3_int64 nOrphanBefore = bCheckFks ? count_orphans(db) : 0;
   int rc = devdb_exec(db, pzErr, "SAVEPOINT devdb_load; PRAGMA defer_foreign_keys=ON");
   if (rc == SQLITE_OK) {
     rc = eKind == 1   ? load_sql(&load, zText)
@@ -1273,6 +1307,7 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
                       : load_json(&load, zText, zTbl);
   }
   cache_clear(&load.cache);
+  if (rc == SQLITE_OK && bCheckFks) rc = check_new_orphans(&load, nOrphanBefore);
   if (rc == SQLITE_OK && devdb_exec(db, 0, "RELEASE devdb_load") != SQLITE_OK) {
     rc = load_error(&load, SQLITE_CONSTRAINT, "%s", sqlite3_errmsg(db));
   }

@@ -50,7 +50,7 @@ expect_eq rebuild-bad-no-backup "$nb" "$(ls .devdb/backups | wc -l)"
 rm db/migrations/004_bad.sql
 printf "INSERT INTO posts VALUES (7, 99);\n" > db/fixtures/zz_orphan.sql
 out=$($DEVDB app.db rebuild --yes 2>&1); expect_status rebuild-bad-fixture 1 $?
-expect_match rebuild-bad-fixture-message 'foreign_key_check: 1 row of posts without a parent in users' "$out"
+expect_match rebuild-bad-fixture-message "zz_orphan.sql' adds 1 row whose foreign key points at no row" "$out"
 expect_eq rebuild-bad-fixture-unchanged "$before" "$(q 'SELECT count(*) FROM users')"
 rm db/fixtures/zz_orphan.sql
 $DEVDB app.db "SELECT devdb_protect('demo')" >/dev/null
