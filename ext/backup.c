@@ -814,7 +814,8 @@ static void take_owner(const char *zPath, const FileState *pState) {
 ** for the next wipe, unsynced), else copied and synced.
 */
 static int swap_files(const char *zDbPath, const char *zTemplate, const char *zBackupDir,
-                      const FileState *pState, DevdbBackupInfo *pBackup, char **pzErr) {
+                      const char *zLabel, const FileState *pState,
+                      DevdbBackupInfo *pBackup, char **pzErr) {
   char *zTmp = temp_name(zDbPath);
   int rc = zTmp ? make_dirs(zBackupDir, pzErr) : SQLITE_NOMEM;
   int bMove = rc == SQLITE_OK && rename(zTemplate, zTmp) == 0;
@@ -822,7 +823,7 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
   if (rc == SQLITE_OK) take_owner(zTmp, pState);
   for (int iTry = 0; rc == SQLITE_OK; iTry++) {
     sqlite3_free(pBackup->zPath);
-    pBackup->zPath = backup_name(zBackupDir, zDbPath, "wipe", iTry);
+    pBackup->zPath = backup_name(zBackupDir, zDbPath, zLabel, iTry);
     if (pBackup->zPath == 0)
       rc = SQLITE_NOMEM;
     else if (link(zDbPath, pBackup->zPath) == 0)
@@ -852,7 +853,8 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
   return rc;
 }
 
-#define FALLBACK (-1) /* the fast path cannot be taken: copy and wipe in place */
+#define FALLBACK                                                                         \
+  DEVDB_SWAP_FALLBACK /* the fast path cannot be taken: copy and wipe in place */
 
 /* The fast file wipe. *pDb is closed on the way (and NULL after). */
 static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
@@ -884,13 +886,41 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   *pDb = 0;
   int fd = lease_file(zDbPath, &state);
   rc = fd < 0 ? FALLBACK
-              : swap_files(zDbPath, zTemplate, zBackupDir, &state, &pInfo->backup, pzErr);
+              : swap_files(zDbPath, zTemplate, zBackupDir, "wipe", &state, &pInfo->backup,
+                           pzErr);
   if (fd >= 0) {
     fcntl(fd, F_SETLEASE, F_UNLCK);
     close(fd);
   }
   sqlite3_free(zTemplate);
   pInfo->bFast = rc == SQLITE_OK;
+  return rc;
+}
+
+int devdb_swap_image(const char *zDbPath, const char *zImage, const char *zBackupDir,
+                     const char *zLabel, DevdbBackupInfo *pBackup, char **pzErr) {
+  FileState state;
+  struct stat st;
+  memset(pBackup, 0, sizeof(*pBackup));
+  *pzErr = 0;
+  /* a symbolic link would be linked as itself, and replaced: swap only files */
+  if (lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) return FALLBACK;
+  int fdRead = open(zDbPath, O_RDONLY | O_CLOEXEC);
+  int bHdr = fdRead >= 0 && pread(fdRead, state.aHdr, 100, 0) == 100;
+  if (fdRead >= 0) close(fdRead);
+  if (!bHdr) return FALLBACK;
+  state.nSize = st.st_size;
+  state.mode = st.st_mode & 0777;
+  state.uid = st.st_uid;
+  state.gid = st.st_gid;
+  int fd = lease_file(zDbPath, &state);
+  int rc = fd < 0
+               ? FALLBACK
+               : swap_files(zDbPath, zImage, zBackupDir, zLabel, &state, pBackup, pzErr);
+  if (fd >= 0) {
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    close(fd);
+  }
   return rc;
 }
 

@@ -921,6 +921,20 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr);
 
+/*
+** Put the image file zImage in place of the database file zDbPath, keeping
+** the old file itself as the backup: a hard link under zBackupDir named
+** with zLabel (pBackup->zPath, the caller's), then the image renamed over
+** the database (moved when it can be, a copy left at zImage for next time).
+** No connection of this process may have the file open. Taken only when a
+** Linux write lease proves no other process has it open and no journal or
+** WAL file holds bytes beside it: otherwise nothing changes and it returns
+** DEVDB_SWAP_FALLBACK. The wipe and the shell's rebuild use it.
+*/
+#define DEVDB_SWAP_FALLBACK (-1)
+int devdb_swap_image(const char *zDbPath, const char *zImage, const char *zBackupDir,
+                     const char *zLabel, DevdbBackupInfo *pBackup, char **pzErr);
+
 /* Register devdb_backups (backup.c); called by reset_register. */
 int backup_register(sqlite3 *db);
 
