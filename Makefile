@@ -72,6 +72,12 @@ asan:
 	  $(FUZZ_SRC:tests/fuzz/%.c=build/asan/replay-%)
 	@B=build/asan SANITIZED=1 tests/run.sh
 
+# The property test of devdb_apply for as long as SECONDS allows (make test
+# runs 1,000 pairs): make fuzz-diff SECONDS=600
+SECONDS ?= 60
+fuzz-diff: $(B)/unit/diff_property
+	$(B)/unit/diff_property --seconds $(SECONDS)
+
 # The "nothing lost" harness (tests/fault/, README "Guarantees"), built with
 # the sanitizers so every fault path is also checked for memory errors and
 # leaks. Bounds: fault points per operation in the memory loops and per I/O

@@ -2,7 +2,9 @@
 ** checksum.c: the checksums migration files are known by.
 **
 **   devdb_sha256(data, n, out)      SHA-256 (FIPS 180-4) of n bytes: devdb's
-**                                   own history table and Prisma store it
+**                                   own history table and Prisma store it;
+**                                   with the CPU's SHA instructions where it
+**                                   has them (x86-64 SHA-NI), else portable C
 **   devdb_sha256_hex(data, n, out)  the same as 64 lower-case hex digits
 **   devdb_flyway_crc32(data, n)     Flyway's checksum of a script: CRC-32
 **                                   (zlib polynomial) over its lines without
@@ -72,12 +74,82 @@ static void sha256_block(unsigned int *h, const unsigned char *p) {
   h[7] += k;
 }
 
+/* ------------------------------------------ SHA-256 with x86 SHA-NI */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define HAVE_SHA_NI 1
+
+/* 1 when the CPU has the SHA extensions (and the SSSE3/SSE4.1 they use). */
+static int cpu_has_sha(void) {
+  static volatile int iHas = -1; /* a benign race: every thread stores the same */
+  if (iHas < 0) {
+    unsigned a, b, c, d;
+    int bSha = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b >> 29 & 1);
+    int bSse = __get_cpuid(1, &a, &b, &c, &d) && (c >> 9 & 1) && (c >> 19 & 1);
+    iHas = bSha && bSse;
+  }
+  return iHas;
+}
+
+/*
+** The 64 rounds of n blocks with the SHA instructions. The state lives in
+** two registers as ABEF and CDGH; each sha256rnds2 does two rounds, and
+** sha256msg1/msg2 extend the message schedule four words at a time.
+*/
+__attribute__((target("sha,ssse3,sse4.1"))) static void
+sha256_blocks_ni(unsigned int *h, const unsigned char *p, size_t nBlock) {
+  const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+  __m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+  __m128i s0 = _mm_alignr_epi8(tmp, s1, 8); /* ABEF */
+  s1 = _mm_blend_epi16(s1, tmp, 0xF0);      /* CDGH */
+  for (; nBlock > 0; nBlock--, p += 64) {
+    __m128i abef = s0, cdgh = s1, w[4];
+    for (int g = 0; g < 16; g++) {
+      __m128i x;
+      if (g < 4) {
+        x = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), mask);
+      } else {
+        x = _mm_sha256msg1_epu32(w[g & 3], w[(g + 1) & 3]);
+        x = _mm_add_epi32(x, _mm_alignr_epi8(w[(g + 3) & 3], w[(g + 2) & 3], 4));
+        x = _mm_sha256msg2_epu32(x, w[(g + 3) & 3]);
+      }
+      w[g & 3] = x;
+      __m128i m = _mm_add_epi32(x, _mm_loadu_si128((const __m128i *)&K256[4 * g]));
+      s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+      s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+  }
+  tmp = _mm_shuffle_epi32(s0, 0x1B);                                  /* FEBA */
+  s1 = _mm_shuffle_epi32(s1, 0xB1);                                   /* DCHG */
+  _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(tmp, s1, 0xF0)); /* DCBA */
+  _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(s1, tmp, 8));    /* HGFE */
+}
+#endif
+
+int devdb_sha256_portable = 0;
+
+/* Process nBlock 64-byte blocks into the state h[8]. */
+static void sha256_blocks(unsigned int *h, const unsigned char *p, size_t nBlock) {
+#ifdef HAVE_SHA_NI
+  if (!devdb_sha256_portable && cpu_has_sha()) {
+    sha256_blocks_ni(h, p, nBlock);
+    return;
+  }
+#endif
+  for (; nBlock > 0; nBlock--, p += 64) sha256_block(h, p);
+}
+
 void devdb_sha256(const void *pData, size_t n, unsigned char *aOut) {
   unsigned int h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   const unsigned char *p = pData;
-  size_t nLeft = n;
-  for (; nLeft >= 64; nLeft -= 64, p += 64) sha256_block(h, p);
+  size_t nLeft = n % 64;
+  sha256_blocks(h, p, n / 64);
+  p += n - nLeft;
   /* the tail, a 1 bit, zeros, and the length in bits (big-endian) */
   unsigned char aTail[128];
   memset(aTail, 0, sizeof(aTail));
@@ -86,8 +158,7 @@ void devdb_sha256(const void *pData, size_t n, unsigned char *aOut) {
   size_t nTail = nLeft + 1 + 8 <= 64 ? 64 : 128;
   unsigned long long nBits = (unsigned long long)n * 8;
   for (int i = 0; i < 8; i++) aTail[nTail - 1 - i] = (unsigned char)(nBits >> (8 * i));
-  sha256_block(h, aTail);
-  if (nTail == 128) sha256_block(h, aTail + 64);
+  sha256_blocks(h, aTail, nTail / 64);
   for (int i = 0; i < 8; i++) {
     aOut[4 * i] = (unsigned char)(h[i] >> 24);
     aOut[4 * i + 1] = (unsigned char)(h[i] >> 16);

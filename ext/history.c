@@ -82,7 +82,7 @@ typedef struct HistShape {
 /* clang-format off */
 static const HistShape aShape[] = {
   {"devdb", "_devdb_migrations",
-   "version name checksum applied_at duration_ms state", "", "version",
+   "version name checksum applied_at duration_ms state file_stat", "", "version",
    "SELECT NULL, version, name, applied_at, state, checksum,"
    "  json_object('duration_ms', duration_ms)"
    " FROM \"%w\".\"%w\" ORDER BY rowid"},
@@ -312,23 +312,40 @@ void devdb_history_free(DevdbHistTable *a, int n) {
   sqlite3_free(a);
 }
 
-/* The query over zSchema.sqlite_schema that lists candidate tables: every
-** table, or (bAll 0) only those with a tool's default name. */
-static char *candidates_sql(const char *zSchema, int bAll) {
+/*
+** The query that lists candidate tables: every table of zSchema, or (bAll
+** 0) those of the tools' default names that exist, looked up in the schema's
+** hash of tables rather than by a scan of sqlite_schema. NULL when bAll is
+** 0 and none exists.
+*/
+static char *candidates_sql(sqlite3 *db, const char *zSchema, int bAll, int *pRc) {
   sqlite3_str *p = sqlite3_str_new(0);
-  sqlite3_str_appendf(p,
-                      "SELECT name FROM \"%w\".sqlite_schema WHERE type='table' "
-                      "AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'",
-                      zSchema);
-  if (!bAll) {
-    sqlite3_str_appendall(p, " AND name IN (");
+  if (bAll) {
+    sqlite3_str_appendf(p,
+                        "SELECT name FROM \"%w\".sqlite_schema WHERE type='table' "
+                        "AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' ORDER BY rowid",
+                        zSchema);
+  } else {
+    int n = 0;
     for (int k = 0; k < N_SHAPE; k++) {
-      sqlite3_str_appendf(p, "%s%Q", k ? "," : "", aShape[k].zDefault);
+      const char *z = aShape[k].zDefault;
+      int bDup = 0;
+      for (int j = 0; j < k && !bDup; j++)
+        bDup = devdb_stricmp(aShape[j].zDefault, z) == 0;
+      if (bDup || sqlite3_table_column_metadata(db, zSchema, z, 0, 0, 0, 0, 0, 0))
+        continue;
+      sqlite3_str_appendf(p, "%s(%Q)", n++ ? "," : "SELECT column1 FROM (VALUES ", z);
+    }
+    if (n == 0) {
+      sqlite3_free(sqlite3_str_finish(p));
+      *pRc = SQLITE_OK;
+      return 0;
     }
     sqlite3_str_appendall(p, ")");
   }
-  sqlite3_str_appendall(p, " ORDER BY rowid");
-  return sqlite3_str_finish(p);
+  char *z = sqlite3_str_finish(p);
+  *pRc = z ? SQLITE_OK : SQLITE_NOMEM;
+  return z;
 }
 
 /* Append the history tables that the candidates query zSql finds. */
@@ -363,8 +380,8 @@ int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTabl
   *pnTab = 0;
   int rc = SQLITE_OK;
   for (int pass = bAll ? 1 : 0; pass < 2 && *pnTab == 0 && rc == SQLITE_OK; pass++) {
-    char *zSql = candidates_sql(zSchema, pass);
-    rc = zSql ? find_tables(db, zSchema, zSql, paTab, pnTab) : SQLITE_NOMEM;
+    char *zSql = candidates_sql(db, zSchema, pass, &rc);
+    if (zSql) rc = find_tables(db, zSchema, zSql, paTab, pnTab);
     sqlite3_free(zSql);
   }
   if (rc != SQLITE_OK) {

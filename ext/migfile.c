@@ -24,6 +24,9 @@
 #include "devdb.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,8 +134,16 @@ static int add_section(DevdbArena *pA, int *pnSec, DevdbMigSection **paSec, cons
   pSec->zSql = devdb_arena_strndup(pA, z, n);
   pSec->iLine = iLine;
   pSec->bNoTx = bNoTx;
-  if (pSec->zSql == 0) return SQLITE_NOMEM;
-  return split_section(pA, pSec);
+  return pSec->zSql ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec) {
+  for (int i = 0; i < nSec; i++) {
+    if (aSec[i].bSplit) continue;
+    aSec[i].bSplit = 1;
+    if (split_section(&p->arena, &aSec[i])) return SQLITE_NOMEM;
+  }
+  return SQLITE_OK;
 }
 
 /* ------------------------------------------------------------ markers */
@@ -290,28 +301,49 @@ static int list_dir(const char *zDir, char ***pazName, int *pnName, char **pzErr
 
 /* ------------------------------------------------------------ loading */
 
-/* Read file zName of the directory into the arena's migration slot. */
+/* "size:seconds.nanoseconds" of a file's stat, into zOut[48]. */
+static void stat_text(const struct stat *st, char *zOut) {
+  sqlite3_snprintf(48, zOut, "%lld:%lld.%09ld", (long long)st->st_size,
+                   (long long)st->st_mtim.tv_sec, (long)st->st_mtim.tv_nsec);
+}
+
+/* Read file zName of the directory into the arena (NUL-terminated): one
+** allocation of the file's size, no intermediate buffer. */
 static int read_mig_file(DevdbMigDir *p, const char *zName, char **pzText, int *pnText,
-                         char **pzErr) {
+                         char *zStat, char **pzErr) {
   char *zPath = sqlite3_mprintf("%s/%s", p->zDir, zName);
   if (zPath == 0) return SQLITE_NOMEM;
-  sqlite3_int64 n = 0;
-  char *zErr = 0;
-  char *z = devdb_read_file(zPath, &n, &zErr);
+  int fd = open(zPath, O_RDONLY), rc = SQLITE_OK;
   sqlite3_free(zPath);
-  if (z == 0) {
-    *pzErr = zErr;
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    *pzErr = sqlite3_mprintf("cannot open '%s/%s' for reading", p->zDir, zName);
+    if (fd >= 0) close(fd);
     return SQLITE_ERROR;
   }
-  if (n > 0x7fffffff) {
-    sqlite3_free(z);
+  if (st.st_size > 0x7ffffff0) {
+    close(fd);
     *pzErr = sqlite3_mprintf("%s: too large", zName);
     return SQLITE_TOOBIG;
   }
-  *pzText = devdb_arena_strndup(&p->arena, z, (int)n);
-  *pnText = (int)n;
-  sqlite3_free(z);
-  return *pzText ? SQLITE_OK : SQLITE_NOMEM;
+  int n = (int)st.st_size, nGot = 0;
+  char *z = devdb_arena_alloc(&p->arena, (size_t)n + 1);
+  if (z == 0) rc = SQLITE_NOMEM;
+  while (rc == SQLITE_OK && nGot < n) {
+    ssize_t k = read(fd, z + nGot, n - nGot);
+    if (k <= 0) {
+      *pzErr = sqlite3_mprintf("cannot read '%s/%s'", p->zDir, zName);
+      rc = SQLITE_ERROR;
+    }
+    nGot += k > 0 ? (int)k : 0;
+  }
+  close(fd);
+  if (rc) return rc;
+  z[n] = 0;
+  *pzText = z;
+  *pnText = n;
+  if (zStat) stat_text(&st, zStat);
+  return SQLITE_OK;
 }
 
 /* A new migration slot; NULL on OOM. */
@@ -408,7 +440,7 @@ static int dir_format(DevdbMigDir *p, char **azName, int nName, char **pzErr) {
     if (e == 0 || eFmt) continue;
     char *z = 0;
     int n = 0;
-    int rc = read_mig_file(p, azName[i], &z, &n, pzErr);
+    int rc = read_mig_file(p, azName[i], &z, &n, 0, pzErr);
     if (rc) return -rc;
     int eM = marker_format(z);
     if (eM != DEVDB_FMT_PLAIN) eFmt = eM;
@@ -426,7 +458,8 @@ static int cmp_mig(const void *a, const void *b) {
   return devdb_version_cmp(x->zVersion, y->zVersion);
 }
 
-/* Attach the down file zFile (golang .down.sql, Flyway U) to its up. */
+/* Attach the down file zFile (golang .down.sql, Flyway U) to its up; it is
+** read with the up file's content. */
 static int attach_down(DevdbMigDir *p, const char *zFile, char **pzErr) {
   DevdbMigration tmp;
   memset(&tmp, 0, sizeof(tmp));
@@ -435,13 +468,8 @@ static int attach_down(DevdbMigDir *p, const char *zFile, char **pzErr) {
   for (int i = 0; i < p->nMig; i++) {
     DevdbMigration *pM = &p->aMig[i];
     if (!pM->zVersion || devdb_version_cmp(pM->zVersion, tmp.zVersion) != 0) continue;
-    char *z = 0;
-    int n = 0;
-    if ((rc = read_mig_file(p, zFile, &z, &n, pzErr)) != SQLITE_OK) return rc;
     pM->zDownFile = devdb_arena_strndup(&p->arena, zFile, -1);
-    if (pM->zDownFile == 0) return SQLITE_NOMEM;
-    int bNoTx = strncmp(z, "-- no-transaction", 17) == 0;
-    return add_section(&p->arena, &pM->nDown, &pM->aDown, z, n, 1, bNoTx);
+    return pM->zDownFile ? SQLITE_OK : SQLITE_NOMEM;
   }
   *pzErr = sqlite3_mprintf("%s: no up migration with version %s", zFile, tmp.zVersion);
   return SQLITE_ERROR;
@@ -465,12 +493,43 @@ static int load_ups(DevdbMigDir *p, char **azName, int nName, char **pzErr) {
     pM->zFile = devdb_arena_strndup(&p->arena, zFile, -1);
     if (pM->zFile == 0) return SQLITE_NOMEM;
     int rc = split_name(p, pM, zFile);
-    if (rc == SQLITE_OK) rc = read_mig_file(p, zFile, &pM->zText, &pM->nText, pzErr);
-    if (rc == SQLITE_OK) rc = parse_mig(p, pM, pzErr);
     if (rc) return rc;
-    devdb_sha256_hex(pM->zText, pM->nText, pM->zChecksum);
   }
   return SQLITE_OK;
+}
+
+int devdb_migdir_content(DevdbMigDir *p, DevdbMigration *pM, char **pzErr) {
+  if (pM->bLoaded) return SQLITE_OK;
+  int rc = read_mig_file(p, pM->zFile, &pM->zText, &pM->nText, pM->zStat, pzErr);
+  if (rc == SQLITE_OK) rc = parse_mig(p, pM, pzErr);
+  if (rc == SQLITE_OK && pM->zDownFile) {
+    char *z = 0;
+    int n = 0;
+    rc = read_mig_file(p, pM->zDownFile, &z, &n, 0, pzErr);
+    int bNoTx = rc == SQLITE_OK && strncmp(z, "-- no-transaction", 17) == 0;
+    if (rc == SQLITE_OK)
+      rc = add_section(&p->arena, &pM->nDown, &pM->aDown, z, n, 1, bNoTx);
+  }
+  if (rc == SQLITE_OK) {
+    devdb_sha256_hex(pM->zText, pM->nText, pM->zChecksum);
+    pM->bLoaded = 1;
+  } else if (rc == SQLITE_NOMEM && *pzErr == 0) {
+    *pzErr = sqlite3_mprintf("out of memory");
+  }
+  return rc;
+}
+
+int devdb_migdir_stat(DevdbMigDir *p, DevdbMigration *pM, char *zOut) {
+  if (pM->bLoaded) {
+    memcpy(zOut, pM->zStat, sizeof(pM->zStat));
+    return SQLITE_OK;
+  }
+  char *zPath = sqlite3_mprintf("%s/%s", p->zDir, pM->zFile);
+  struct stat st;
+  int rc = zPath == 0 ? SQLITE_NOMEM : stat(zPath, &st) ? SQLITE_ERROR : SQLITE_OK;
+  sqlite3_free(zPath);
+  if (rc == SQLITE_OK) stat_text(&st, zOut);
+  return rc;
 }
 
 /* Two migrations with one version are an error naming both files. */

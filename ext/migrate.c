@@ -55,8 +55,11 @@
 ** (dbmate, golang-migrate, goose, Flyway; Rails' schema_migrations counts as
 ** dbmate's), kept in that tool's format so the tool still agrees; else
 ** devdb's own _devdb_migrations (version, name, checksum, applied_at,
-** duration_ms, state), made on first use; a plain directory also continues
-** a django_migrations table.
+** duration_ms, state, file_stat), made on first use; a plain directory also
+** continues a django_migrations table. file_stat is the file's size and
+** mtime when it was applied: while they are unchanged, devdb_migrations
+** trusts the stored checksum instead of reading the file again (as git
+** trusts its index), so status stays fast on large directories.
 **
 ** Inside a transaction, a migration may not BEGIN, COMMIT, SAVEPOINT,
 ** ATTACH or DETACH (refused by an authorizer while it runs) nor switch
@@ -161,7 +164,8 @@ typedef struct Applied {
   char *zState; /* applied, dirty, failed, baseline */
   char *zAppliedAt;
   char *zChecksum;
-  int bSeen; /* a file matched it */
+  char *zFileStat; /* devdb: the file's "size:mtime" when it was applied */
+  int bSeen;       /* a file matched it */
 } Applied;
 
 /* The history table a run reads and writes. */
@@ -187,6 +191,7 @@ static void hist_clear_rows(Hist *pH) {
     sqlite3_free(p->zState);
     sqlite3_free(p->zAppliedAt);
     sqlite3_free(p->zChecksum);
+    sqlite3_free(p->zFileStat);
   }
   sqlite3_free(pH->aApplied);
   sqlite3_free(pH->zGolangVersion);
@@ -289,6 +294,19 @@ static char *col_dup(sqlite3_stmt *pStmt, int i, int *pRc) {
 ** checksum), one row per key (Flyway: its latest run): history.c's reader,
 ** keyed the way this tool matches files. */
 static char *hist_read_sql(const Hist *pH) {
+  /* the simple tables are read as they are (the status path stays fast) */
+  switch (pH->eTool) {
+  case HT_DEVDB:
+    return sqlite3_mprintf("SELECT version, name, state, applied_at, checksum, file_stat "
+                           "FROM \"main\".\"%w\"",
+                           pH->zTable);
+  case HT_DBMATE:
+    return sqlite3_mprintf("SELECT version, NULL, 'applied', NULL, NULL, NULL FROM "
+                           "\"main\".\"%w\"",
+                           pH->zTable);
+  default:
+    break;
+  }
   DevdbHistTable t = {pH->zTable, azToolName[pH->eTool], pH->zSelect};
   char *zReader = devdb_history_sql("main", &t);
   if (zReader == 0) return 0;
@@ -300,7 +318,7 @@ static char *hist_read_sql(const Hist *pH) {
       pH->eTool == HT_FLYWAY ? "json_extract(extra, '$.installed_rank')" : "1";
   char *zSql = sqlite3_mprintf(
       "WITH h(app, version, name, applied_at, state, checksum, extra) AS (%s)"
-      " SELECT k, name, state, applied_at, checksum FROM (SELECT %s AS k, *,"
+      " SELECT k, name, state, applied_at, checksum, NULL FROM (SELECT %s AS k, *,"
       " row_number() OVER (PARTITION BY %s ORDER BY %s DESC) AS rn FROM h"
       " WHERE %d OR app IS %Q) WHERE rn = 1",
       zReader, zKey, zKey, zOrder, pH->eTool != HT_DJANGO, pH->zApp);
@@ -342,6 +360,7 @@ static int hist_read(sqlite3 *db, Hist *pH, char **pzErr) {
     p->zState = col_dup(pStmt, 2, &rc);
     p->zAppliedAt = col_dup(pStmt, 3, &rc);
     p->zChecksum = col_dup(pStmt, 4, &rc);
+    p->zFileStat = col_dup(pStmt, 5, &rc);
     if (rc == SQLITE_OK && p->zState && strcmp(p->zState, "baseline") == 0 &&
         (pH->zBaseline == 0 || devdb_version_cmp(p->zKey, pH->zBaseline) > 0)) {
       sqlite3_free(pH->zBaseline);
@@ -415,19 +434,30 @@ static int sha_eol(const char *z, int n, int bToCrlf, char *zOut) {
   return SQLITE_OK;
 }
 
-/* "applied", "modified" or "line_endings": the file against the checksum
+/*
+** "applied", "modified" or "line_endings": the file against the checksum
 ** the history stored (devdb: SHA-256; Flyway: its CRC-32, which ignores
-** line endings; others keep none). */
-static const char *checksum_state(const Hist *pH, const Applied *pA,
-                                  const DevdbMigration *pM) {
-  if (!pA->zChecksum) return "applied";
+** line endings; others keep none). devdb's table also keeps the file's size
+** and mtime: when they are unchanged the file is not read again (as git
+** trusts its index). NULL on error, with the message in *pzErr.
+*/
+static const char *checksum_state(const Hist *pH, const Applied *pA, DevdbMigDir *pDir,
+                                  DevdbMigration *pM, char **pzErr) {
+  if (!pA->zChecksum || (pH->eTool != HT_DEVDB && pH->eTool != HT_FLYWAY))
+    return "applied";
+  char zStat[48];
+  if (pH->eTool == HT_DEVDB && pA->zFileStat && !pM->bLoaded &&
+      devdb_migdir_stat(pDir, pM, zStat) == SQLITE_OK &&
+      strcmp(zStat, pA->zFileStat) == 0) {
+    return "applied";
+  }
+  if (devdb_migdir_content(pDir, pM, pzErr)) return 0;
   if (pH->eTool == HT_FLYWAY) {
     char zCrc[16];
     sqlite3_snprintf(sizeof(zCrc), zCrc, "%d", devdb_flyway_crc32(pM->zText, pM->nText));
     return strcmp(zCrc, pA->zChecksum) == 0 ? "applied" : "modified";
   }
-  if (pH->eTool != HT_DEVDB || strcmp(pA->zChecksum, pM->zChecksum) == 0)
-    return "applied";
+  if (strcmp(pA->zChecksum, pM->zChecksum) == 0) return "applied";
   char zSha[65];
   for (int bToCrlf = 0; bToCrlf < 2; bToCrlf++) {
     if (sha_eol(pM->zText, pM->nText, bToCrlf, zSha) == SQLITE_OK &&
@@ -438,9 +468,10 @@ static const char *checksum_state(const Hist *pH, const Applied *pA,
   return "modified";
 }
 
-/* The state of migration pM (its history row in *ppA) against pH. */
-static const char *mig_state(Hist *pH, const DevdbMigration *pM, const char *zNewest,
-                             Applied **ppA) {
+/* The state of migration pM (its history row in *ppA) against pH; NULL on
+** error. */
+static const char *mig_state(Hist *pH, DevdbMigDir *pDir, DevdbMigration *pM,
+                             const char *zNewest, Applied **ppA, char **pzErr) {
   *ppA = 0;
   if (pH->eTool == HT_GOLANG) {
     if (!pH->bGolangRow || devdb_version_cmp(pM->zVersion, pH->zGolangVersion) > 0)
@@ -454,9 +485,10 @@ static const char *mig_state(Hist *pH, const DevdbMigration *pM, const char *zNe
     pA->bSeen = 1;
     if (strcmp(pA->zState, "dirty") == 0 || strcmp(pA->zState, "failed") == 0)
       return "dirty";
-    if (!pM->zVersion && pA->zChecksum && strcmp(checksum_state(pH, pA, pM), "applied"))
-      return "pending"; /* a repeatable whose file changed runs again */
-    return checksum_state(pH, pA, pM);
+    const char *zState = checksum_state(pH, pA, pDir, pM, pzErr);
+    /* a repeatable whose file changed runs again */
+    if (zState && !pM->zVersion && strcmp(zState, "applied")) return "pending";
+    return zState;
   }
   if (pM->zVersion && pH->zBaseline &&
       devdb_version_cmp(pM->zVersion, pH->zBaseline) <= 0)
@@ -479,7 +511,7 @@ static void status_free(Status *p) {
   memset(p, 0, sizeof(*p));
 }
 
-static int status_compute(Hist *pH, const DevdbMigDir *pDir, Status *p) {
+static int status_compute(Hist *pH, DevdbMigDir *pDir, Status *p, char **pzErr) {
   memset(p, 0, sizeof(*p));
   p->azState = sqlite3_malloc64(sizeof(char *) * (pDir->nMig + 1));
   p->apApplied = sqlite3_malloc64(sizeof(Applied *) * (pDir->nMig + 1));
@@ -491,7 +523,8 @@ static int status_compute(Hist *pH, const DevdbMigDir *pDir, Status *p) {
   const char *zNewest = hist_newest(pH);
   for (int i = 0; i < pH->nApplied; i++) pH->aApplied[i].bSeen = 0;
   for (int i = 0; i < pDir->nMig; i++) {
-    p->azState[i] = mig_state(pH, &pDir->aMig[i], zNewest, &p->apApplied[i]);
+    p->azState[i] = mig_state(pH, pDir, &pDir->aMig[i], zNewest, &p->apApplied[i], pzErr);
+    if (p->azState[i] == 0) return SQLITE_ERROR;
   }
   return SQLITE_OK;
 }
@@ -505,7 +538,7 @@ static int hist_create(sqlite3 *db, Hist *pH, char **pzErr) {
       "",
       "CREATE TABLE \"%w\"(version TEXT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT, "
       "applied_at TEXT NOT NULL DEFAULT (strftime('%%Y-%%m-%%d %%H:%%M:%%f','now')), "
-      "duration_ms INTEGER, state TEXT NOT NULL DEFAULT 'applied')",
+      "duration_ms INTEGER, state TEXT NOT NULL DEFAULT 'applied', file_stat TEXT)",
       "CREATE TABLE \"%w\" (version varchar(128) primary key)",
       "CREATE TABLE \"%w\" (version uint64,dirty bool)",
       "CREATE TABLE \"%w\" (id INTEGER PRIMARY KEY AUTOINCREMENT, version_id INTEGER NOT "
@@ -550,9 +583,10 @@ static int hist_create(sqlite3 *db, Hist *pH, char **pzErr) {
 }
 
 /* Record pM as applied (bDirty: started but not finished) in pH's table. */
-static int hist_write(sqlite3 *db, Hist *pH, const DevdbMigration *pM, int bDirty,
-                      sqlite3_int64 msDuration, char **pzErr) {
-  int rc = hist_create(db, pH, pzErr);
+static int hist_write(sqlite3 *db, Hist *pH, DevdbMigDir *pDir, DevdbMigration *pM,
+                      int bDirty, sqlite3_int64 msDuration, char **pzErr) {
+  int rc = devdb_migdir_content(pDir, pM, pzErr);
+  if (rc == SQLITE_OK) rc = hist_create(db, pH, pzErr);
   if (rc) return rc;
   const char *zT = pH->zTable;
   const char *zVer = pM->zVersion ? pM->zVersion : pM->zFile;
@@ -561,8 +595,9 @@ static int hist_write(sqlite3 *db, Hist *pH, const DevdbMigration *pM, int bDirt
     return devdb_exec(
         db, pzErr,
         "INSERT OR REPLACE INTO \"%w\"(version, name, checksum, duration_ms, "
-        "state) VALUES (%Q, %Q, %Q, %lld, %Q)",
-        zT, zVer, pM->zName, pM->zChecksum, msDuration, bDirty ? "dirty" : "applied");
+        "state, file_stat) VALUES (%Q, %Q, %Q, %lld, %Q, %Q)",
+        zT, zVer, pM->zName, pM->zChecksum, msDuration, bDirty ? "dirty" : "applied",
+        pM->zStat);
   case HT_DBMATE:
     return bDirty ? SQLITE_OK
                   : devdb_exec(db, pzErr,
@@ -715,7 +750,7 @@ static int run_refresh(Run *r) {
   }
   if (rc == SQLITE_OK) rc = hist_read(r->db, &r->hist, &r->zErr);
   status_free(&r->st);
-  if (rc == SQLITE_OK) rc = status_compute(&r->hist, r->pDir, &r->st);
+  if (rc == SQLITE_OK) rc = status_compute(&r->hist, r->pDir, &r->st, &r->zErr);
   return rc;
 }
 
@@ -852,11 +887,13 @@ typedef struct Step {
 */
 static int step_init(Run *r, Step *pS, DevdbMigration *pM, int bUp) {
   memset(pS, 0, sizeof(*pS));
+  if (devdb_migdir_content(r->pDir, pM, &r->zErr)) return SQLITE_ERROR;
   pS->pM = pM;
   pS->bUp = bUp;
   pS->aSec = bUp ? pM->aUp : pM->aDown;
   pS->nSec = bUp ? pM->nUp : pM->nDown;
   pS->zFile = !bUp && pM->zDownFile ? pM->zDownFile : pM->zFile;
+  if (devdb_migdir_split(r->pDir, pS->aSec, pS->nSec)) return SQLITE_NOMEM;
   pS->nStmt = stmt_count(pS->aSec, pS->nSec);
   pS->bNoTx = bUp ? pM->bNoTx : (pS->nSec > 0 && pS->aSec[0].bNoTx);
   if (pS->bNoTx) return SQLITE_OK;
@@ -971,11 +1008,12 @@ static int fk_setting(sqlite3 *db) {
 
 /* Record a step done: up writes the history row, down removes it. */
 static int step_record(Run *r, const Step *pS, int iMig, sqlite3_int64 ms, char **pzErr) {
-  if (pS->bUp) return hist_write(r->db, &r->hist, pS->pM, 0, ms, pzErr);
+  if (pS->bUp) return hist_write(r->db, &r->hist, r->pDir, pS->pM, 0, ms, pzErr);
   /* golang-migrate's pointer moves to the migration before this one */
   const char *zPrev = iMig > 0 ? r->pDir->aMig[iMig - 1].zVersion : 0;
   Applied *pA = r->st.apApplied[iMig];
-  Applied tmp = {pS->pM->zVersion, 0, 0, 0, 0, 0};
+  Applied tmp = {0};
+  tmp.zKey = pS->pM->zVersion;
   return hist_delete(r->db, &r->hist, pA ? pA : &tmp, zPrev, pzErr);
 }
 
@@ -1005,7 +1043,8 @@ static int step_run_in_tx(Run *r, const Step *pS, int iMig, int bFkOff) {
 */
 static int step_run_notx(Run *r, const Step *pS, int iMig) {
   char *zErr = 0;
-  int rc = pS->bUp ? hist_write(r->db, &r->hist, pS->pM, 1, 0, &zErr) : SQLITE_OK;
+  int rc =
+      pS->bUp ? hist_write(r->db, &r->hist, r->pDir, pS->pM, 1, 0, &zErr) : SQLITE_OK;
   if (rc == SQLITE_OK) rc = tx_commit(r);
   sqlite3_int64 t0 = now_ms();
   if (rc == SQLITE_OK) rc = run_stmts(r, pS, 0, pS->nStmt, 0);
@@ -1179,6 +1218,10 @@ static int collect_down(Run *r, int nSteps, const char *zTo, int *aIdx) {
     if (i < 0) {
       run_error(r, SQLITE_ERROR, "cannot roll back %s: it has no file in %s", azKey[k],
                 pDir->zDir);
+      n = -1;
+      break;
+    }
+    if (devdb_migdir_content(pDir, &pDir->aMig[i], &r->zErr)) {
       n = -1;
       break;
     }
@@ -1437,19 +1480,21 @@ static int mark_one(Run *r, int iMig, const char *zVersion, int bApplied,
     rc = hist_delete(r->db, pH, pA, 0, &zErr);
   } else if (bApplied && pH->eTool == HT_GOLANG) {
     /* golang-migrate's "force V": the pointer moves to V, clean */
-    const DevdbMigration *pM = &r->pDir->aMig[iMig];
+    DevdbMigration *pM = &r->pDir->aMig[iMig];
     if (pH->bGolangRow && !pH->bGolangDirty &&
         devdb_version_cmp(pH->zGolangVersion, pM->zVersion) == 0) {
       return SQLITE_OK;
     }
-    rc = hist_write(r->db, pH, pM, 0, 0, &zErr);
+    rc = hist_write(r->db, pH, r->pDir, pM, 0, 0, &zErr);
   } else if (bApplied) {
     if (strcmp(zState, "applied") == 0) return SQLITE_OK;
     if (pA && pH->eTool != HT_DEVDB) rc = hist_delete(r->db, pH, pA, 0, &zErr);
-    if (rc == SQLITE_OK) rc = hist_write(r->db, pH, &r->pDir->aMig[iMig], 0, 0, &zErr);
+    if (rc == SQLITE_OK)
+      rc = hist_write(r->db, pH, r->pDir, &r->pDir->aMig[iMig], 0, 0, &zErr);
   } else {
     if (zState[0] == 'p' || zState[0] == 'o') return SQLITE_OK;
-    Applied tmp = {r->pDir->aMig[iMig].zVersion, 0, 0, 0, 0, 0};
+    Applied tmp = {0};
+    tmp.zKey = r->pDir->aMig[iMig].zVersion;
     const char *zPrev = iMig > 0 ? r->pDir->aMig[iMig - 1].zVersion : 0;
     rc = hist_delete(r->db, pH, pA ? pA : &tmp, zPrev, &zErr);
   }
@@ -1508,12 +1553,15 @@ int devdb_migrations_build(sqlite3 *db, const char *zDir, char **pzErr) {
     Step step;
     memset(&step, 0, sizeof(step));
     DevdbMigration *pM = &r.pDir->aMig[i];
+    rc = devdb_migdir_content(r.pDir, pM, &r.zErr);
+    if (rc) break;
     step.pM = pM;
     step.aSec = pM->aUp;
     step.nSec = pM->nUp;
     step.zFile = pM->zFile;
+    if (devdb_migdir_split(r.pDir, pM->aUp, pM->nUp)) rc = SQLITE_NOMEM;
     step.nStmt = stmt_count(pM->aUp, pM->nUp);
-    rc = run_stmts(&r, &step, 0, step.nStmt, 0);
+    if (rc == SQLITE_OK) rc = run_stmts(&r, &step, 0, step.nStmt, 0);
   }
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("migrations in '%s': %s", zDir,
@@ -1655,7 +1703,7 @@ static void result_sections(sqlite3_context *ctx, const DevdbMigSection *aSec, i
 static int migsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   migs_cursor *pCur = (migs_cursor *)cur;
   Run *r = &pCur->run;
-  const DevdbMigration *pM = 0;
+  DevdbMigration *pM = 0;
   const Applied *pA = 0;
   const char *zState = "missing";
   if (pCur->iRow < r->pDir->nMig) {
@@ -1664,6 +1712,16 @@ static int migsColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
     zState = r->st.azState[pCur->iRow];
   } else {
     pA = &r->hist.aApplied[pCur->aMissing[pCur->iRow - r->pDir->nMig]];
+  }
+  if (pM && (i == MIGS_CHECKSUM || i == MIGS_UP || i == MIGS_DOWN)) {
+    /* the file is read when these are asked for */
+    char *zErr = 0;
+    int rc = devdb_migdir_content(r->pDir, pM, &zErr);
+    if (rc != SQLITE_OK) {
+      devdb_result_error(ctx, "devdb_migrations: %s", zErr ? zErr : sqlite3_errstr(rc));
+      sqlite3_free(zErr);
+      return SQLITE_OK;
+    }
   }
   switch (i) {
   case MIGS_VERSION:

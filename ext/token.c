@@ -326,7 +326,7 @@ static int is_unary(const DevdbToken *t, const DevdbToken *pPrev) {
 
 /* 1 when no space goes between tokens a and b (a precedes b). */
 static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnary) {
-  /* "- -x" written "--x" or "/ *" written "/*" would start a comment */
+  /* "- -x" written "--x", or a slash before a star, would start a comment */
   char cLast = a->n > 0 ? a->z[a->n - 1] : 0;
   if ((cLast == '-' && b->z[0] == '-') || (cLast == '/' && b->z[0] == '*')) return 0;
   if (b->eType == DEVDB_TK_RP || b->eType == DEVDB_TK_COMMA || b->eType == DEVDB_TK_DOT ||
