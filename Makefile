@@ -80,13 +80,14 @@ fuzz-diff: $(B)/unit/diff_property
 
 # The "nothing lost" harness (tests/fault/, README "Guarantees"), built with
 # the sanitizers so every fault path is also checked for memory errors and
-# leaks. Bounds: fault points per operation, mode and class; kill -9 runs
-# and power-loss seeds per operation; the whole run's time limit.
+# leaks. Bounds: fault points per operation in the memory loops and per I/O
+# class; kill -9 runs and power-loss seeds; the whole run's time limit.
 FAULT_SRC     := $(sort $(wildcard tests/fault/*.c))
-FAULT_MAX     ?= 120
-FAULT_KILLS   ?= 12
-FAULT_SEEDS   ?= 2
-FAULT_SECONDS ?= 480
+FAULT_MAX     ?= 12
+FAULT_IO_MAX  ?= 8
+FAULT_KILLS   ?= 6
+FAULT_SEEDS   ?= 1
+FAULT_SECONDS ?= 420
 
 $(B)/fault: $(FAULT_SRC) tests/fault/harness.h $(CORE_OBJ) $(HEADERS)
 	$(CC) $(CFLAGS) -DSQLITE_CORE -Iext -Itests/fault -o $@ $(FAULT_SRC) $(CORE_OBJ) \
@@ -95,8 +96,9 @@ $(B)/fault: $(FAULT_SRC) tests/fault/harness.h $(CORE_OBJ) $(HEADERS)
 fault:
 	$(MAKE) B=build/asan OPT="-O1 -g $(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" STATIC=1 \
 	  build/asan/devdb.so build/asan/devdb build/asan/fault
-	@B=build/asan SANITIZED=1 FAULT_MAX=$(FAULT_MAX) FAULT_KILLS=$(FAULT_KILLS) \
-	  FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) tests/fault/run.sh
+	@B=build/asan SANITIZED=1 FAULT_MAX=$(FAULT_MAX) FAULT_IO_MAX=$(FAULT_IO_MAX) \
+	  FAULT_KILLS=$(FAULT_KILLS) FAULT_SEEDS=$(FAULT_SEEDS) FAULT_SECONDS=$(FAULT_SECONDS) \
+	  tests/fault/run.sh
 
 # Fuzzing (tests/fuzz/, reliability.md §6 L): libFuzzer targets built with
 # clang, the extension instrumented for coverage and the sanitizers, each run

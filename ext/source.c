@@ -52,8 +52,12 @@ int devdb_scratch_open(sqlite3 **pDb, char **pzErr) {
   return lock_down(*pDb);
 }
 
-/* 1 when zName is a schema of db (main, temp or attached), any case. */
+/* 1 when zName is a schema of db (main, temp or attached), any case. main
+** and temp always are: no query, so a database locked by another
+** connection still reads as the schema it is (and loading it then says
+** the database is locked). */
 static int is_schema_name(sqlite3 *db, const char *zName) {
+  if (devdb_stricmp(zName, "main") == 0 || devdb_stricmp(zName, "temp") == 0) return 1;
   sqlite3_stmt *pStmt = 0;
   int bFound = 0;
   if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list", -1, &pStmt, 0))
