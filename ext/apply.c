@@ -63,12 +63,22 @@ typedef struct Run {
 
 /* "detail (risk); ..." of the rows whose risk has a bit of mRisk. */
 static char *risky_rows(const DevdbPlan *pPlan, int mRisk) {
+  const char *zLevel = mRisk == DEVDB_RISK_DATA_LOSS ? "data-loss: " : "will-fail: ";
+  int nLevel = (int)strlen(zLevel);
   sqlite3_str *p = sqlite3_str_new(0);
   for (int i = 0; i < pPlan->nChange; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
     if ((pC->mRisk & mRisk) == 0) continue;
-    sqlite3_str_appendf(p, "%s%s (%s)", sqlite3_str_length(p) ? "; " : "", pC->zDetail,
-                        pC->zRisk);
+    sqlite3_str_appendf(p, "%s%s (", sqlite3_str_length(p) ? "; " : "", pC->zDetail);
+    int n = 0;
+    for (const char *z = pC->zRisk; z && *z;) { /* only the items of this level */
+      const char *zEnd = strstr(z, "; ");
+      int nItem = zEnd ? (int)(zEnd - z) : (int)strlen(z);
+      if (strncmp(z, zLevel, nLevel) == 0)
+        sqlite3_str_appendf(p, "%s%.*s", n++ ? "; " : "", nItem, z);
+      z = zEnd ? zEnd + 2 : z + nItem;
+    }
+    sqlite3_str_appendchar(p, 1, ')');
   }
   for (int i = 0; i < pPlan->nChange && mRisk == DEVDB_RISK_DATA_LOSS; i++) {
     if (strcmp(pPlan->aChange[i].zChange, "rename?") == 0)
@@ -221,7 +231,10 @@ static int run_verify(Run *R, const DevdbSchema *pTo) {
   DevdbPlan *pPlan = 0;
   char *zErr = 0;
   int rc = devdb_schema_load(R->db, "main", &pNow, &zErr);
-  if (rc == SQLITE_OK) rc = devdb_plan_build(0, "main", pNow, pTo, 0, &pPlan, &zErr);
+  /* with the connection, so the planner knows main's history tables (kept);
+  ** nothing is left to change, so nothing is counted */
+  if (rc == SQLITE_OK)
+    rc = devdb_plan_build(R->db, "main", pNow, pTo, 0, 0, &pPlan, &zErr);
   if (rc == SQLITE_OK && pPlan->nChange > 0) {
     zErr = sqlite3_mprintf("after the change main still differs from the target (%s); "
                            "this is a bug of devdb",
@@ -273,29 +286,66 @@ static int run_plan(sqlite3 *db, const DevdbPlan *pPlan, const DevdbSchema *pTo,
   return rc;
 }
 
-/* "change kind name: detail" of every row with SQL, one per line. */
+/* "change kind name: detail" of every change made, one per line. */
 static char *summary(const DevdbPlan *pPlan) {
   sqlite3_str *p = sqlite3_str_new(0);
   for (int i = 0; i < pPlan->nChange; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
-    if (pC->zSql == 0) continue;
+    if (strcmp(pC->zChange, "rename?") == 0) continue;
     sqlite3_str_appendf(p, "%s%s %s %s: %s", sqlite3_str_length(p) ? "\n" : "",
                         pC->zChange, pC->zKind, pC->zName ? pC->zName : "", pC->zDetail);
   }
   return sqlite3_str_finish(p);
 }
 
-/* Refuse or run a plan for function zFunc; on error *pzErr. */
-static int apply_plan(sqlite3 *db, const DevdbPlan *pPlan, const DevdbSchema *pTo,
-                      int bAllowDataLoss, const char *zFunc, char **pzErr) {
-  *pzErr = refusal(pPlan, bAllowDataLoss, zFunc);
-  if (*pzErr) return SQLITE_ERROR;
-  if (pPlan->nChange == 0) return SQLITE_OK;
+/* What devdb_apply and devdb_add_column run: both models and the options. */
+typedef struct Job {
+  sqlite3 *db;
+  const DevdbSchema *pFrom, *pTo;
+  const char *zOpts;
+  int bAllowDataLoss;
+  const char *zFunc;
+  DevdbPlan *pPlan; /* the plan it made */
+} Job;
+
+/* After a failed run (rolled back, so the rows are as they were): the
+** changes the rows make fail, counted, as an error message; else NULL. */
+static char *explain_failure(Job *J) {
+  DevdbPlan *pPlan = 0;
+  char *zErr = 0, *zMsg = 0;
+  int rc = devdb_plan_build(J->db, "main", J->pFrom, J->pTo, J->zOpts,
+                            DEVDB_RISK_WILL_FAIL, &pPlan, &zErr);
+  if (rc == SQLITE_OK) zMsg = refusal(pPlan, 1, J->zFunc);
+  sqlite3_free(zErr);
+  devdb_plan_free(pPlan);
+  return zMsg;
+}
+
+/*
+** Plan, refuse data loss (counted first), run. Changes that fail on the rows
+** are not counted up front: the run is atomic, so a failure rolls back and
+** only then are the counts made that explain it (a change that works pays
+** for no count).
+*/
+static int apply_job(Job *J, char **pzErr) {
+  int mCount = J->bAllowDataLoss ? 0 : DEVDB_RISK_DATA_LOSS;
   char *zErr = 0;
-  int rc = run_plan(db, pPlan, pTo, &zErr);
+  int rc = devdb_plan_build(J->db, "main", J->pFrom, J->pTo, J->zOpts, mCount, &J->pPlan,
+                            &zErr);
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("%s: %s; nothing was changed", zFunc,
-                             zErr ? zErr : sqlite3_errstr(rc));
+    *pzErr = sqlite3_mprintf("%s: %s", J->zFunc, zErr ? zErr : sqlite3_errstr(rc));
+    sqlite3_free(zErr);
+    return rc;
+  }
+  *pzErr = refusal(J->pPlan, J->bAllowDataLoss, J->zFunc);
+  if (*pzErr) return SQLITE_ERROR;
+  if (J->pPlan->nChange == 0) return SQLITE_OK;
+  rc = run_plan(J->db, J->pPlan, J->pTo, &zErr);
+  if (rc != SQLITE_OK) {
+    *pzErr = rc == SQLITE_INTERNAL ? 0 : explain_failure(J);
+    if (*pzErr == 0)
+      *pzErr = sqlite3_mprintf("%s: %s; nothing was changed", J->zFunc,
+                               zErr ? zErr : sqlite3_errstr(rc));
   }
   sqlite3_free(zErr);
   return rc;
@@ -310,7 +360,6 @@ static void applyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const char *zTo = (const char *)sqlite3_value_text(argv[0]);
   const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
   DevdbDiffInput in;
-  DevdbPlan *pPlan = 0;
   char *zErr = 0;
   int rc = devdb_diff_load(db, "main", zTo ? zTo : "", &in, &zErr);
   if (rc != SQLITE_OK) {
@@ -318,24 +367,19 @@ static void applyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_free(zErr);
     return;
   }
-  rc = devdb_plan_build(db, "main", in.pFrom, in.pTo, zOpts, &pPlan, &zErr);
+  Job job = {
+      db, in.pFrom, in.pTo, zOpts, devdb_opt_has(zOpts, "allow-data-loss"), "devdb_apply",
+      0};
+  rc = apply_job(&job, &zErr);
   if (rc == SQLITE_OK) {
-    rc = apply_plan(db, pPlan, in.pTo, devdb_opt_has(zOpts, "allow-data-loss"),
-                    "devdb_apply", &zErr);
-  } else {
-    char *z = sqlite3_mprintf("devdb_apply: %s", zErr ? zErr : sqlite3_errstr(rc));
-    sqlite3_free(zErr);
-    zErr = z;
-  }
-  if (rc == SQLITE_OK) {
-    char *zSummary = summary(pPlan);
+    char *zSummary = summary(job.pPlan);
     sqlite3_result_text(ctx, zSummary ? zSummary : "", -1,
                         zSummary ? sqlite3_free : SQLITE_STATIC);
   } else {
     devdb_result_error(ctx, "%s", zErr ? zErr : sqlite3_errstr(rc));
   }
   sqlite3_free(zErr);
-  devdb_plan_free(pPlan);
+  devdb_plan_free(job.pPlan);
   devdb_diff_unload(&in);
 }
 
@@ -472,11 +516,11 @@ static char *written_def(const DevdbTable *pTab, const char *zCol) {
   return z;
 }
 
-/* The plan that gives table pTab of main the column zDef; pTarget gets the
-** merged target model (freed by the caller with *ppOne). */
-static int add_column_plan(sqlite3 *db, DevdbSchema *pMain, const DevdbTable *pTab,
-                           const char *zCol, const char *zDef, DevdbSchema **ppOne,
-                           DevdbSchema **ppTarget, DevdbPlan **ppPlan, char **pzErr) {
+/* The target schema that gives table pTab of main the column zDef (pMain
+** with that table replaced; *ppOne holds the table's own model). */
+static int add_column_target(DevdbSchema *pMain, const DevdbTable *pTab, const char *zCol,
+                             const char *zDef, DevdbSchema **ppOne,
+                             DevdbSchema **ppTarget, char **pzErr) {
   char *zSql = table_with_column(pMain, pTab, zCol, zDef, pzErr);
   if (zSql == 0) return *pzErr ? SQLITE_ERROR : SQLITE_NOMEM;
   char *zErr = 0;
@@ -489,46 +533,56 @@ static int add_column_plan(sqlite3 *db, DevdbSchema *pMain, const DevdbTable *pT
     return rc;
   }
   *ppTarget = merge_table(pMain, *ppOne, pTab->zName);
-  if (*ppTarget == 0) return SQLITE_NOMEM;
-  return devdb_plan_build(db, "main", pMain, *ppTarget, 0, ppPlan, pzErr);
+  return *ppTarget ? SQLITE_OK : SQLITE_NOMEM;
+}
+
+/* 1 when main's table already has the column as zDef defines it. */
+static int same_column(sqlite3 *db, const DevdbSchema *pMain, const DevdbSchema *pTarget,
+                       int *pbSame, char **pzErr) {
+  DevdbPlan *pPlan = 0;
+  int rc = devdb_plan_build(db, "main", pMain, pTarget, 0, 0, &pPlan, pzErr);
+  *pbSame = rc == SQLITE_OK && pPlan->nChange == 0;
+  devdb_plan_free(pPlan);
+  return rc;
 }
 
 /* The work of devdb_add_column; the result (1 or 0) in *piResult. */
 static int add_column(sqlite3 *db, const char *zTbl, const char *zDef, int *piResult,
                       char **pzErr) {
   DevdbSchema *pMain = 0, *pOne = 0, *pTarget = 0;
-  DevdbPlan *pPlan = 0;
-  char *zCol = column_name(zDef);
-  int rc = devdb_schema_load(db, "main", &pMain, pzErr);
+  char *zCol = column_name(zDef), *zErr = 0;
+  Job job = {db, 0, 0, 0, 0, "devdb_add_column", 0};
+  int rc = devdb_schema_load(db, "main", &pMain, &zErr);
   const DevdbTable *pTab = rc == SQLITE_OK ? devdb_schema_table(pMain, zTbl) : 0;
-  if (rc != SQLITE_OK) goto add_column_done;
-  rc = SQLITE_ERROR;
-  if (pTab == 0 || pTab->eKind != DEVDB_TABLE) {
-    *pzErr = sqlite3_mprintf("no such table: '%s'", zTbl);
-  } else if (zCol == 0) {
-    *pzErr = sqlite3_mprintf("cannot read the column definition '%s'", zDef);
-  } else {
-    const DevdbColumn *pOld = devdb_table_column(pTab, zCol);
-    rc = add_column_plan(db, pMain, pTab, zCol, zDef, &pOne, &pTarget, &pPlan, pzErr);
-    if (rc == SQLITE_OK && pOld && pPlan->nChange > 0) {
-      char *zHave = written_def(pTab, zCol);
-      *pzErr = sqlite3_mprintf("column %s.%s exists as '%s', not '%s'", pTab->zName,
-                               pOld->zName, zHave ? zHave : pOld->zDef, zDef);
-      sqlite3_free(zHave);
-      rc = SQLITE_ERROR;
-    } else if (rc == SQLITE_OK) {
-      *piResult = pOld == 0;
-      rc = apply_plan(db, pPlan, pTarget, 0, "devdb_add_column", pzErr);
-      if (rc != SQLITE_OK) goto add_column_done; /* message already complete */
-    }
+  const DevdbColumn *pOld = pTab && zCol ? devdb_table_column(pTab, zCol) : 0;
+  int bSame = 0;
+  if (rc == SQLITE_OK && (pTab == 0 || pTab->eKind != DEVDB_TABLE)) {
+    zErr = sqlite3_mprintf("no such table: '%s'", zTbl);
+    rc = SQLITE_ERROR;
+  } else if (rc == SQLITE_OK && zCol == 0) {
+    zErr = sqlite3_mprintf("cannot read the column definition '%s'", zDef);
+    rc = SQLITE_ERROR;
   }
-  if (rc != SQLITE_OK && *pzErr) {
-    char *z = sqlite3_mprintf("devdb_add_column: %s", *pzErr);
-    sqlite3_free(*pzErr);
-    *pzErr = z;
+  if (rc == SQLITE_OK)
+    rc = add_column_target(pMain, pTab, zCol, zDef, &pOne, &pTarget, &zErr);
+  if (rc == SQLITE_OK && pOld) rc = same_column(db, pMain, pTarget, &bSame, &zErr);
+  if (rc == SQLITE_OK && pOld && !bSame) {
+    char *zHave = written_def(pTab, zCol);
+    zErr = sqlite3_mprintf("column %s.%s exists as '%s', not '%s'", pTab->zName,
+                           pOld->zName, zHave ? zHave : pOld->zDef, zDef);
+    sqlite3_free(zHave);
+    rc = SQLITE_ERROR;
   }
-add_column_done:
-  devdb_plan_free(pPlan);
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("devdb_add_column: %s", zErr ? zErr : sqlite3_errstr(rc));
+  } else if (!bSame) {
+    job.pFrom = pMain;
+    job.pTo = pTarget;
+    rc = apply_job(&job, pzErr);
+    *piResult = rc == SQLITE_OK;
+  }
+  sqlite3_free(zErr);
+  devdb_plan_free(job.pPlan);
   devdb_schema_free(pTarget);
   devdb_schema_free(pOne);
   devdb_schema_free(pMain);

@@ -19,8 +19,9 @@
 **   -- app-20240601-101500.db|204800|1
 **   -- app-20240601-101200-wipe.db|209715200|1
 **
-** Newest first. Files ending .db and leftover temp files (NAME.tmp-PID-N)
-** are listed; a missing folder gives no rows; NULL gives no rows.
+** Newest first: rowid 1 is the newest (ORDER BY rowid). Files ending .db
+** and leftover temp files (NAME.tmp-PID-N) are listed; a missing folder gives no rows;
+*NULL gives no rows.
 ** Only backups that passed their check at backup time get their final name,
 ** so verified=1 here is the cheap re-check (header, size, schema) of a file
 ** already checked with quick_check. DIRECTONLY: it reads the file system.
@@ -453,15 +454,28 @@ static char *backup_stem(const char *zFile) {
   return sqlite3_mprintf("%.*s", n, zBase);
 }
 
+/*
+** "YYYYMMDD-HHMMSS" of time t in UTC: unambiguous, and computed here (the
+** civil-from-days rule) because glibc's gmtime reads the time zone file.
+*/
+static void utc_stamp(time_t t, char *zOut, int nOut) {
+  long long nDay = (long long)t / 86400, nSec = (long long)t % 86400;
+  long long z = nDay + 719468, era = z / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  snprintf(zOut, nOut, "%04lld%02lld%02lld-%02lld%02lld%02lld", y, m, d, nSec / 3600,
+           nSec / 60 % 60, nSec % 60);
+}
+
 /* A name in zDir for a backup of zFile made now, with label zLabel and
 ** the try number iTry (0: none). */
 static char *backup_name(const char *zDir, const char *zFile, const char *zLabel,
                          int iTry) {
-  char zTime[32];
-  time_t t = time(0);
-  struct tm tm;
-  gmtime_r(&t, &tm); /* UTC: unambiguous, and no time zone file to read */
-  strftime(zTime, sizeof(zTime), "%Y%m%d-%H%M%S", &tm);
+  char zTime[96];
+  utc_stamp(time(0), zTime, sizeof(zTime));
   char *zStem = backup_stem(zFile);
   char zTry[16] = "";
   if (iTry) snprintf(zTry, sizeof(zTry), "-%d", iTry + 1);
@@ -573,6 +587,8 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
                     "ORDER BY type, name");
   }
   sqlite3_stmt *pStmt = 0;
+  DevdbKeep keep;
+  if (rc == SQLITE_OK) rc = devdb_keep_open(db, "main", eMode, &keep);
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(db, &pStmt,
                        "SELECT name FROM main.sqlite_schema WHERE "
@@ -580,7 +596,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-    if (!devdb_wipe_keeps(db, "main", zName, eMode)) continue;
+    if (!devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = hash_query(db, &h, "SELECT * FROM main.\"%w\"", zName);
     if (rc == SQLITE_OK && devdb_query_int(db, 0,
                                            "SELECT count(*) FROM main.sqlite_schema"
@@ -593,6 +609,7 @@ static int image_key(sqlite3 *db, int eMode, int bWal, sqlite3_uint64 *pKey) {
     rc = sqlite3_finalize(pStmt);
   else
     sqlite3_finalize(pStmt);
+  devdb_keep_close(&keep);
   *pKey = h;
   return rc;
 }
@@ -617,8 +634,9 @@ static int write_image(sqlite3 *pImg, int bWal, const char *zPath, mode_t mode,
   return rc;
 }
 
-/* Copy the file zFrom into the new file zTo (mode), synced. */
-static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzErr) {
+/* Copy the file zFrom into the new file zTo (mode), synced when bSync. */
+static int copy_file(const char *zFrom, const char *zTo, mode_t mode, int bSync,
+                     char **pzErr) {
   int in = open(zFrom, O_RDONLY | O_CLOEXEC);
   int out = open(zTo, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   struct stat st;
@@ -629,7 +647,7 @@ static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzE
     if (k <= 0) rc = SQLITE_IOERR_WRITE;
     nLeft -= k;
   }
-  if (rc == SQLITE_OK && fdatasync(out) != 0) rc = SQLITE_IOERR_FSYNC;
+  if (rc == SQLITE_OK && bSync && fdatasync(out) != 0) rc = SQLITE_IOERR_FSYNC;
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("cannot copy '%s' to '%s': %s", zFrom, zTo, strerror(errno));
   }
@@ -637,6 +655,29 @@ static int copy_file(const char *zFrom, const char *zTo, mode_t mode, char **pzE
   if (out >= 0) close(out);
   if (rc != SQLITE_OK) unlink(zTo);
   return rc;
+}
+
+/*
+** 1 when the cached image zPath is a whole database file (its header's page
+** count times page size is its size: not cut short by a crash) and on disk.
+** It was written without a sync; the sync here is cheap once the kernel
+** has written it back, as it has long done by the next wipe.
+*/
+static int template_ready(const char *zPath) {
+  int fd = open(zPath, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  unsigned char a[100];
+  struct stat st;
+  int bOk = fstat(fd, &st) == 0 && pread(fd, a, 100, 0) == 100 &&
+            memcmp(a, "SQLite format 3", 16) == 0 && memcmp(a + 24, a + 92, 4) == 0;
+  if (bOk) {
+    sqlite3_int64 szPage = a[16] == 0 && a[17] == 1 ? 65536 : (a[16] << 8) | a[17];
+    sqlite3_int64 nPage =
+        ((sqlite3_int64)a[28] << 24) | (a[29] << 16) | (a[30] << 8) | a[31];
+    bOk = nPage > 0 && nPage * szPage == st.st_size && fdatasync(fd) == 0;
+  }
+  close(fd);
+  return bOk;
 }
 
 /*
@@ -653,9 +694,9 @@ static int cached_image(sqlite3 *db, int eMode, int bWal, const char *zCacheDir,
   }
   char *zPath = sqlite3_mprintf("%s/empty-%016llx.db", zCacheDir, key);
   if (zPath == 0) return SQLITE_NOMEM;
-  struct stat st;
-  *pbHit = stat(zPath, &st) == 0 && st.st_size > 0;
+  *pbHit = template_ready(zPath);
   if (!*pbHit) {
+    unlink(zPath); /* cut short by a crash, or nothing there */
     sqlite3 *pImg = 0;
     char *zTmp = temp_name(zPath);
     rc = zTmp ? make_dirs(zCacheDir, pzErr) : SQLITE_NOMEM;
@@ -679,6 +720,8 @@ typedef struct FileState {
   unsigned char aHdr[100];
   sqlite3_int64 nSize;
   mode_t mode;
+  uid_t uid;
+  gid_t gid;
 } FileState;
 
 /*
@@ -745,18 +788,42 @@ static int lease_file(const char *zDbPath, const FileState *pState) {
   return fd;
 }
 
+/* Copy the file zFrom to zTo through a temp name, not synced: the next
+** cached image (template_ready syncs it before use). */
+static void refill_template(const char *zFrom, const char *zTo) {
+  char *zTmp = temp_name(zTo), *zErr = 0;
+  if (zTmp && copy_file(zFrom, zTmp, 0644, 0, &zErr) == SQLITE_OK &&
+      rename(zTmp, zTo) != 0) {
+    unlink(zTmp);
+  }
+  sqlite3_free(zErr);
+  sqlite3_free(zTmp);
+}
+
+/* Give the new file zPath the permissions and owner the database had. */
+static void take_owner(const char *zPath, const FileState *pState) {
+  chmod(zPath, pState->mode);
+  if (geteuid() == 0) (void)!chown(zPath, pState->uid, pState->gid);
+}
+
 /*
-** Swap the database file zDbPath (leased as fd) for a copy of the image
-** zTemplate, keeping the old file as the backup in zBackupDir.
+** Swap the database file zDbPath (leased) for the image zTemplate, keeping
+** the old file as the backup in zBackupDir: a hard link to it, then the
+** image renamed over the database. The image itself is moved when it is
+** on the same file system and ready (and a copy of it left in the cache
+** for the next wipe, unsynced), else copied and synced.
 */
 static int swap_files(const char *zDbPath, const char *zTemplate, const char *zBackupDir,
-                      const FileState *pState, DevdbBackupInfo *pBackup, char **pzErr) {
+                      const char *zLabel, const FileState *pState,
+                      DevdbBackupInfo *pBackup, char **pzErr) {
   char *zTmp = temp_name(zDbPath);
-  int rc = zTmp ? copy_file(zTemplate, zTmp, pState->mode, pzErr) : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = make_dirs(zBackupDir, pzErr);
+  int rc = zTmp ? make_dirs(zBackupDir, pzErr) : SQLITE_NOMEM;
+  int bMove = rc == SQLITE_OK && rename(zTemplate, zTmp) == 0;
+  if (rc == SQLITE_OK && !bMove) rc = copy_file(zTemplate, zTmp, pState->mode, 1, pzErr);
+  if (rc == SQLITE_OK) take_owner(zTmp, pState);
   for (int iTry = 0; rc == SQLITE_OK; iTry++) {
     sqlite3_free(pBackup->zPath);
-    pBackup->zPath = backup_name(zBackupDir, zDbPath, "wipe", iTry);
+    pBackup->zPath = backup_name(zBackupDir, zDbPath, zLabel, iTry);
     if (pBackup->zPath == 0)
       rc = SQLITE_NOMEM;
     else if (link(zDbPath, pBackup->zPath) == 0)
@@ -774,7 +841,11 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
   ** order: a crash leaves neither, the link, or both; then make them durable */
   if (rc == SQLITE_OK) rc = sync_dir_of(zDbPath);
   if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
-  if (rc != SQLITE_OK && zTmp) unlink(zTmp);
+  if (rc != SQLITE_OK && zTmp) {
+    if (bMove) rename(zTmp, zTemplate); /* put the image back */
+    unlink(zTmp);
+  }
+  if (rc == SQLITE_OK && bMove) refill_template(zDbPath, zTemplate);
   if (rc == SQLITE_IOERR && *pzErr == 0) rc = -1; /* fall back to copying */
   pBackup->nByte = pState->nSize;
   pBackup->bMoved = 1;
@@ -782,7 +853,8 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
   return rc;
 }
 
-#define FALLBACK (-1) /* the fast path cannot be taken: copy and wipe in place */
+#define FALLBACK                                                                         \
+  DEVDB_SWAP_FALLBACK /* the fast path cannot be taken: copy and wipe in place */
 
 /* The fast file wipe. *pDb is closed on the way (and NULL after). */
 static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
@@ -793,7 +865,8 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   struct stat st;
   char *zTemplate = 0;
   int bWal = is_wal(db, "main");
-  if (zCacheDir == 0 || stat(zDbPath, &st) != 0) {
+  /* a symbolic link would be linked as itself, and replaced: swap only files */
+  if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) {
     devdb_exec(db, 0, "COMMIT");
     return FALLBACK;
   }
@@ -807,17 +880,47 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   pInfo->bLeftWal = bWal;
   state.nSize = stat(zDbPath, &st) == 0 ? st.st_size : -1;
   state.mode = st.st_mode & 0777;
+  state.uid = st.st_uid;
+  state.gid = st.st_gid;
   sqlite3_close(db);
   *pDb = 0;
   int fd = lease_file(zDbPath, &state);
   rc = fd < 0 ? FALLBACK
-              : swap_files(zDbPath, zTemplate, zBackupDir, &state, &pInfo->backup, pzErr);
+              : swap_files(zDbPath, zTemplate, zBackupDir, "wipe", &state, &pInfo->backup,
+                           pzErr);
   if (fd >= 0) {
     fcntl(fd, F_SETLEASE, F_UNLCK);
     close(fd);
   }
   sqlite3_free(zTemplate);
   pInfo->bFast = rc == SQLITE_OK;
+  return rc;
+}
+
+int devdb_swap_image(const char *zDbPath, const char *zImage, const char *zBackupDir,
+                     const char *zLabel, DevdbBackupInfo *pBackup, char **pzErr) {
+  FileState state;
+  struct stat st;
+  memset(pBackup, 0, sizeof(*pBackup));
+  *pzErr = 0;
+  /* a symbolic link would be linked as itself, and replaced: swap only files */
+  if (lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) return FALLBACK;
+  int fdRead = open(zDbPath, O_RDONLY | O_CLOEXEC);
+  int bHdr = fdRead >= 0 && pread(fdRead, state.aHdr, 100, 0) == 100;
+  if (fdRead >= 0) close(fdRead);
+  if (!bHdr) return FALLBACK;
+  state.nSize = st.st_size;
+  state.mode = st.st_mode & 0777;
+  state.uid = st.st_uid;
+  state.gid = st.st_gid;
+  int fd = lease_file(zDbPath, &state);
+  int rc = fd < 0
+               ? FALLBACK
+               : swap_files(zDbPath, zImage, zBackupDir, zLabel, &state, pBackup, pzErr);
+  if (fd >= 0) {
+    fcntl(fd, F_SETLEASE, F_UNLCK);
+    close(fd);
+  }
   return rc;
 }
 
@@ -867,7 +970,7 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
 
 typedef struct BackupRow {
   char *zPath, *zName, *zDetail;
-  sqlite3_int64 nByte, iMtime;
+  sqlite3_int64 nByte, iMtime, iMtimeNs;
   int bVerified;
 } BackupRow;
 
@@ -950,10 +1053,11 @@ static void verify_row(BackupRow *pRow, const struct stat *st) {
   sqlite3_close(pDb);
 }
 
-/* Newest first, then by name (descending, so -2 after -1... reads newest). */
+/* Newest first (to the nanosecond the file system keeps), then by name. */
 static int row_cmp(const void *a, const void *b) {
   const BackupRow *x = a, *y = b;
   if (x->iMtime != y->iMtime) return x->iMtime > y->iMtime ? -1 : 1;
+  if (x->iMtimeNs != y->iMtimeNs) return x->iMtimeNs > y->iMtimeNs ? -1 : 1;
   return strcmp(y->zName, x->zName);
 }
 
@@ -983,7 +1087,8 @@ static int add_row(backups_cursor *pCur, const char *zDir, const char *zName,
   pRow->zPath = zPath;
   pRow->zName = sqlite3_mprintf("%s", zName);
   pRow->nByte = st.st_size;
-  pRow->iMtime = st.st_mtime;
+  pRow->iMtime = st.st_mtim.tv_sec;
+  pRow->iMtimeNs = st.st_mtim.tv_nsec;
   if (pRow->zName == 0) return SQLITE_NOMEM;
   verify_row(pRow, &st);
   return pRow->zDetail ? SQLITE_OK : SQLITE_NOMEM;

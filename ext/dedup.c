@@ -330,10 +330,9 @@ typedef struct Dedup {
   sqlite3_int64 *aOff;   /* WITHOUT ROWID: where each pair starts in ids */
   sqlite3_stmt *pDelete; /* DELETE one row by id */
   sqlite3_int64 nDeleted;
+  int bStuck; /* the rollback failed: end the calling statement with NOMEM */
   char *zErr;
 } Dedup;
-
-#define DEDUP_FLUSH (1 << 20) /* rows to delete held before deleting them */
 
 static void fks_free(Dedup *p) {
   for (int i = 0; i < p->nFk; i++) {
@@ -405,10 +404,17 @@ static int fks_load(Dedup *p) {
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zChild = (const char *)sqlite3_column_text(pStmt, 0);
     int iId = sqlite3_column_int(pStmt, 1);
-    if (zChild == 0) return SQLITE_NOMEM;
+    if (zChild == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     if (iId != iPrevId || strcmp(zChild, zPrevChild) != 0) {
       DedupFk *aNew = sqlite3_realloc64(p->aFk, sizeof(DedupFk) * (p->nFk + 1));
-      if (aNew == 0) break;
+      if (aNew == 0) {
+        /* a key left out would let rows that point here be deleted from */
+        rc = SQLITE_NOMEM;
+        break;
+      }
       p->aFk = aNew;
       DedupFk *f = &p->aFk[p->nFk++];
       memset(f, 0, sizeof(*f));
@@ -484,18 +490,20 @@ static int fk_guarded(const Dedup *p, const DedupFk *f) {
 static int refs_check(Dedup *p) {
   sqlite3_str *pMsg = sqlite3_str_new(p->db);
   int rc = SQLITE_OK, nTable = 0;
+  sqlite3_int64 nAll = 0;
   for (int i = 0; i < p->nFk && rc == SQLITE_OK; i++) {
     sqlite3_int64 n = 0;
     if (!fk_guarded(p, &p->aFk[i]) || (rc = fk_count(p, &p->aFk[i], &n)) || n == 0)
       continue;
     sqlite3_str_appendf(pMsg, "%s%lld row%s of '%s'", nTable++ ? ", " : "", n,
                         n == 1 ? "" : "s", p->aFk[i].zChild);
+    nAll += n;
     if (p->eRefs == REFS_CASCADE)
       sqlite3_str_appendf(pMsg, " (ON DELETE %s)", p->aFk[i].zOnDelete);
   }
   if (rc == SQLITE_OK && nTable) {
     sqlite3_str_appendf(pMsg, " point%s at rows that would be deleted; %s",
-                        nTable == 1 ? "s" : "",
+                        nAll == 1 ? "s" : "",
                         p->eRefs == REFS_RESTRICT
                             ? "refs 'repoint' or 'cascade' says what to do with them"
                             : "their foreign keys forbid deleting those rows");
@@ -541,9 +549,11 @@ static int fk_repoint(Dedup *p, const DedupFk *f) {
   return rc;
 }
 
-/* The temp table of (row to delete, its survivor) the reference SQL joins. */
+/* The temp table of (row to delete, its survivor) the reference SQL joins;
+** one an interrupted call could not drop is replaced. */
 static int map_create(Dedup *p) {
   sqlite3_str *pSql = sqlite3_str_new(p->db);
+  sqlite3_str_appendall(pSql, "DROP TABLE IF EXISTS temp.devdb_dedup_map; ");
   if (p->nPk == 0) {
     sqlite3_str_appendall(pSql, "CREATE TEMP TABLE devdb_dedup_map(d0 INTEGER PRIMARY "
                                 "KEY, k0 INTEGER)");
@@ -732,7 +742,8 @@ static int dedup_groups(Dedup *p) {
     for (int g = 0; g < devdb_dup_ngroup(pDup) && rc == SQLITE_OK; g++)
       rc = drops_add(p, pDup, g);
     /* with no scan running between batches, rows may go as they come */
-    if (rc == SQLITE_OK && p->nDrop >= DEDUP_FLUSH && !devdb_dup_busy(pDup))
+    if (rc == SQLITE_OK && p->nDrop * 16 >= devdb_dup_budget() / 4 &&
+        !devdb_dup_busy(pDup))
       rc = drops_flush(p);
     if (rc == SQLITE_OK) rc = devdb_dup_next(pDup, &p->zErr);
   }
@@ -741,71 +752,120 @@ static int dedup_groups(Dedup *p) {
   return rc;
 }
 
-/* 1 when a statement that writes is running on db (ours would nest in it). */
-static int writer_running(sqlite3 *db) {
-  for (sqlite3_stmt *s = sqlite3_next_stmt(db, 0); s; s = sqlite3_next_stmt(db, s)) {
-    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
-  }
-  return 0;
+/*
+** The transaction of a dedup. Its ending statements are prepared before it
+** starts: after an allocation failure SQLite refuses to prepare anything on
+** the connection until the calling statement ends, but still runs what is
+** prepared, so the rollback cannot be refused. Nothing in the transaction
+** changes the schema or a connection flag (either would expire them): the
+** temp map table and foreign key enforcement come before, and go after;
+** enforcement through sqlite3_db_config, as a flag PRAGMA takes effect
+** when it is prepared.
+*/
+typedef struct DedupTxn {
+  int bOwn;  /* BEGIN IMMEDIATE ... COMMIT, else SAVEPOINT ... RELEASE */
+  int bFkOn; /* PRAGMA foreign_keys was turned on for the call */
+  int bMap;  /* the temp map table exists */
+  sqlite3_stmt *pCommit, *pRollback, *pRelease, *pDropMap;
+  /* a write that changes nothing: after sqlite3_interrupt every statement
+  ** of the connection is refused until the calling one ends, ROLLBACK too,
+  ** but SQLite rolls the transaction back itself when a write is refused */
+  sqlite3_stmt *pAbort;
+} DedupTxn;
+
+/* Step a prepared statement once; its result code. */
+static int step_once(sqlite3_stmt *pStmt) {
+  if (pStmt == 0) return SQLITE_OK;
+  sqlite3_step(pStmt);
+  return sqlite3_reset(pStmt);
 }
 
-/* End the transaction or savepoint: commit when rc is SQLITE_OK, else roll
-** back (retried once: under memory pressure ROLLBACK itself can fail). */
-static int txn_end(sqlite3 *db, int bOwn, int rc, char **pzErr) {
-  if (rc == SQLITE_OK) {
-    rc = devdb_exec(db, pzErr, bOwn ? "COMMIT" : "RELEASE devdb_dedup");
-    if (rc == SQLITE_OK) return SQLITE_OK;
+static int txn_prepare(sqlite3 *db, DedupTxn *t, const char *zSchema, const char *zTbl) {
+  int rc = sqlite3_prepare_v2(db, t->bOwn ? "COMMIT" : "RELEASE devdb_dedup", -1,
+                              &t->pCommit, 0);
+  if (rc == SQLITE_OK)
+    rc =
+        devdb_prepare(db, &t->pAbort, "DELETE FROM \"%w\".\"%w\" WHERE 0", zSchema, zTbl);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db, t->bOwn ? "ROLLBACK" : "ROLLBACK TO devdb_dedup", -1,
+                            &t->pRollback, 0);
+  if (rc == SQLITE_OK && !t->bOwn)
+    rc = sqlite3_prepare_v2(db, "RELEASE devdb_dedup", -1, &t->pRelease, 0);
+  if (rc == SQLITE_OK && t->bMap)
+    rc = sqlite3_prepare_v2(db, "DROP TABLE temp.devdb_dedup_map", -1, &t->pDropMap, 0);
+  return rc;
+}
+
+/* Undo what came before the transaction (all that is left to do when it
+** could not start) and free the statements. */
+static void txn_free(sqlite3 *db, DedupTxn *t) {
+  if (t->bMap && (t->pDropMap ? step_once(t->pDropMap)
+                              : devdb_exec(db, 0, "DROP TABLE temp.devdb_dedup_map"))) {
+    devdb_exec(db, 0, "DROP TABLE temp.devdb_dedup_map");
   }
-  for (int i = 0; i < 2; i++) {
-    if (bOwn && sqlite3_get_autocommit(db)) break;
-    if (devdb_exec(db, 0, bOwn ? "ROLLBACK" : "ROLLBACK TO devdb_dedup") == SQLITE_OK) {
-      if (!bOwn) devdb_exec(db, 0, "RELEASE devdb_dedup");
-      break;
-    }
+  if (t->bFkOn) sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 0, (int *)0);
+  sqlite3_finalize(t->pCommit);
+  sqlite3_finalize(t->pRollback);
+  sqlite3_finalize(t->pRelease);
+  sqlite3_finalize(t->pDropMap);
+  sqlite3_finalize(t->pAbort);
+}
+
+/*
+** End the transaction: commit when rc is SQLITE_OK, else (or when the
+** commit fails) roll back. Sets *pbStuck when the connection is still in
+** the transaction after that (the caller then fails with SQLITE_NOMEM).
+*/
+static int txn_end(sqlite3 *db, DedupTxn *t, int rc, char **pzErr, int *pbStuck) {
+  if (rc == SQLITE_OK && (rc = step_once(t->pCommit)) != SQLITE_OK && pzErr)
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && !(t->bOwn && sqlite3_get_autocommit(db))) {
+    int rcUndo = step_once(t->pRollback);
+    if (rcUndo == SQLITE_OK) rcUndo = step_once(t->pRelease);
+    if (t->bOwn ? !sqlite3_get_autocommit(db) : rcUndo != SQLITE_OK) step_once(t->pAbort);
+    if (t->bOwn && !sqlite3_get_autocommit(db)) *pbStuck = 1;
   }
+  txn_free(db, t);
   return rc;
 }
 
 /* Run the whole dedup in one transaction (or savepoint). */
 static int dedup_run(Dedup *p) {
   sqlite3 *db = p->db;
-  if (writer_running(db)) {
-    p->zErr = sqlite3_mprintf("cannot run inside a statement that writes; call it from a "
-                              "plain SELECT");
-    return SQLITE_MISUSE;
-  }
+  /* (a statement that writes around it is refused by devdb_register_funcs) */
   if (sqlite3_db_readonly(db, p->zSchema) == 1) {
     p->zErr = sqlite3_mprintf("the database '%s' is read-only", p->zSchema);
     return SQLITE_READONLY;
   }
-  int bOwn = sqlite3_get_autocommit(db), bFkOff = 0;
+  DedupTxn t;
+  memset(&t, 0, sizeof(t));
+  t.bOwn = sqlite3_get_autocommit(db);
   int rc = fks_load(p);
-  if (rc == SQLITE_OK && p->nFk && p->eRefs == REFS_CASCADE &&
-      devdb_query_int(db, 0, "PRAGMA foreign_keys") == 0) {
-    if (!bOwn) {
+  int bFkOn = 0;
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, -1, &bFkOn);
+  if (rc == SQLITE_OK && p->nFk && p->eRefs == REFS_CASCADE && !bFkOn) {
+    if (!t.bOwn) {
       p->zErr =
           sqlite3_mprintf("refs 'cascade' needs PRAGMA foreign_keys=ON, which cannot "
                           "change inside a transaction");
       return SQLITE_ERROR;
     }
-    rc = devdb_exec(db, &p->zErr, "PRAGMA foreign_keys=ON");
-    bFkOff = 1;
+    t.bFkOn = 1;
   }
+  if (rc == SQLITE_OK && t.bFkOn)
+    rc = sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_FKEY, 1, (int *)0);
+  if (rc == SQLITE_OK && p->nFk && (rc = map_create(p)) == SQLITE_OK) t.bMap = 1;
+  if (rc == SQLITE_OK) rc = txn_prepare(db, &t, p->zSchema, p->zTbl);
   if (rc == SQLITE_OK)
-    rc = devdb_exec(db, &p->zErr, bOwn ? "BEGIN IMMEDIATE" : "SAVEPOINT devdb_dedup");
+    rc = devdb_exec(db, &p->zErr, t.bOwn ? "BEGIN IMMEDIATE" : "SAVEPOINT devdb_dedup");
   if (rc != SQLITE_OK) {
-    if (bFkOff) devdb_exec(db, 0, "PRAGMA foreign_keys=OFF");
+    txn_free(db, &t);
     return rc;
   }
-  if (p->nFk) rc = map_create(p);
-  if (rc == SQLITE_OK) rc = dedup_groups(p);
+  rc = dedup_groups(p);
   sqlite3_finalize(p->pDelete);
   p->pDelete = 0;
-  if (rc == SQLITE_OK && p->nFk)
-    rc = devdb_exec(db, &p->zErr, "DROP TABLE temp.devdb_dedup_map");
-  rc = txn_end(db, bOwn, rc, p->zErr ? 0 : &p->zErr);
-  if (bFkOff) devdb_exec(db, 0, "PRAGMA foreign_keys=OFF");
-  return rc;
+  return txn_end(db, &t, rc, p->zErr ? 0 : &p->zErr, &p->bStuck);
 }
 
 /* devdb_dedup(tbl, cols [, keep [, refs]]): rows deleted. */
@@ -838,12 +898,14 @@ static void dedupFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     d.nPk = devdb_dup_spec_npk(pSpec);
     rc = dedup_run(&d);
   }
-  if (rc == SQLITE_OK)
+  if (rc == SQLITE_OK) {
     sqlite3_result_int64(ctx, d.nDeleted);
-  else if (rc == SQLITE_NOMEM && d.zErr == 0)
+  } else if ((rc & 0xff) == SQLITE_NOMEM || d.bStuck) {
+    /* the calling statement fails with NOMEM, so SQLite rolls back */
     sqlite3_result_error_nomem(ctx);
-  else
+  } else {
     devdb_result_error(ctx, "devdb_dedup: %s", d.zErr ? d.zErr : sqlite3_errstr(rc));
+  }
   fks_free(&d);
   sqlite3_free(d.aDrop);
   sqlite3_free(d.aKeep);
@@ -858,9 +920,9 @@ int dedup_register(sqlite3 *db) {
       {"devdb_dedup", 2, DEVDB_SIDE_EFFECT, dedupFunc},
       {"devdb_dedup", 3, DEVDB_SIDE_EFFECT, dedupFunc},
       {"devdb_dedup", 4, DEVDB_SIDE_EFFECT, dedupFunc},
-      {"devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, devdb_dup_scan_func},
   };
   int rc = devdb_register_funcs(db, aFunc, sizeof(aFunc) / sizeof(aFunc[0]));
+  if (rc == SQLITE_OK) rc = devdb_dup_register(db);
   if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "devdb_duplicates", &dupModule, 0);
   return rc;
 }

@@ -33,7 +33,9 @@ typedef struct DevdbFunc {
   void (*xFunc)(sqlite3_context *, int, sqlite3_value **);
 } DevdbFunc;
 
-/* Register the n functions of a; returns the first error. */
+/* Register the n functions of a; returns the first error. Side-effect
+** (DIRECTONLY) functions refuse to run while a statement that writes runs
+** (a CHECK constraint would otherwise call them). */
 int devdb_register_funcs(sqlite3 *db, const DevdbFunc *a, int n);
 
 /* The register function of every area; ext/devdb.c calls them in order. */
@@ -436,12 +438,6 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
 /* Resolve a source and load its model in one step. */
 int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
                              char **pzErr);
-/* Load the models of two sources, on two threads when both are sources
-** devdb opens itself (files, SQL, directories) so the wall time is that of
-** the slower one; in turn otherwise, or when DEVDB_THREADS=0. On error
-** both are NULL and *pzErr names the source that failed. */
-int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
-                           DevdbSchema **ppB, char **pzErr);
 void devdb_schema_free(DevdbSchema *p);
 
 DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);
@@ -467,6 +463,9 @@ const char *devdb_affinity(const char *zType);
 #define DEVDB_RISK_WILL_FAIL 0x02 /* the existing data makes the change fail */
 #define DEVDB_RISK_REBUILD 0x04   /* the table is copied into a new one */
 #define DEVDB_RISK_CASCADE 0x08   /* a parent of ON DELETE action children is rebuilt */
+/* The counts devdb_plan_build makes: the DEVDB_RISK_* bits, and warnings. */
+#define DEVDB_COUNT_WARNING 0x100
+#define DEVDB_COUNT_ALL 0xfff
 
 /* One row of a plan: one change, in the order it must be applied. */
 typedef struct DevdbChange {
@@ -499,12 +498,12 @@ typedef struct DevdbPlan {
 ** Plan the change from model pFrom to model pTo. db holds pFrom as schema
 ** zSchema, for the risk counts over live data (NULL: no counts). zOpts is
 ** the option list of devdb_apply (rename hints, allow-data-loss,
-** sqlite-version:X.Y.Z). On error returns an SQLite code and an
-** sqlite3_malloc'd message.
+** sqlite-version:X.Y.Z). mCount says which risks to count (DEVDB_COUNT_*).
+** On error returns an SQLite code and an sqlite3_malloc'd message.
 */
 int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
-                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
-                     char **pzErr);
+                     const DevdbSchema *pTo, const char *zOpts, int mCount,
+                     DevdbPlan **ppPlan, char **pzErr);
 /* Both sides of a diff, loaded: the source stays open for the counts. */
 typedef struct DevdbDiffInput {
   DevdbSource from, to;
@@ -560,12 +559,24 @@ typedef struct DevdbLint {
   DevdbArena arena;
   DevdbFinding *aFinding;
   int nFinding, nAlloc;
+  int rc;     /* the first error that is not a finding: the run fails with it */
+  char *zErr; /* its message (sqlite3_malloc'd) */
 } DevdbLint;
 
 /* Record a finding. zObject, zDetail and zFix are arena strings (or NULL);
 ** a NULL zDetail means an allocation failed, which sets arena.bOom. */
 void devdb_lint_add(DevdbLint *p, int eSeverity, const char *zRule, char *zObject,
                     char *zDetail, char *zFix);
+/* Record rc, from a call on db, when it is an error that is not a finding:
+** anything but OK, ERROR (a name that does not resolve, which the rules
+** report), ROW and DONE; out of memory, I/O, corruption, a lock. Returns 1
+** when the run has failed (now or before): its findings would be wrong. */
+int devdb_lint_check(DevdbLint *p, sqlite3 *db, int rc);
+/* The integer of the first row of a query built printf-style into *pVal.
+** Returns SQLITE_OK, SQLITE_ERROR when the query does not prepare or run
+** (not recorded), or an error recorded with devdb_lint_check. */
+int devdb_lint_query_int(DevdbLint *p, sqlite3 *db, sqlite3_int64 *pVal, const char *zFmt,
+                         ...);
 /* "a, b" (bSql: "\"a\", \"b\"") of n names, in the lint's arena. */
 char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql);
 
@@ -759,13 +770,17 @@ void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t);
 void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t);
 void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t);
 
-/* devdb_dup_scan(ptr, ...): the engine's scan callback (registered by
-** dedup.c, DIRECTONLY; useless without the pointer devdb binds). */
-void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* Register devdb_dup_scan(ptr, ...), the engine's scan callback
+** (DIRECTONLY; useless without the pointer devdb binds). */
+int devdb_dup_register(sqlite3 *db);
 
-/* For tests: the memory budget of a scan in bytes, the bucket count, and 1
-** to group through the SQL fallback; 0 restores each default. */
-void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback);
+/* For tests: the memory budget of a scan in bytes, the bucket count, 1 to
+** group through the SQL fallback, and the table size from which a worker
+** thread hashes integer keys; 0 restores each default. */
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
+                           sqlite3_int64 nThreadRows);
+/* The memory budget of a scan in bytes (48 MB unless a test set it). */
+sqlite3_int64 devdb_dup_budget(void);
 
 /* -------------------------------------------------------------- reset.c */
 
@@ -781,13 +796,26 @@ int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason);
 /* The two modes of devdb_wipe. */
 enum { DEVDB_WIPE_DATA = 1, DEVDB_WIPE_SCHEMA = 2 };
 
+/* The tables a wipe of mode eMode keeps, found once (see devdb_wipe_keeps):
+** open, ask for each table, close. */
+typedef struct DevdbKeep {
+  int eMode;
+  int nHist;
+  DevdbHistTable *aHist; /* devdb_history_find's tables */
+} DevdbKeep;
+int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p);
+int devdb_keep_has(sqlite3 *db, const char *zSchema, const DevdbKeep *p,
+                   const char *zTable);
+void devdb_keep_close(DevdbKeep *p);
+
 /* 1 when a wipe of mode eMode keeps the rows of table zTable of zSchema:
-** _devdb_meta always; with DEVDB_WIPE_DATA also a migration history table (known name and
-*columns: schema_migrations,
-** django_migrations, goose_db_version, flyway_schema_history,
-** alembic_version, __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
-** knex_migrations, ...) or devdb's own (name starting devdb_ or _devdb_).
-** A local rule until devdb_history's detector replaces it. */
+** _devdb_meta always; with DEVDB_WIPE_DATA also every migration history
+** table devdb_history_find finds, and by a local rule of names and columns
+** schema_migrations, ar_internal_metadata, django_migrations,
+** goose_db_version, flyway_schema_history, alembic_version,
+** __drizzle_migrations, _prisma_migrations, _sqlx_migrations,
+** __diesel_schema_migrations, knex_migrations, __EFMigrationsHistory, and
+** devdb's own tables (names starting devdb_ or _devdb_). */
 int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode);
 
 /* DEVDB_WIPE_DATA for "data" or NULL, DEVDB_WIPE_SCHEMA for "schema", else 0. */
@@ -893,10 +921,36 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr);
 
+/*
+** Put the image file zImage in place of the database file zDbPath, keeping
+** the old file itself as the backup: a hard link under zBackupDir named
+** with zLabel (pBackup->zPath, the caller's), then the image renamed over
+** the database (moved when it can be, a copy left at zImage for next time).
+** No connection of this process may have the file open. Taken only when a
+** Linux write lease proves no other process has it open and no journal or
+** WAL file holds bytes beside it: otherwise nothing changes and it returns
+** DEVDB_SWAP_FALLBACK. The wipe and the shell's rebuild use it.
+*/
+#define DEVDB_SWAP_FALLBACK (-1)
+int devdb_swap_image(const char *zDbPath, const char *zImage, const char *zBackupDir,
+                     const char *zLabel, DevdbBackupInfo *pBackup, char **pzErr);
+
 /* Register devdb_backups (backup.c); called by reset_register. */
 int backup_register(sqlite3 *db);
 
 /* ------------------------------------------------------------ fixture.c */
-/* (the fixture area adds its shared API here) */
+
+/* Load the fixture file zPath into main of db (devdb_load: .sql, .csv
+** into zTbl or the table the file names, .json in Django's format or
+** {"table": [rows]}), atomically in a savepoint. *pnRow (may be NULL) gets
+** the rows loaded. On error an SQLite code and a message naming the file
+** and the line or record. */
+int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
+                    sqlite3_int64 *pnRow, char **pzErr);
+
+/* Write the dump of source zSource (devdb_dump) piece by piece to
+** xOut(pArg, text, bytes), which returns SQLITE_OK to go on. */
+int devdb_dump_write(sqlite3 *db, const char *zSource,
+                     int (*xOut)(void *, const char *, int), void *pArg, char **pzErr);
 
 #endif /* DEVDB_H */

@@ -61,6 +61,7 @@
 #include "devdb.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ----------------------------------------------------- loading sources */
@@ -94,14 +95,14 @@ static void *load_side(void *pArg) {
 }
 
 /* 1 when zSource can load in another thread: it opens a connection of its
-** own (a file, SQL text), not a schema of db nor a migrations directory. */
+** own (a file, SQL text, a migrations directory), not a schema of db; the
+** library is thread-safe, and DEVDB_THREADS=0 does not forbid it (the
+** fault harness sets it: allocation order must not depend on threads). */
 static int loads_apart(sqlite3 *db, const char *zSource) {
-  if (zSource[0] == 0 || devdb_stricmp(zSource, "temp") == 0) return 0;
-  if (devdb_path_kind(zSource) == 1) return 0;
-  return devdb_query_int(db, 1,
-                         "SELECT count(*) FROM pragma_database_list WHERE name = %Q "
-                         "COLLATE NOCASE",
-                         zSource) == 0;
+  const char *zEnv = getenv("DEVDB_THREADS");
+  if ((zEnv && zEnv[0] == '0') || !sqlite3_threadsafe()) return 0;
+  int eKind = devdb_source_kind(db, zSource);
+  return eKind != 0 && eKind != DEVDB_SRC_SCHEMA && eKind != DEVDB_SRC_EMPTY;
 }
 
 /* Load both sides, the second in a worker thread when it loads apart. */
@@ -168,8 +169,8 @@ int devdb_plan_sources(sqlite3 *db, const char *zFrom, const char *zTo, const ch
   *ppPlan = 0;
   int rc = devdb_diff_load(db, zFrom, zTo, &in, pzErr);
   if (rc != SQLITE_OK) return rc;
-  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts, ppPlan,
-                        pzErr);
+  rc = devdb_plan_build(in.from.db, in.from.zSchema, in.pFrom, in.pTo, zOpts,
+                        DEVDB_COUNT_ALL, ppPlan, pzErr);
   if (rc == SQLITE_OK) {
     (*ppPlan)->zSource = devdb_arena_strndup(&(*ppPlan)->arena, in.from.zLabel, -1);
     (*ppPlan)->zTarget = devdb_arena_strndup(&(*ppPlan)->arena, in.to.zLabel, -1);
@@ -226,7 +227,7 @@ static void str_rows(sqlite3_str *p, const DevdbPlan *pPlan) {
     sqlite3_free(zHead);
     if (pC->zRisk) str_comment(p, "   risk: ", pC->zRisk);
     if (pC->zSql)
-      sqlite3_str_appendall(p, pC->zSql);
+      sqlite3_str_appendf(p, "%s\n", pC->zSql);
     else if (strcmp(pC->zChange, "rename?"))
       sqlite3_str_appendall(p, "--    (done by the rebuild of its table below)\n");
   }
@@ -267,7 +268,11 @@ char *devdb_plan_script(const DevdbPlan *pPlan) {
     sqlite3_free(sqlite3_str_finish(p));
     return 0;
   }
-  return sqlite3_str_finish(p);
+  int n = sqlite3_str_length(p);
+  char *z = sqlite3_str_finish(p);
+  if (z && n > 0 && z[n - 1] == '\n')
+    z[n - 1] = 0; /* like a query result, no final newline */
+  return z;
 }
 
 /* ---------------------------------------------------------- devdb_diff */

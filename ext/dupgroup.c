@@ -23,6 +23,8 @@
 **   2. Each row's key is hashed (canonically under its collation, so equal
 **      keys hash equal) and the row appended, compactly encoded, to one of B
 **      hash buckets (B ~ rows / 2048, so each bucket's work stays in cache).
+**      For integer keys of large tables a worker thread does this step while
+**      SQLite scans (the integer pipeline below).
 **   3. Each bucket is grouped on its own with a small open-addressing table
 **      that compares keys exactly (the hash only narrows). Its groups of two
 **      or more rows are handed out as one batch, each with its survivor
@@ -39,6 +41,7 @@
 */
 #include "devdb.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,18 +51,33 @@ typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
-#define DUP_PER_BUCKET 2048           /* rows a bucket is sized for */
-#define DUP_MAX_BUCKETS 16384
+#define DUP_PER_BUCKET 8192           /* rows a bucket is sized for */
+#define DUP_FAST_KEYS 4               /* key columns scan_row_ints takes */
+#define DUP_BLOCK_ROWS 4096           /* integer rows in a block of the pipeline */
+#define DUP_BLOCKS 4                  /* blocks: one filling, three queued */
+#define DUP_THREAD_ROWS 200000        /* rows below which a thread does not pay */
+
+#if !defined(_WIN32) && !defined(DEVDB_NO_THREADS)
+#include <pthread.h>
+#define DUP_THREADS 1
+#endif
 
 /* Test hooks (devdb_dup_test_limits): 0 = automatic. */
 static i64 nTestBudget;
 static int nTestBuckets;
 static int bTestFallback;
+static i64 nTestThreadRows;
 
-void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback) {
+void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
+                           sqlite3_int64 nThreadRows) {
   nTestBudget = nBudget;
   nTestBuckets = nBuckets;
   bTestFallback = bFallback;
+  nTestThreadRows = nThreadRows;
+}
+
+sqlite3_int64 devdb_dup_budget(void) {
+  return nTestBudget > 0 ? nTestBudget : DUP_BUDGET;
 }
 
 /* ------------------------------------------------------------- the spec */
@@ -638,6 +656,12 @@ static u64 h_mix(u64 h, u64 x) {
   return h ^ (h >> 29);
 }
 
+/* An integer (or a real equal to one) into h: one multiply, the usual
+** key's whole cost; h_final mixes the high bits down. */
+static u64 h_int(u64 h, i64 i) {
+  return (h ^ (u64)i) * H_MUL;
+}
+
 static u64 h_final(u64 h) {
   h ^= h >> 33;
   h *= 0xff51afd7ed558ccdULL;
@@ -667,9 +691,9 @@ static u64 val_hash(u64 h, const DupVal *v, int eColl) {
   i64 i;
   switch (v->eType) {
   case SQLITE_INTEGER:
-    return h_mix(h_mix(h, 1), (u64)v->i);
+    return h_int(h, v->i);
   case SQLITE_FLOAT:
-    if (real_as_int(v->r, &i)) return h_mix(h_mix(h, 1), (u64)i);
+    if (real_as_int(v->r, &i)) return h_int(h, i);
     memcpy(&i, &v->r, 8);
     return h_mix(h_mix(h, 2), (u64)i);
   case SQLITE_TEXT: {
@@ -702,8 +726,11 @@ struct DupChunk {
 ** values), the key values, then the ordering values. */
 typedef struct DupBucket {
   DupChunk *pFirst, *pLast;
-  u32 nRow;
   i64 iPrev;
+  u32 nRow;
+  u32 nWc;
+  u8 aWc[32]; /* rows gathered before they go to the chunk: the one cache
+              ** line a row of the scan touches (write combining) */
 } DupBucket;
 
 /* A group of the current batch: nMember rows at aMember[iFirst...], the
@@ -720,12 +747,27 @@ struct DevdbDup {
   sqlite3_value **apCol; /* fallback: the columns of a row */
   i64 nBudget, nMem;
   int nBucket, nShift, nChunk;
+  int bInts; /* scan_row_ints applies: rowid table, no ordering values */
+  /* bInts: blocks of rows (rowid, keys), filled by the scan and processed
+  ** by the worker or the scan itself (the integer pipeline) */
+  i64 *aBlock[DUP_BLOCKS];
+  int anBlock[DUP_BLOCKS];
+  int iFill;     /* the block the scan fills */
+  int bThreadOk; /* a worker may run */
+  int bThread;   /* a worker runs */
+#ifdef DUP_THREADS
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int iWork, nQueued, bStop, rcWorker;
+#endif
   DupBucket *aBucket;
   int iLo, iHi; /* buckets of the current scan */
   int iNext;    /* next bucket to group */
   int bEof;
   sqlite3_stmt *pScan; /* the scan, or the fallback query */
   int bPending;        /* fallback: pScan holds a row not yet taken */
+  int bDone;           /* fallback: pScan has returned SQLITE_DONE */
   int rc;              /* error of the scan function */
   DupBucket cur;       /* the rows of the current batch (owned) */
   /* per row of the current batch */
@@ -733,7 +775,7 @@ struct DevdbDup {
   const u8 **aRow; /* the row */
   const u8 **aKey; /* its key values */
   i64 *aRowid;
-  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember;
+  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
   int nRow;
   DupGroup *aGroup;
   int nGroup;
@@ -799,6 +841,16 @@ static int keys_read(DevdbDup *p, sqlite3_value **a, u64 *pH, int *pnByte) {
   return SQLITE_OK;
 }
 
+/* Move the rows gathered in pB->aWc to its last chunk. */
+static int bucket_flush(DevdbDup *p, DupBucket *pB) {
+  if (pB->nWc == 0) return SQLITE_OK;
+  u8 *pOut = bucket_reserve(p, pB, (int)pB->nWc);
+  if (pOut == 0) return SQLITE_NOMEM;
+  memcpy(pOut, pB->aWc, pB->nWc);
+  pB->nWc = 0;
+  return SQLITE_OK;
+}
+
 /* Encode a row into pB: its keys are in p->aV already (keys_read). */
 static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) {
   const DevdbDupSpec *s = p->pSpec;
@@ -813,8 +865,14 @@ static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) 
     if ((rc = val_from(a[i], &p->aV[i])) != SQLITE_OK) return rc;
     nByte += val_size(&p->aV[i]);
   }
-  u8 *pOut = bucket_reserve(p, pB, nByte);
-  if (pOut == 0) return SQLITE_NOMEM;
+  u8 *pOut;
+  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
+  if (nByte <= (int)sizeof(pB->aWc)) {
+    pOut = pB->aWc + pB->nWc;
+    pB->nWc += nByte;
+  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
+    return SQLITE_NOMEM;
+  }
   if (!s->bWithoutRowid) {
     pOut = varint_put(pOut, zigzag(iRowid - pB->iPrev));
     pB->iPrev = iRowid;
@@ -839,19 +897,196 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
   return bucket_add(p, &p->aBucket[b], a, nByte);
 }
 
-void devdb_dup_scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  DevdbDup *p = argc > 0 ? sqlite3_value_pointer(argv[0], "devdb_dup") : 0;
+/* ------------------------------------------------ the integer pipeline */
+
+/*
+** The common case, a rowid table keyed by integers with no ordering values,
+** goes through blocks: the scan callback, which alone may read SQLite's
+** values, copies each row's rowid and keys into a block, and full blocks
+** are hashed and bucketed (same hash, same encoding as scan_row) by a worker
+** thread while the scan goes on, in order, so the buckets end up exactly as
+** without it. The worker calls nothing of SQLite's but sqlite3_malloc, so it
+** runs only where that is thread-safe (serialized mode), and only for large
+** tables; elsewhere the callback processes each block itself. Whenever the
+** callback must touch the buckets (a row that is not all integers), it
+** waits for the worker to finish every block first.
+*/
+
+/* Add an integer row (rowid, keys) with key hash h to its bucket. */
+static int block_add(DevdbDup *p, const i64 *aRow, u64 h) {
+  int nKey = p->pSpec->nKey;
+  int b = p->nShift < 64 ? (int)(h >> p->nShift) : 0;
+  if (b < p->iLo || b >= p->iHi) return SQLITE_OK;
+  if (p->nMem + p->nChunk > p->nBudget) {
+    shrink_range(p, p->nChunk);
+    if (b >= p->iHi) return SQLITE_OK;
+  }
+  DupBucket *pB = &p->aBucket[b];
+  u8 aRec[10 * (DUP_FAST_KEYS + 1)], *z = aRec;
+  z = varint_put(z, zigzag(aRow[0] - pB->iPrev));
+  for (int k = 1; k <= nKey; k++) z = varint_put(z, zigzag(aRow[k]) << 2);
+  int nByte = (int)(z - aRec);
+  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
+  u8 *pOut = pB->aWc + pB->nWc;
+  if (nByte <= (int)sizeof(pB->aWc)) {
+    pB->nWc += nByte;
+  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
+    return SQLITE_NOMEM;
+  }
+  memcpy(pOut, aRec, nByte);
+  pB->iPrev = aRow[0];
+  pB->nRow++;
+  return SQLITE_OK;
+}
+
+/* Hash and add the nRow rows of block a. */
+static int block_process(DevdbDup *p, const i64 *a, int nRow) {
+  int nKey = p->pSpec->nKey, nW = nKey + 1, rc = SQLITE_OK;
+  for (int r = 0; r < nRow && rc == SQLITE_OK; r++) {
+    const i64 *aRow = &a[r * nW];
+    u64 h = H_SEED;
+    for (int k = 1; k <= nKey; k++) h = h_int(h, aRow[k]);
+    rc = block_add(p, aRow, h_final(h));
+  }
+  return rc;
+}
+
+#ifdef DUP_THREADS
+static void *block_worker(void *pArg) {
+  DevdbDup *p = pArg;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    while (p->nQueued == 0 && !p->bStop) pthread_cond_wait(&p->cv, &p->mu);
+    if (p->nQueued == 0) break;
+    int i = p->iWork, rc = p->rcWorker;
+    pthread_mutex_unlock(&p->mu);
+    if (rc == SQLITE_OK) rc = block_process(p, p->aBlock[i], p->anBlock[i]);
+    pthread_mutex_lock(&p->mu);
+    if (rc != SQLITE_OK) p->rcWorker = rc;
+    p->iWork = (p->iWork + 1) % DUP_BLOCKS;
+    p->nQueued--;
+    pthread_cond_broadcast(&p->cv);
+  }
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+#endif
+
+/* The block being filled is full (or, bDrain, must go now): process it,
+** or hand it to the worker and take a free one; with bDrain wait until the
+** worker has done every block. Returns the worker's error, if any. */
+static int block_done(DevdbDup *p, int bDrain) {
+  int n = p->anBlock[p->iFill], rc = SQLITE_OK;
+  p->anBlock[p->iFill] = 0;
+  if (!p->bThread) return n ? block_process(p, p->aBlock[p->iFill], n) : SQLITE_OK;
+#ifdef DUP_THREADS
+  pthread_mutex_lock(&p->mu);
+  if (n) {
+    p->anBlock[p->iFill] = n;
+    p->nQueued++;
+    p->iFill = (p->iFill + 1) % DUP_BLOCKS;
+    pthread_cond_broadcast(&p->cv);
+  }
+  while (bDrain ? p->nQueued > 0 : p->nQueued == DUP_BLOCKS) {
+    pthread_cond_wait(&p->cv, &p->mu);
+  }
+  p->anBlock[p->iFill] = 0; /* the scan's again: done, or never handed out */
+  rc = p->rcWorker;
+  pthread_mutex_unlock(&p->mu);
+#endif
+  return rc;
+}
+
+/* Start the worker for a scan when the table is large enough. */
+static void block_start(DevdbDup *p) {
+  p->bThread = 0;
+  memset(p->anBlock, 0, sizeof(p->anBlock)); /* counts of the last scan's blocks */
+#ifdef DUP_THREADS
+  if (!p->bThreadOk) return;
+  p->nQueued = 0;
+  p->iWork = p->iFill = 0;
+  p->bStop = 0;
+  p->rcWorker = SQLITE_OK;
+  if (pthread_create(&p->thread, 0, block_worker, p) == 0) p->bThread = 1;
+#endif
+}
+
+/* Finish the scan's blocks and stop the worker. */
+static int block_stop(DevdbDup *p) {
+  int rc = block_done(p, 1);
+#ifdef DUP_THREADS
+  if (p->bThread) {
+    pthread_mutex_lock(&p->mu);
+    p->bStop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, 0);
+    p->bThread = 0;
+  }
+#endif
+  return rc;
+}
+
+/* A row of the integer case: into the block, or through scan_row (after
+** the blocks so far) when a key value is not an integer. */
+static int scan_row_ints(DevdbDup *p, sqlite3_value **a) {
+  int nKey = p->pSpec->nKey, n = p->anBlock[p->iFill];
+  i64 *aRow = &p->aBlock[p->iFill][n * (nKey + 1)];
+  for (int k = 1; k <= nKey; k++) {
+    int eType = sqlite3_value_type(a[k]);
+    if (eType != SQLITE_INTEGER ||
+        zigzag(aRow[k] = sqlite3_value_int64(a[k])) >= ZZ_MAX) {
+      if (eType == SQLITE_NULL) return SQLITE_OK;
+      int rc = block_done(p, 1);
+      return rc ? rc : scan_row(p, a);
+    }
+  }
+  aRow[0] = sqlite3_value_int64(a[0]);
+  if (++p->anBlock[p->iFill] < DUP_BLOCK_ROWS) return SQLITE_OK;
+  return block_done(p, 0);
+}
+
+/* 1 when a statement that writes runs on db (as util.c's guard asks). */
+static int writer_runs(sqlite3 *db) {
+  for (sqlite3_stmt *s = sqlite3_next_stmt(db, 0); s; s = sqlite3_next_stmt(db, s)) {
+    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
+  }
+  return 0;
+}
+
+/*
+** devdb_dup_scan(ptr, id..., key..., ord...): one row of a scan. Not under
+** devdb_register_funcs' guard: devdb's own scans may run inside a statement
+** that writes (INSERT INTO x SELECT * FROM devdb_duplicates(...)), and the
+** guard's statement walk would cost every row. Without devdb's pointer it
+** does nothing, and refuses in the guard's words where the guard would.
+*/
+static void scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  DevdbDup *p = sqlite3_get_auxdata(ctx, 0); /* no type-name strcmp per row */
+  if (p == 0 && argc > 0 && (p = sqlite3_value_pointer(argv[0], "devdb_dup")) != 0)
+    sqlite3_set_auxdata(ctx, 0, p, 0);
   if (p == 0 || argc != p->nArg) {
-    sqlite3_result_error(ctx, "devdb_dup_scan: for devdb's own use only", -1);
+    sqlite3_result_error(
+        ctx,
+        writer_runs(sqlite3_context_db_handle(ctx))
+            ? "devdb_dup_scan: unsafe use from a statement that writes (a CHECK "
+              "constraint?): call it on its own, as SELECT devdb_dup_scan(...)"
+            : "devdb_dup_scan: for devdb's own use only",
+        -1);
     return;
   }
-  int rc = scan_row(p, argv + 1);
+  int rc = p->bInts ? scan_row_ints(p, argv + 1) : scan_row(p, argv + 1);
   if (rc != SQLITE_OK) {
     p->rc = rc;
     sqlite3_result_error_nomem(ctx);
     return;
   }
   sqlite3_result_int(ctx, 0);
+}
+
+int devdb_dup_register(sqlite3 *db) {
+  return sqlite3_create_function(db, "devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, 0,
+                                 scan_func, 0, 0);
 }
 
 /* Append the SQL list of the argument columns: ids, keys, ords. */
@@ -900,6 +1135,17 @@ static i64 estimate_rows(DevdbDup *p) {
 static int scan_prepare(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   i64 nRow = estimate_rows(p);
+#ifdef DUP_THREADS
+  /* the worker allocates: only where sqlite3_malloc is thread-safe */
+  if (p->bInts && nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS) &&
+      sqlite3_threadsafe() && sqlite3_db_mutex(p->db) &&
+      pthread_mutex_init(&p->mu, 0) == 0) {
+    if (pthread_cond_init(&p->cv, 0) == 0)
+      p->bThreadOk = 1;
+    else
+      pthread_mutex_destroy(&p->mu);
+  }
+#endif
   int nBits = 0;
   while (nBits < 14 && ((i64)DUP_PER_BUCKET << nBits) < nRow) nBits++;
   if (nTestBuckets > 0)
@@ -908,6 +1154,8 @@ static int scan_prepare(DevdbDup *p) {
   p->nBucket = 1 << nBits;
   p->nShift = 64 - nBits;
   p->nChunk = p->nBucket >= 64 ? 2048 - (int)sizeof(DupChunk) : 16384;
+  if (p->nChunk > p->nBudget / 16)
+    p->nChunk = p->nBudget / 16 > 256 ? (int)(p->nBudget / 16) : 256;
   p->aBucket = sqlite3_malloc64(sizeof(DupBucket) * p->nBucket);
   if (p->aBucket == 0) return SQLITE_NOMEM;
   memset(p->aBucket, 0, sizeof(DupBucket) * p->nBucket);
@@ -923,8 +1171,7 @@ static int scan_prepare(DevdbDup *p) {
   if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
     /* a connection devdb is not loaded on (a scratch or source database):
     ** a new function may be added even while statements run */
-    rc = sqlite3_create_function(p->db, "devdb_dup_scan", -1, DEVDB_SIDE_EFFECT, 0,
-                                 devdb_dup_scan_func, 0, 0);
+    rc = devdb_dup_register(p->db);
     if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
   }
   sqlite3_free(zSql);
@@ -936,10 +1183,15 @@ static int scan_run(DevdbDup *p, char **pzErr) {
   p->iHi = p->nBucket;
   p->rc = SQLITE_OK;
   sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
+  if (p->bInts) block_start(p);
   int rc = sqlite3_step(p->pScan);
   if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
   if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
   sqlite3_reset(p->pScan);
+  if (p->bInts) {
+    int rc2 = block_stop(p); /* always: the worker must be gone */
+    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  }
   p->iNext = p->iLo;
   if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
   return rc;
@@ -949,13 +1201,14 @@ static int scan_run(DevdbDup *p, char **pzErr) {
 static int rows_reserve(DevdbDup *p, int n) {
   if (n > p->nAlloc) {
     int nNew = n < 64 ? 64 : n;
-    void **apArr[] = {(void **)&p->aRow,  (void **)&p->aKey,    (void **)&p->aRowid,
-                      (void **)&p->aHash, (void **)&p->aNext,   (void **)&p->aCount,
-                      (void **)&p->aTail, (void **)&p->aMember, (void **)&p->aGroup};
-    size_t aSize[] = {sizeof(u8 *), sizeof(u8 *), sizeof(i64),
-                      sizeof(u32),  sizeof(u32),  sizeof(u32),
-                      sizeof(u32),  sizeof(u32),  sizeof(DupGroup)};
-    for (int i = 0; i < 9; i++) {
+    void **apArr[] = {(void **)&p->aRow,   (void **)&p->aKey,    (void **)&p->aRowid,
+                      (void **)&p->aHash,  (void **)&p->aNext,   (void **)&p->aCount,
+                      (void **)&p->aTail,  (void **)&p->aMember, (void **)&p->aGroup,
+                      (void **)&p->aKeyLen};
+    size_t aSize[] = {sizeof(u8 *),     sizeof(u8 *), sizeof(i64), sizeof(u32),
+                      sizeof(u32),      sizeof(u32),  sizeof(u32), sizeof(u32),
+                      sizeof(DupGroup), sizeof(u32)};
+    for (int i = 0; i < 10; i++) {
       void *pNew = sqlite3_realloc64(*apArr[i], aSize[i] * nNew);
       if (pNew == 0) return SQLITE_NOMEM;
       *apArr[i] = pNew;
@@ -993,12 +1246,19 @@ static void rows_read(DevdbDup *p, const DupBucket *pB) {
       p->aKey[n] = z;
       u64 h = H_SEED;
       for (int k = 0; k < s->nKey; k++) {
-        DupVal v;
-        z = val_get(z, &v);
-        h = val_hash(h, &v, s->aKey[k].eColl);
+        if ((*z & 3) == 0) { /* an integer (the usual key) */
+          u64 u;
+          z = varint_get(z, &u);
+          h = h_int(h, unzigzag(u >> 2));
+        } else {
+          DupVal v;
+          z = val_get(z, &v);
+          h = val_hash(h, &v, s->aKey[k].eColl);
+        }
       }
+      p->aKeyLen[n] = (u32)(z - p->aKey[n]);
       p->aHash[n++] = (u32)h_final(h);
-      z = val_skip(z, s->nOrd);
+      if (s->nOrd) z = val_skip(z, s->nOrd);
     }
   }
   p->nRow = n;
@@ -1028,7 +1288,12 @@ static void rows_link(DevdbDup *p) {
     p->aCount[i] = 0;
     while ((iFirst = p->aSlot[j]) != 0) {
       iFirst--;
-      if (p->aHash[iFirst] == h && keys_eq(s, p->aKey[iFirst], p->aKey[i])) break;
+      if (p->aHash[iFirst] == h &&
+          ((p->aKeyLen[iFirst] == p->aKeyLen[i] &&
+            memcmp(p->aKey[iFirst], p->aKey[i], p->aKeyLen[i]) == 0) ||
+           keys_eq(s, p->aKey[iFirst], p->aKey[i]))) {
+        break;
+      }
       j = (j + 1) & (nSlot - 1);
     }
     if (p->aSlot[j] == 0) {
@@ -1198,7 +1463,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
   chunks_free(p, &p->cur);
   p->nGroup = 0;
   int nCol = p->nArg - 1, nRow = 0;
-  int rc = p->bPending ? SQLITE_ROW : sqlite3_step(p->pScan);
+  int rc = p->bPending ? SQLITE_ROW : p->bDone ? SQLITE_DONE : sqlite3_step(p->pScan);
   i64 iGroup = rc == SQLITE_ROW ? sqlite3_column_int64(p->pScan, nCol) : 0;
   while (rc == SQLITE_ROW && sqlite3_column_int64(p->pScan, nCol) == iGroup) {
     u64 h;
@@ -1211,6 +1476,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     rc = sqlite3_step(p->pScan);
   }
   p->bPending = rc == SQLITE_ROW;
+  p->bDone = rc == SQLITE_DONE; /* a step after DONE would start it again */
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
     return rc;
@@ -1219,6 +1485,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     p->bEof = 1;
     return SQLITE_OK;
   }
+  if ((rc = bucket_flush(p, &p->cur)) != SQLITE_OK) return rc;
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
   rows_read(p, &p->cur);
   for (int i = 0; i < nRow; i++) p->aMember[i] = i;
@@ -1247,9 +1514,11 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
       if (rc != SQLITE_OK) return rc;
       continue;
     }
+    int rc = bucket_flush(p, &p->aBucket[p->iNext]);
+    if (rc != SQLITE_OK) return rc;
     p->cur = p->aBucket[p->iNext];
     memset(&p->aBucket[p->iNext++], 0, sizeof(DupBucket));
-    int rc = bucket_group(p, &p->cur);
+    rc = bucket_group(p, &p->cur);
     if (rc != SQLITE_OK) return rc;
     if (p->nGroup > 0) break;
     chunks_free(p, &p->cur);
@@ -1266,7 +1535,14 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
   p->db = db;
   p->pSpec = pSpec;
   p->nArg = 1 + (pSpec->bWithoutRowid ? pSpec->nPk : 1) + pSpec->nKey + pSpec->nOrd;
-  p->nBudget = nTestBudget > 0 ? nTestBudget : DUP_BUDGET;
+  p->nBudget = devdb_dup_budget();
+  p->bInts = !pSpec->bWithoutRowid && pSpec->nOrd == 0 && pSpec->nKey <= DUP_FAST_KEYS &&
+             !bTestFallback && !pSpec->bFallback;
+  for (int i = 0; p->bInts && i < DUP_BLOCKS; i++) {
+    p->aBlock[i] = sqlite3_malloc64(sizeof(i64) * DUP_BLOCK_ROWS * (pSpec->nKey + 1));
+    if (p->aBlock[i] == 0) p->bInts = 0;
+  }
+
   p->nChunk = 4096;
   p->iHi = 0;
   p->aV = sqlite3_malloc64(sizeof(DupVal) * p->nArg);
@@ -1293,9 +1569,16 @@ void devdb_dup_close(DevdbDup *p) {
   chunks_free(p, &p->cur);
   sqlite3_free(p->aBucket);
   sqlite3_free(p->apCol);
+  for (int i = 0; i < DUP_BLOCKS; i++) sqlite3_free(p->aBlock[i]);
+#ifdef DUP_THREADS
+  if (p->bThreadOk) {
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+  }
+#endif
   void *ap[] = {p->aV,    (void *)p->aRow, (void *)p->aKey, p->aRowid,
                 p->aHash, p->aNext,        p->aCount,       p->aTail,
-                p->aSlot, p->aMember,      p->aGroup};
+                p->aSlot, p->aMember,      p->aGroup,       p->aKeyLen};
   for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
   sqlite3_free(p);
 }
@@ -1420,7 +1703,7 @@ static void text_json_value(DevdbDupText *t, const DupVal *v) {
     text_int(t, v->i);
     break;
   case SQLITE_FLOAT:
-    if (v->r > 1.7976931348623157e308 || v->r < -1.7976931348623157e308)
+    if (isinf(v->r))
       sqlite3_snprintf(sizeof(a), a, "%s9.0e+999", v->r < 0 ? "-" : "");
     else
       sqlite3_snprintf(sizeof(a), a, "%!.15g", v->r);

@@ -61,13 +61,15 @@
 **                                  cannot take (datatype mismatch)
 **   warning  type-values-unconverted N text values that stay text under the
 **                                  new numeric affinity
+**   info     check-not-counted     a CHECK that calls a function a schema may
+**                                  not call: not run on main's rows
 **
 ** Examples:
 **   SELECT severity, rule, object FROM devdb_lint;
 **   -- error|fk-parent-not-unique|orders(sku)
 **   SELECT rule, detail FROM devdb_lint('schema.sql') WHERE severity='error';
-**   -- will-fail-unique|UNIQUE(user, course) on enrollment: main.enrollment
-**   --   has 3 duplicate groups (4 rows beyond the first of each)
+**   -- will-fail-unique|UNIQUE(user, course) of enrollment: main.enrollment
+**   --   holds 2 duplicate groups (3 rows beyond the first of each)
 **
 ** A NULL source gives no rows; a source that cannot be resolved or loaded is
 ** an error naming it. DIRECTONLY: it reads files and runs the SQL text it is
@@ -77,6 +79,7 @@
 */
 #include "devdb.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 /* ------------------------------------------------------------ findings */
@@ -118,7 +121,38 @@ char *devdb_lint_names(DevdbLint *p, char *const *az, int n, int bSql) {
   return zOut;
 }
 
+int devdb_lint_check(DevdbLint *p, sqlite3 *db, int rc) {
+  int e = rc & 0xff;
+  if (e != SQLITE_OK && e != SQLITE_ERROR && e != SQLITE_ROW && e != SQLITE_DONE &&
+      p->rc == SQLITE_OK) {
+    p->rc = rc;
+    p->zErr = sqlite3_mprintf("%s", e == SQLITE_NOMEM || db == 0 ? sqlite3_errstr(rc)
+                                                                 : sqlite3_errmsg(db));
+  }
+  if (p->arena.bOom && p->rc == SQLITE_OK) p->rc = SQLITE_NOMEM;
+  return p->rc != SQLITE_OK;
+}
+
+int devdb_lint_query_int(DevdbLint *p, sqlite3 *db, sqlite3_int64 *pVal, const char *zFmt,
+                         ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  sqlite3_stmt *pStmt = 0;
+  int rc = zSql ? sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(pStmt);
+    if (rc == SQLITE_ROW) *pVal = sqlite3_column_int64(pStmt, 0);
+    rc = sqlite3_finalize(pStmt);
+  }
+  sqlite3_free(zSql);
+  devdb_lint_check(p, db, rc);
+  return rc == SQLITE_OK ? rc : p->rc ? p->rc : SQLITE_ERROR;
+}
+
 static void lint_free(DevdbLint *p) {
+  sqlite3_free(p->zErr);
   sqlite3_free(p->aFinding);
   devdb_arena_free(&p->arena);
   memset(p, 0, sizeof(*p));
@@ -135,7 +169,9 @@ static int has_fks(const DevdbSchema *pS) {
 /* fk-disabled: the schema has foreign keys that this connection ignores. */
 static void lint_fk_pragma(DevdbLint *p, sqlite3 *db, const char *zSchema,
                            const DevdbSchema *pS) {
-  if (!has_fks(pS) || devdb_query_int(db, 1, "PRAGMA foreign_keys") != 0) return;
+  sqlite3_int64 bOn = 1;
+  if (!has_fks(pS) || devdb_lint_query_int(p, db, &bOn, "PRAGMA foreign_keys") || bOn)
+    return;
   devdb_lint_add(
       p, DEVDB_LINT_INFO, "fk-disabled", devdb_arena_printf(&p->arena, "%s", zSchema),
       devdb_arena_printf(&p->arena,
@@ -167,7 +203,11 @@ static int lint_run(DevdbLint *p, sqlite3 *db, const char *zSource, char **pzErr
     rc = devdb_schema_load(db, "main", &pMain, pzErr);
     if (rc == SQLITE_OK) rc = devdb_lint_data(p, db, pS, pMain);
   }
-  if (rc == SQLITE_OK && p->arena.bOom) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK && devdb_lint_check(p, 0, SQLITE_OK)) {
+    rc = p->rc;
+    *pzErr = p->zErr;
+    p->zErr = 0;
+  }
   if (rc != SQLITE_OK && *pzErr == 0 && rc != SQLITE_NOMEM) {
     *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   }

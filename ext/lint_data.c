@@ -24,6 +24,38 @@
 
 /* ---------------------------------------------------------- fk-violation */
 
+/* The join terms of a foreign key between a child aliased c and a parent
+** aliased p, in the arena: "c.a IS NOT NULL AND ..." and "p.x = c.a AND
+** ..." (the parent on the left: the comparison takes its collation). */
+static void fk_terms(DevdbLint *p, const DevdbForeignKey *pFk, char **pzNotNull,
+                     char **pzMatch) {
+  sqlite3_str *sNotNull = sqlite3_str_new(0), *sMatch = sqlite3_str_new(0);
+  for (int i = 0; i < pFk->nCol; i++) {
+    const char *zTo = pFk->azTo[i] ? pFk->azTo[i] : "";
+    sqlite3_str_appendf(sNotNull, "%sc.\"%w\" IS NOT NULL", i ? " AND " : "",
+                        pFk->azFrom[i]);
+    sqlite3_str_appendf(sMatch, "%sp.\"%w\" = c.\"%w\"", i ? " AND " : "", zTo,
+                        pFk->azFrom[i]);
+  }
+  char *zNotNull = sqlite3_str_finish(sNotNull), *zMatch = sqlite3_str_finish(sMatch);
+  *pzNotNull = zNotNull ? PRINTF("%s", zNotNull) : 0;
+  *pzMatch = zMatch ? PRINTF("%s", zMatch) : 0;
+  if (*pzNotNull == 0 || *pzMatch == 0) p->arena.bOom = 1;
+  sqlite3_free(zNotNull);
+  sqlite3_free(zMatch);
+}
+
+/* The fix of an orphan finding: what to do, and the query that lists them. */
+static char *orphan_fix(DevdbLint *p, const char *zChild, const DevdbForeignKey *pFk) {
+  char *zNotNull, *zMatch;
+  fk_terms(p, pFk, &zNotNull, &zMatch);
+  return PRINTF("insert the missing %s rows, or set %s to NULL or delete the rows listed "
+                "by SELECT * FROM \"%w\" AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM "
+                "\"%w\" AS p WHERE %s);",
+                pFk->zParent, devdb_lint_names(p, pFk->azFrom, pFk->nCol, 0), zChild,
+                zNotNull ? zNotNull : "", pFk->zParent, zMatch ? zMatch : "");
+}
+
 /* One fk-violation finding: n rows of table zTab break its foreign key fkid. */
 static void fk_violation(DevdbLint *p, const DevdbSchema *pS, const char *zTab, int fkid,
                          sqlite3_int64 n) {
@@ -37,10 +69,7 @@ static void fk_violation(DevdbLint *p, const DevdbSchema *pS, const char *zTab, 
       PRINTF("%lld row%s of %s reference%s no row of %s(%s) (foreign key %s(%s))", n,
              n == 1 ? "" : "s", pTab->zName, n == 1 ? "s" : "", pFk->zParent,
              devdb_lint_names(p, pFk->azTo, pFk->nCol, 0), pTab->zName, zFrom),
-      PRINTF("insert the missing %s rows, or set %s to NULL or delete the rows listed by "
-             "SELECT * FROM \"%w\" WHERE rowid IN (SELECT rowid FROM "
-             "pragma_foreign_key_check(%Q) WHERE fkid = %d);",
-             pFk->zParent, zFrom, pTab->zName, pTab->zName, fkid));
+      orphan_fix(p, pTab->zName, pFk));
 }
 
 /* The violations of one foreign_key_check query (zTab NULL: all tables).
@@ -54,12 +83,14 @@ static int fk_check_query(DevdbLint *p, sqlite3 *db, const char *zSchema,
                     "pragma_foreign_key_check(%Q, %Q) GROUP BY 1, 2 ORDER BY 1, 2 DESC",
                     zTab, zSchema);
   int nBefore = p->nFinding;
-  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+  while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     fk_violation(p, pS, (const char *)sqlite3_column_text(pStmt, 0),
                  sqlite3_column_int(pStmt, 1), sqlite3_column_int64(pStmt, 2));
+    rc = SQLITE_OK;
   }
   if (pStmt) rc = sqlite3_finalize(pStmt);
   if (rc != SQLITE_OK) p->nFinding = nBefore;
+  devdb_lint_check(p, db, rc); /* a foreign key mismatch is SQLITE_ERROR */
   return rc;
 }
 
@@ -69,10 +100,10 @@ int devdb_lint_fk_check(DevdbLint *p, sqlite3 *db, const char *zSchema,
   for (int i = 0; i < pS->nTable && !bFks; i++) bFks = pS->aTable[i].nFk > 0;
   if (!bFks || fk_check_query(p, db, zSchema, pS, 0) == SQLITE_OK) return SQLITE_OK;
   /* a foreign key mismatch fails the whole check: go table by table */
-  for (int i = 0; i < pS->nTable; i++) {
+  for (int i = 0; i < pS->nTable && !devdb_lint_check(p, db, SQLITE_OK); i++) {
     if (pS->aTable[i].nFk) fk_check_query(p, db, zSchema, pS, pS->aTable[i].zName);
   }
-  return p->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  return SQLITE_OK;
 }
 
 /* ------------------------------------------------------- scan counts */
@@ -176,7 +207,7 @@ static int main_has_check(const DevdbTable *pM, const DevdbCheck *pCheck) {
 ** schema: built in or innocuous, not DIRECTONLY, not one that loads code.
 ** The functions are the words before '(' and the operators that call one.
 */
-static int safe_functions(sqlite3 *db, const char *zExpr) {
+static int safe_functions(DevdbLint *p, sqlite3 *db, const char *zExpr) {
   DevdbLexer lx;
   devdb_lexer_init(&lx, zExpr, -1);
   DevdbToken prev = {DEVDB_TK_EOF, "", 0};
@@ -191,14 +222,15 @@ static int safe_functions(sqlite3 *db, const char *zExpr) {
     if (pName) {
       char *zName = devdb_token_ident(pName);
       if (zName == 0) return 0;
-      sqlite3_int64 nUnsafe = devdb_query_int(
-          db, 1,
+      sqlite3_int64 nUnsafe = 1;
+      int rc = devdb_lint_query_int(
+          p, db, &nUnsafe,
           "SELECT count(*) FROM pragma_function_list WHERE name = %Q COLLATE NOCASE AND "
           "(flags & %d OR NOT (builtin OR flags & %d) OR name IN ('load_extension', "
           "'fts3_tokenizer'))",
           zName, SQLITE_DIRECTONLY, SQLITE_INNOCUOUS);
       sqlite3_free(zName);
-      if (nUnsafe) return 0;
+      if (rc != SQLITE_OK || nUnsafe) return 0;
     }
     if (t.eType == DEVDB_TK_EOF) return 1;
   }
@@ -220,7 +252,7 @@ static void plan_scan(TableCheck *T) {
   for (int i = 0; i < pS->nCheck; i++) {
     const DevdbCheck *pCheck = &pS->aCheck[i];
     if (main_has_check(pM, pCheck)) continue;
-    if (!safe_functions(T->db, pCheck->zExpr)) {
+    if (!safe_functions(p, T->db, pCheck->zExpr)) {
       devdb_lint_add(p, DEVDB_LINT_INFO, "check-not-counted", PRINTF("%s", pS->zName),
                      PRINTF("CHECK(%s) of %s calls a function that is not safe to run "
                             "here: its violations in main.%s were not counted",
@@ -233,7 +265,8 @@ static void plan_scan(TableCheck *T) {
 }
 
 /* Prepare a read-only, single-statement query on main's table; run it and
-** store its columns in the counts [i0, i0+n). Returns an SQLite code. */
+** store its columns in the counts [i0, i0+n). Returns an SQLite code:
+** SQLITE_ERROR when it does not prepare or run, anything worse recorded. */
 static int run_counts(TableCheck *T, int i0, int n) {
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, "SELECT ");
@@ -256,7 +289,9 @@ static int run_counts(TableCheck *T, int i0, int n) {
   }
   int rc2 = sqlite3_finalize(pStmt);
   sqlite3_free(zSql);
-  return rc == SQLITE_OK ? rc2 : rc;
+  if (rc == SQLITE_OK) rc = rc2;
+  devdb_lint_check(T->p, T->db, rc);
+  return rc;
 }
 
 /* The finding of one scan count that found rows. */
@@ -308,11 +343,30 @@ static void scan_finding(TableCheck *T, const ScanCount *c) {
   }
 }
 
-/* The scan counts of a table: one query, or one each when that fails. */
+/* 1 when zMsg is "no such column: c" for a column the source adds. */
+static int is_new_column(const TableCheck *T, const char *zMsg) {
+  static const char zPrefix[] = "no such column: ";
+  if (zMsg == 0 || strncmp(zMsg, zPrefix, sizeof(zPrefix) - 1)) return 0;
+  const char *zCol = zMsg + sizeof(zPrefix) - 1;
+  return devdb_table_column(T->pS, zCol) && !devdb_table_column(T->pM, zCol);
+}
+
+/* The scan counts of a table: one query, or one each when that fails (a
+** CHECK that names a column main does not have, or fails on a value). */
 static void scan_table(TableCheck *T) {
+  DevdbLint *p = T->p;
   if (T->nCount == 0) return;
   if (run_counts(T, 0, T->nCount) != SQLITE_OK) {
-    for (int i = 0; i < T->nCount; i++) run_counts(T, i, 1);
+    for (int i = 0; i < T->nCount && !devdb_lint_check(p, T->db, SQLITE_OK); i++) {
+      const ScanCount *c = &T->aCount[i];
+      if (run_counts(T, i, 1) == SQLITE_OK || c->eKind != COUNT_CHECK) continue;
+      if (is_new_column(T, sqlite3_errmsg(T->db))) continue; /* rows get its default */
+      devdb_lint_add(p, DEVDB_LINT_INFO, "check-not-counted", PRINTF("%s", T->pS->zName),
+                     PRINTF("CHECK(%s) of %s could not be counted on main.%s: %s",
+                            c->pCheck->zExpr, T->pS->zName, T->pS->zName,
+                            sqlite3_errmsg(T->db)),
+                     0);
+    }
   }
   for (int i = 0; i < T->nCount; i++) {
     if (T->aCount[i].n > 0) scan_finding(T, &T->aCount[i]);
@@ -364,10 +418,11 @@ static void unique_count(TableCheck *T, const char *zLabel, char *const *azCol,
   }
   char *zKey = sqlite3_str_finish(sKey), *zUser = sqlite3_str_finish(sUser), *zErr = 0;
   sqlite3_int64 nGroup = 0, nRow = 0;
-  if (zKey && zUser &&
-      devdb_dup_count(T->db, "main", T->pM->zName, zKey, &nGroup, &nRow, &zErr) ==
-          SQLITE_OK &&
-      nGroup > 0) {
+  int rc = zKey && zUser
+               ? devdb_dup_count(T->db, "main", T->pM->zName, zKey, &nGroup, &nRow, &zErr)
+               : SQLITE_NOMEM;
+  devdb_lint_check(p, T->db, rc);
+  if (rc == SQLITE_OK && nGroup > 0) {
     const char *zTab = T->pS->zName;
     devdb_lint_add(
         p, DEVDB_LINT_ERROR, "will-fail-unique", PRINTF("%s(%s)", zTab, zUser),
@@ -442,27 +497,24 @@ static void fk_counts(TableCheck *T) {
     const DevdbForeignKey *pFk = &pS->aFk[k];
     const DevdbTable *pPar = devdb_schema_table(T->pMain, pFk->zParent);
     if (pPar == 0 || pPar->eKind != DEVDB_TABLE) continue;
-    sqlite3_str *sNotNull = sqlite3_str_new(0), *sMatch = sqlite3_str_new(0);
     int i = 0;
-    for (; i < pFk->nCol; i++) {
-      if (pFk->azTo[i] == 0 || !devdb_table_column(pM, pFk->azFrom[i]) ||
-          !devdb_table_column(pPar, pFk->azTo[i])) {
-        break;
-      }
-      sqlite3_str_appendf(sNotNull, "%sc.\"%w\" IS NOT NULL", i ? " AND " : "",
-                          pFk->azFrom[i]);
-      sqlite3_str_appendf(sMatch, "%sp.\"%w\" = c.\"%w\"", i ? " AND " : "", pFk->azTo[i],
-                          pFk->azFrom[i]);
+    while (i < pFk->nCol && pFk->azTo[i] && devdb_table_column(pM, pFk->azFrom[i]) &&
+           devdb_table_column(pPar, pFk->azTo[i])) {
+      i++;
     }
-    char *zNotNull = sqlite3_str_finish(sNotNull), *zMatch = sqlite3_str_finish(sMatch);
-    sqlite3_int64 n =
-        i < pFk->nCol || !zNotNull || !zMatch
-            ? -1
-            : devdb_query_int(
-                  T->db, -1,
-                  "SELECT count(*) FROM \"main\".\"%w\" AS c WHERE %s AND NOT "
-                  "EXISTS (SELECT 1 FROM \"main\".\"%w\" AS p WHERE %s)",
-                  pM->zName, zNotNull, pPar->zName, zMatch);
+    if (i < pFk->nCol) continue; /* a column main does not have */
+    char *zNotNull, *zMatch;
+    fk_terms(p, pFk, &zNotNull, &zMatch);
+    /* a LEFT JOIN finds the orphans as fast as the plain query would (a
+    ** correlated NOT EXISTS runs twice as long); a parent matched several
+    ** times still leaves no row with a NULL parent column */
+    sqlite3_int64 n = -1;
+    if (zNotNull && zMatch) {
+      devdb_lint_query_int(p, T->db, &n,
+                           "SELECT count(*) FROM \"main\".\"%w\" AS c LEFT JOIN "
+                           "\"main\".\"%w\" AS p ON %s WHERE %s AND p.\"%w\" IS NULL",
+                           pM->zName, pPar->zName, zMatch, zNotNull, pFk->azTo[0]);
+    }
     if (n > 0) {
       char *zFrom = devdb_lint_names(p, pFk->azFrom, pFk->nCol, 0);
       char *zTo = devdb_lint_names(p, pFk->azTo, pFk->nCol, 0);
@@ -472,14 +524,8 @@ static void fk_counts(TableCheck *T) {
                  "of main.%s",
                  pS->zName, zFrom, pFk->zParent, zTo, n, n == 1 ? "" : "s", pS->zName,
                  n == 1 ? "s" : "", pFk->zParent),
-          PRINTF(
-              "insert the missing %s rows, or set %s to NULL or delete the rows listed "
-              "by SELECT * FROM \"%w\" AS c WHERE %s AND NOT EXISTS (SELECT 1 FROM "
-              "\"%w\" AS p WHERE %s);",
-              pFk->zParent, zFrom, pS->zName, zNotNull, pFk->zParent, zMatch));
+          orphan_fix(p, pS->zName, pFk));
     }
-    sqlite3_free(zNotNull);
-    sqlite3_free(zMatch);
   }
 }
 
@@ -487,7 +533,7 @@ static void fk_counts(TableCheck *T) {
 
 int devdb_lint_data(DevdbLint *p, sqlite3 *db, const DevdbSchema *pSrc,
                     const DevdbSchema *pMain) {
-  for (int i = 0; i < pSrc->nTable && !p->arena.bOom; i++) {
+  for (int i = 0; i < pSrc->nTable && !devdb_lint_check(p, db, SQLITE_OK); i++) {
     TableCheck t, *T = &t;
     memset(T, 0, sizeof(*T));
     T->p = p;
@@ -498,9 +544,11 @@ int devdb_lint_data(DevdbLint *p, sqlite3 *db, const DevdbSchema *pSrc,
     T->pM = devdb_schema_table(pMain, T->pS->zName);
     if (T->pS->eKind != DEVDB_TABLE || T->pM == 0 || T->pM->eKind != DEVDB_TABLE)
       continue;
-    if (devdb_query_int(db, 0,
-                        "SELECT count(*) FROM (SELECT 1 FROM \"main\".\"%w\" LIMIT 1)",
-                        T->pM->zName) == 0) {
+    sqlite3_int64 nAny = 0;
+    if (devdb_lint_query_int(
+            p, db, &nAny, "SELECT count(*) FROM (SELECT 1 FROM \"main\".\"%w\" LIMIT 1)",
+            T->pM->zName) != SQLITE_OK ||
+        nAny == 0) {
       continue; /* nothing there can fail */
     }
     T->aCount = devdb_arena_alloc(&p->arena, sizeof(ScanCount) *
@@ -511,5 +559,5 @@ int devdb_lint_data(DevdbLint *p, sqlite3 *db, const DevdbSchema *pSrc,
     unique_counts(T);
     fk_counts(T);
   }
-  return p->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  return SQLITE_OK;
 }

@@ -56,15 +56,27 @@ typedef struct Resolver {
 
 static const char zNoColumn[] = "no such column: ";
 
+/* The code rc of a call on db; an error that is not a finding (out of
+** memory, I/O) is recorded and fails the run. */
+static int chk(Resolver *R, sqlite3 *db, int rc) {
+  devdb_lint_check(R->p, db, rc);
+  return rc;
+}
+
 /* Prepare (never step) zSql on db. On failure returns the code and, when
 ** pzMsg is not NULL, SQLite's message (caller frees). */
-static int try_prepare(sqlite3 *db, const char *zSql, char **pzMsg) {
-  if (zSql == 0) return SQLITE_NOMEM;
+static int try_prepare(Resolver *R, sqlite3 *db, const char *zSql, char **pzMsg) {
+  if (zSql == 0) return chk(R, db, SQLITE_NOMEM);
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
   if (rc != SQLITE_OK && pzMsg) *pzMsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   sqlite3_finalize(pStmt);
-  return rc;
+  return chk(R, db, rc);
+}
+
+/* Run zSql on the scratch. */
+static int run(Resolver *R, const char *zSql) {
+  return chk(R, R->db, zSql ? sqlite3_exec(R->db, zSql, 0, 0, 0) : SQLITE_NOMEM);
 }
 
 /* Double-quoted string literals on (1) or off (0) in the scratch. */
@@ -94,9 +106,9 @@ static void dqs_finding(Resolver *R, const char *zKind, const char *zName,
 /* Prepare zSql on the scratch with DQS off, then on: the message of the
 ** first failure in *pzOff and of the second in *pzOn (caller frees). */
 static int prepare_both(Resolver *R, const char *zSql, char **pzOff, char **pzOn) {
-  if (try_prepare(R->db, zSql, pzOff) == SQLITE_OK) return SQLITE_OK;
+  if (try_prepare(R, R->db, zSql, pzOff) == SQLITE_OK) return SQLITE_OK;
   set_dqs(R, 1);
-  int rc = try_prepare(R->db, zSql, pzOn);
+  int rc = try_prepare(R, R->db, zSql, pzOn);
   set_dqs(R, 0);
   return rc;
 }
@@ -173,9 +185,12 @@ static void views_on_source(Resolver *R) {
     const DevdbView *pV = &R->pS->aView[i];
     char *zMsg = 0;
     char *zSql = sqlite3_mprintf("SELECT * FROM \"%w\".\"%w\"", R->zSchema, pV->zName);
-    int rc = try_prepare(R->dbSrc, zSql, &zMsg);
+    int rc = try_prepare(R, R->dbSrc, zSql, &zMsg);
     sqlite3_free(zSql);
-    if (rc == SQLITE_OK) continue;
+    if (rc != SQLITE_ERROR) {
+      sqlite3_free(zMsg);
+      continue; /* fine, or the run failed */
+    }
     R->aView[i] |= F_BROKEN;
     devdb_lint_add(
         R->p, DEVDB_LINT_ERROR, "view-broken", PRINTF("%s", pV->zName),
@@ -207,7 +222,8 @@ static void need_deps(Resolver *R, char **azDep, int nDep) {
 static void stand_in(Resolver *R, const char *zName, const char *zColSql,
                      const char *zDrop) {
   sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(R->db, zColSql, -1, &pStmt, 0) != SQLITE_OK) return;
+  if (chk(R, R->db, sqlite3_prepare_v2(R->db, zColSql, -1, &pStmt, 0)) != SQLITE_OK)
+    return;
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendf(s, "CREATE TABLE \"%w\"(", zName);
   int n = 0;
@@ -215,12 +231,11 @@ static void stand_in(Resolver *R, const char *zName, const char *zColSql,
     const char *zCol = (const char *)sqlite3_column_text(pStmt, 0);
     sqlite3_str_appendf(s, "%s\"%w\"", n++ ? ", " : "", zCol ? zCol : "");
   }
-  sqlite3_finalize(pStmt);
+  chk(R, R->db, sqlite3_finalize(pStmt));
   sqlite3_str_appendall(s, ")");
   char *zSql = sqlite3_str_finish(s);
-  if (zSql && n > 0 && (zDrop == 0 || sqlite3_exec(R->db, zDrop, 0, 0, 0) == SQLITE_OK)) {
-    sqlite3_exec(R->db, zSql, 0, 0, 0);
-  }
+  if (zSql == 0) R->p->arena.bOom = 1;
+  if (zSql && n > 0 && (zDrop == 0 || run(R, zDrop) == SQLITE_OK)) run(R, zSql);
   sqlite3_free(zSql);
 }
 
@@ -279,14 +294,17 @@ static void trigger_event(Resolver *R, const DevdbTrigger *pT, TriggerEvent *pEv
   }
   if (eEvent == 'U' && zCol == 0) {
     sqlite3_stmt *pStmt = 0;
-    if (devdb_prepare(R->dbSrc, &pStmt,
-                      "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden = 0 "
-                      "LIMIT 1",
-                      pT->zTable, R->zSchema) == SQLITE_OK &&
+    if (chk(R, R->dbSrc,
+            devdb_prepare(R->dbSrc, &pStmt,
+                          "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden = 0 "
+                          "LIMIT 1",
+                          pT->zTable, R->zSchema)) == SQLITE_OK &&
         sqlite3_step(pStmt) == SQLITE_ROW) {
-      zCol = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      zCol = z ? sqlite3_mprintf("%s", z) : 0;
+      if (zCol == 0) R->p->arena.bOom = 1;
     }
-    sqlite3_finalize(pStmt);
+    chk(R, R->dbSrc, sqlite3_finalize(pStmt));
   }
   for (int bSource = 0; bSource < 2; bSource++) {
     char *zTab = bSource ? sqlite3_mprintf("\"%w\".\"%w\"", R->zSchema, pT->zTable)
@@ -319,7 +337,7 @@ static void trigger_check(Resolver *R, int i) {
   const DevdbTrigger *pT = &R->pS->aTrigger[i];
   const TriggerEvent *pEv = &R->aEv[i];
   int bFail = (R->aTrig[i] & F_FAIL) != 0;
-  if (sqlite3_exec(R->db, pT->zSql, 0, 0, 0) != SQLITE_OK) {
+  if (run(R, pT->zSql) != SQLITE_OK) {
     if (bFail) trigger_broken(R, pT, pEv->zSourceMsg); /* cannot isolate it */
     return;
   }
@@ -331,7 +349,7 @@ static void trigger_check(Resolver *R, int i) {
   }
   sqlite3_free(zOff);
   sqlite3_free(zOn);
-  devdb_exec(R->db, 0, "DROP TRIGGER IF EXISTS \"%w\"", pT->zName);
+  chk(R, R->db, devdb_exec(R->db, 0, "DROP TRIGGER IF EXISTS \"%w\"", pT->zName));
 }
 
 /* Prepare each trigger's event on the source; mark the triggers that fail
@@ -345,7 +363,7 @@ static void triggers_on_source(Resolver *R) {
     if (pEv->zSource == 0 || pEv->zScratch == 0) continue;
     /* a foreign key mismatch (foreign keys on) fails the event too, but
     ** says nothing of the trigger: fk-parent-not-unique reports it */
-    if (try_prepare(R->dbSrc, pEv->zSource, &pEv->zSourceMsg) != SQLITE_OK &&
+    if (try_prepare(R, R->dbSrc, pEv->zSource, &pEv->zSourceMsg) == SQLITE_ERROR &&
         strncmp(pEv->zSourceMsg ? pEv->zSourceMsg : "", "foreign key mismatch", 20)) {
       R->aTrig[i] |= F_FAIL;
     }
@@ -363,18 +381,18 @@ static void scratch_table(Resolver *R, const DevdbTable *pTab) {
   char *zOff = 0;
   int rc = SQLITE_ERROR;
   if (pTab->zSql) {
-    rc = sqlite3_exec(R->db, pTab->zSql, 0, 0, 0);
-    if (rc != SQLITE_OK && pTab->eKind == DEVDB_TABLE) {
+    rc = run(R, pTab->zSql);
+    if (rc == SQLITE_ERROR && pTab->eKind == DEVDB_TABLE) {
       zOff = sqlite3_mprintf("%s", sqlite3_errmsg(R->db));
       set_dqs(R, 1);
-      rc = sqlite3_exec(R->db, pTab->zSql, 0, 0, 0);
+      rc = run(R, pTab->zSql);
       set_dqs(R, 0);
       if (rc == SQLITE_OK && is_no_column(zOff)) {
         dqs_finding(R, "table", pTab->zName, zOff);
       }
     }
   }
-  if (rc != SQLITE_OK && pTab->nCol > 0) {
+  if (rc == SQLITE_ERROR && pTab->nCol > 0) {
     sqlite3_str *s = sqlite3_str_new(0);
     for (int i = 0; i < pTab->nCol; i++) {
       sqlite3_str_appendf(s, "%s(%Q)", i ? "," : "VALUES ", pTab->aCol[i].zName);
@@ -397,10 +415,10 @@ static int index_has_expr(const DevdbIndex *pIdx) {
 
 /* dqs-literal in the expressions or WHERE of an index. */
 static void scratch_index(Resolver *R, const DevdbIndex *pIdx) {
-  if (sqlite3_exec(R->db, pIdx->zSql, 0, 0, 0) == SQLITE_OK) return;
+  if (run(R, pIdx->zSql) != SQLITE_ERROR) return;
   char *zMsg = sqlite3_mprintf("%s", sqlite3_errmsg(R->db));
   set_dqs(R, 1);
-  if (sqlite3_exec(R->db, pIdx->zSql, 0, 0, 0) == SQLITE_OK && is_no_column(zMsg)) {
+  if (run(R, pIdx->zSql) == SQLITE_OK && is_no_column(zMsg)) {
     dqs_finding(R, "index", pIdx->zName, zMsg);
   }
   set_dqs(R, 0);
@@ -467,7 +485,7 @@ static void scratch_checks(Resolver *R) {
     if (R->aIdx[i] & F_CAND) scratch_index(R, &pS->aIndex[i]);
   }
   for (int i = 0; i < pS->nView; i++) {
-    if (R->aView[i] & F_NEED) sqlite3_exec(R->db, pS->aView[i].zSql, 0, 0, 0);
+    if (R->aView[i] & F_NEED) run(R, pS->aView[i].zSql);
   }
   for (int i = 0; i < pS->nView; i++) view_visit(R, i);
   for (int i = 0; i < pS->nTrigger; i++) {

@@ -249,8 +249,8 @@ static void lint_fks(DevdbLint *p, const DevdbSchema *pS, const DevdbTable *pTab
     char *zObj = cols_object(p, pTab->zName, pFk->azFrom, pFk->nCol);
     if (zObj == 0) return;
     if (pPar && pPar->eKind == DEVDB_VIRTUAL) continue;
-    fk_index(p, pS, pTab, pFk, zObj);
     if (fk_missing(p, pS, pTab, pFk, pPar, zObj)) continue;
+    fk_index(p, pS, pTab, pFk, zObj);
     if (fk_parent_unique(p, pS, pFk, pPar, zObj)) continue;
     fk_types(p, pTab, pFk, pPar, zObj);
   }

@@ -21,7 +21,6 @@
 */
 #include "devdb.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -980,59 +979,6 @@ int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppO
   if (rc != SQLITE_OK) return rc;
   rc = devdb_schema_load(src.db, src.zSchema, ppOut, pzErr);
   devdb_source_close(&src);
-  return rc;
-}
-
-/* One load of a pair, run on its own thread. */
-typedef struct PairJob {
-  sqlite3 *db;
-  const char *zSource;
-  DevdbSchema *pOut;
-  char *zErr;
-  int rc;
-} PairJob;
-
-static void *pair_job_run(void *pArg) {
-  PairJob *pJob = pArg;
-  pJob->rc = devdb_schema_load_source(pJob->db, pJob->zSource, &pJob->pOut, &pJob->zErr);
-  return 0;
-}
-
-/*
-** 1 when zSource can load on another thread: it is a database, file or SQL
-** that devdb opens its own connection for (a schema of the calling
-** connection cannot: that connection is busy running the caller's query).
-*/
-static int loads_apart(sqlite3 *db, const char *zSource) {
-  const char *zEnv = getenv("DEVDB_THREADS");
-  if (zEnv && zEnv[0] == '0') return 0;
-  int eKind = devdb_source_kind(db, zSource);
-  return sqlite3_threadsafe() && eKind != 0 && eKind != DEVDB_SRC_SCHEMA;
-}
-
-int devdb_schema_load_pair(sqlite3 *db, const char *zA, const char *zB, DevdbSchema **ppA,
-                           DevdbSchema **ppB, char **pzErr) {
-  PairJob job = {db, zB, 0, 0, SQLITE_OK};
-  pthread_t thread;
-  int bThread = loads_apart(db, zA) && loads_apart(db, zB) &&
-                pthread_create(&thread, 0, pair_job_run, &job) == 0;
-  int rc = devdb_schema_load_source(db, zA, ppA, pzErr);
-  if (bThread)
-    pthread_join(thread, 0);
-  else if (rc == SQLITE_OK)
-    pair_job_run(&job);
-  *ppB = job.pOut;
-  if (rc == SQLITE_OK && job.rc != SQLITE_OK) {
-    rc = job.rc;
-    *pzErr = job.zErr;
-    job.zErr = 0;
-  }
-  sqlite3_free(job.zErr);
-  if (rc != SQLITE_OK) {
-    devdb_schema_free(*ppA);
-    devdb_schema_free(*ppB);
-    *ppA = *ppB = 0;
-  }
   return rc;
 }
 

@@ -30,10 +30,15 @@
 ** (all indexes of rebuilt tables too); create virtual tables, views (in
 ** dependency order) and triggers.
 **
-** Risk: every row that touches data gets counts from the live source (one
-** aggregate query per table over the rows as the copy would produce them,
-** devdb_dup_count for UNIQUE): data-loss, will-fail, rebuild, cascade-hazard,
-** warnings, and the SQLite version the statement needs.
+** Risk: every row that touches data gets counts from the live source, over
+** the rows as the copy would produce them (values converted by the target's
+** affinity, NULLs filled from defaults): data-loss, will-fail, rebuild,
+** cascade-hazard, warnings, and the SQLite version the statement needs. Each
+** count is the plain aggregate a person would write (devdb_dup_count for a
+** UNIQUE over plain columns), or, for a table no index can help, one scan
+** with a FILTER per count. Which risks are counted is the caller's choice:
+** devdb_apply counts data loss up front and the rest only to explain a
+** failure.
 **
 ** No SQL functions live here; diff.c and apply.c use the plan.
 */
@@ -97,7 +102,8 @@ typedef struct Probe {
   int mRisk;                 /* DEVDB_RISK_*, 0 for a warning */
   const char *zLevel;        /* data-loss, will-fail, rebuild, warning */
   const char *zExpr;         /* summed over the rows as the copy makes them */
-  const char *zFmt;          /* the message, with one %lld */
+  const char *zNoun;         /* what is counted: "row", "value" */
+  const char *zRest;         /* the rest of the message */
   const DevdbIndex *pUnique; /* a UNIQUE key to count duplicates of */
   const DevdbTable *pPkOf;   /* or the primary key of this table */
 } Probe;
@@ -119,7 +125,13 @@ typedef struct Planner {
   DevdbMap mByS, mByT; /* table name -> Pair */
   NameMap tabs;        /* table renames */
   DevdbMap mViewDrop, mTrigDrop, mIdxDrop;
+  DevdbMap mParents; /* tables some foreign key of either side names */
+  DevdbMap mCascade; /* parent -> its children with ON DELETE actions */
+  DevdbMap mShape;   /* shape of a created table -> the table */
+  DevdbMap mHistory; /* the source's migration history tables (kept) */
+  int bCascadeBuilt, bShapeBuilt, bParentsBuilt;
   ProbeList probes;
+  int mCount; /* the risks to count (DEVDB_COUNT_*) */
   char *zErr;
   int rc;
 } Planner;
@@ -469,15 +481,46 @@ static void read_hints(Planner *P) {
   }
 }
 
-/* Pair the tables of both models: by rename hint, then by name. */
+static void mark(Planner *P, DevdbMap *pMap, const char *zName);
+
+/*
+** Note the source's migration history tables (any framework's, as
+** devdb_history finds them, and devdb's own _devdb_* tables): they belong to
+** the migration runner, not the application, so no migration or schema file
+** creates them, and a target that lacks them must not drop them (nor would
+** the user want `apply --allow-data-loss` to delete the history).
+*/
+static void find_history(Planner *P) {
+  for (int i = 0; i < P->pS->nTable; i++) {
+    const char *zName = P->pS->aTable[i].zName;
+    if (devdb_strnicmp(zName, "_devdb_", 7) == 0) mark(P, &P->mHistory, zName);
+  }
+  DevdbHistTable *aHist = 0;
+  int nHist = 0;
+  char *zErr = 0;
+  if (P->db &&
+      devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) == SQLITE_OK) {
+    for (int i = 0; i < nHist; i++) {
+      const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
+      if (pTab) mark(P, &P->mHistory, pTab->zName);
+    }
+  }
+  devdb_history_free(aHist, nHist);
+  sqlite3_free(zErr);
+}
+
+/* Pair the tables of both models: by rename hint, then by name. A history
+** table of the source that the target lacks is left out (kept as it is). */
 static void pair_tables(Planner *P) {
   P->aPair = devdb_arena_alloc(P->pA, sizeof(Pair) * (P->pS->nTable + P->pT->nTable + 1));
   if (P->aPair == 0) return;
   read_hints(P);
+  find_history(P);
   for (int i = 0; i < P->pS->nTable && P->rc == SQLITE_OK; i++) {
     const DevdbTable *pS = &P->pS->aTable[i];
     const char *zNew = map_get(&P->tabs, pS->zName);
     const DevdbTable *pT = devdb_schema_table(P->pT, zNew ? zNew : pS->zName);
+    if (pT == 0 && devdb_map_get(&P->mHistory, pS->zName)) continue;
     if (zNew == 0 && pT && map_rev(&P->tabs, pT->zName)) pT = 0; /* taken by a hint */
     if (pT && pT->eKind != pS->eKind) pT = 0;
     if (pT && pT->eKind == DEVDB_VIRTUAL && strcmp(pT->zDef, pS->zDef)) pT = 0;
@@ -712,6 +755,20 @@ static int span_has_word(DevdbSpan s, const char *zWord) {
   return 0;
 }
 
+static char *strict_misfit(Planner *P, const char *z, const char *zType);
+
+/*
+** 1 when the DEFAULT of a STRICT column fits its type. ADD COLUMN does not
+** check it (3.40 adds the column and integrity_check then reports every
+** row), a rebuild's INSERT does. Asked of SQLite on the source's connection;
+** without one, 0.
+*/
+static int default_fits(Planner *P, const DevdbColumn *c) {
+  char *zMisfit = strict_misfit(P, PF("(%s)", c->zDefault), c->zType);
+  if (zMisfit == 0) return 1; /* ANY */
+  return P->db != 0 && devdb_query_int(P->db, 1, "SELECT %s", zMisfit) == 0;
+}
+
 /*
 ** 1 when ALTER TABLE ADD COLUMN can add target column j of the pair on a
 ** table with rows: not a key, not STORED, a constant default that is not
@@ -730,6 +787,7 @@ static int addable(Planner *P, Pair *pPair, int j) {
   if (c->eGen) return 1;
   int bNull = is_null_default(c->zDefault);
   if (!bNull && !is_constant_default(c->zDefault)) return 0;
+  if (!bNull && pT->bStrict && !default_fits(P, c)) return 0;
   if (c->bNotNull && bNull) return 0;
   return !(pFk && !bNull);
 }
@@ -1082,6 +1140,8 @@ static int add_row(Planner *P, const char *zKind, const char *zChange, const cha
   pRow->zTbl = zTbl ? devdb_arena_strndup(P->pA, zTbl, -1) : 0;
   pRow->zDetail = zDetail;
   pRow->zSql = zSql;
+  size_t n = zSql ? strlen(zSql) : 0;
+  if (n > 0 && zSql[n - 1] == '\n') zSql[n - 1] = 0; /* statements end with ";" */
   return pPlan->nChange++;
 }
 
@@ -1177,9 +1237,10 @@ static int index_version(const DevdbIndex *pIdx) {
 
 /* ------------------------------------------------------------ probes */
 
-/* Ask for a count: rows (of pPair's source) where zExpr is true. */
+/* Ask for a count of the rows of pPair's source where zExpr is true (NULL:
+** all rows); the message is "<n> <noun>(s)<rest>". */
 static Probe *add_probe(Planner *P, Pair *pPair, int iRow, int mRisk, const char *zLevel,
-                        const char *zExpr, const char *zFmt) {
+                        const char *zExpr, const char *zNoun, const char *zRest) {
   ProbeList *pL = &P->probes;
   if (iRow < 0 || pPair->pS == 0 || P->db == 0) return 0;
   if (pL->n == pL->nAlloc) {
@@ -1197,9 +1258,15 @@ static Probe *add_probe(Planner *P, Pair *pPair, int iRow, int mRisk, const char
   p->mRisk = mRisk;
   p->zLevel = zLevel;
   p->zExpr = zExpr;
-  p->zFmt = zFmt;
+  p->zNoun = zNoun;
+  p->zRest = zRest;
   return p;
 }
+
+static int key_converts(const Pair *pPair, const DevdbIndex *pIdx);
+static char *orphans_expr(Planner *P, const DevdbForeignKey *pFk);
+static void probe_unique(Planner *P, Pair *pPair, int iRow, const DevdbIndex *pIdx,
+                         const DevdbTable *pPkOf, const char *zWhat);
 
 /* -------------------------------------------- views, triggers, indexes */
 
@@ -1218,31 +1285,40 @@ static void mark(Planner *P, DevdbMap *pMap, const char *zName) {
 }
 
 /*
-** The source views and triggers to drop: those the target does not have
-** or has changed, those that use a table that is rebuilt, renamed or loses
-** or renames columns, and (transitively) those that use a dropped view.
+** Whether source view i is dropped (2) or kept (1): dropped when the target
+** does not have it or has changed it, when it uses a table that is rebuilt,
+** renamed or loses or renames columns, or a view that is dropped. Memoised
+** in aState (0 unknown, 3 being visited), so the whole pass is linear.
 */
+static int view_drop_state(Planner *P, int i, char *aState) {
+  if (aState[i]) return aState[i];
+  aState[i] = 3;
+  const DevdbView *pV = &P->pS->aView[i], *pT = devdb_schema_view(P->pT, pV->zName);
+  int bDrop =
+      pT == 0 || strcmp(pV->zDef, pT->zDef) || deps_touched(P, pV->azDep, pV->nDep);
+  for (int k = 0; k < pV->nDep; k++) {
+    const DevdbView *pDep = devdb_schema_view(P->pS, pV->azDep[k]);
+    if (pDep && view_drop_state(P, (int)(pDep - P->pS->aView), aState) == 2) bDrop = 1;
+  }
+  aState[i] = bDrop ? 2 : 1;
+  if (bDrop) mark(P, &P->mViewDrop, pV->zName);
+  return aState[i];
+}
+
+/* The source views and triggers to drop (views first: triggers that use a
+** dropped view are dropped too). */
 static void mark_views_triggers(Planner *P) {
   const DevdbSchema *pS = P->pS;
-  for (int i = 0; i < pS->nView; i++) {
-    const DevdbView *pV = &pS->aView[i], *pT = devdb_schema_view(P->pT, pV->zName);
-    if (pT == 0 || strcmp(pV->zDef, pT->zDef) || deps_touched(P, pV->azDep, pV->nDep))
-      mark(P, &P->mViewDrop, pV->zName);
-  }
-  for (int bMore = 1; bMore && !P->pA->bOom;) {
-    bMore = 0;
-    for (int i = 0; i < pS->nView; i++) {
-      const DevdbView *pV = &pS->aView[i];
-      if (devdb_map_get(&P->mViewDrop, pV->zName)) continue;
-      if (deps_touched(P, pV->azDep, pV->nDep)) {
-        mark(P, &P->mViewDrop, pV->zName);
-        bMore = 1;
-      }
-    }
-  }
+  char *aState = devdb_arena_alloc(P->pA, pS->nView + 1);
+  for (int i = 0; aState && i < pS->nView; i++) view_drop_state(P, i, aState);
   for (int i = 0; i < pS->nTrigger; i++) {
     const DevdbTrigger *pTr = &pS->aTrigger[i];
     const DevdbTrigger *pT = devdb_schema_trigger(P->pT, pTr->zName);
+    /* a trigger on a kept history table stays with it */
+    if (pT == 0 && pair_of_source(P, pTr->zTable) == 0 &&
+        devdb_map_get(&P->mHistory, pTr->zTable)) {
+      continue;
+    }
     if (pT == 0 || strcmp(pTr->zDef, pT->zDef) || deps_touched(P, pTr->azDep, pTr->nDep))
       mark(P, &P->mTrigDrop, pTr->zName);
   }
@@ -1345,25 +1421,51 @@ static void emit_drop_indexes(Planner *P) {
 }
 
 /* The children of source table zParent whose ON DELETE action would
-** change them if it were dropped with foreign keys on: "c (CASCADE)". */
+** change them if it were dropped with foreign keys on: "c (ON DELETE
+** CASCADE), ..." or NULL. The map of them is built once, for every parent. */
 static char *cascade_children(Planner *P, const char *zParent) {
-  sqlite3_str *p = sqlite3_str_new(0);
-  for (int i = 0; i < P->pS->nTable; i++) {
-    const DevdbTable *pTab = &P->pS->aTable[i];
-    for (int k = 0; k < pTab->nFk; k++) {
-      const DevdbForeignKey *pFk = &pTab->aFk[k];
-      if (devdb_stricmp(pFk->zParent, zParent) || pFk->zOnDelete == 0) continue;
-      if (strcmp(pFk->zOnDelete, "CASCADE") && strncmp(pFk->zOnDelete, "SET ", 4))
-        continue;
-      sqlite3_str_appendf(p, "%s%s (ON DELETE %s)", sqlite3_str_length(p) ? ", " : "",
-                          pTab->zName, pFk->zOnDelete);
+  if (!P->bCascadeBuilt) {
+    for (int i = 0; i < P->pS->nTable; i++) {
+      const DevdbTable *pTab = &P->pS->aTable[i];
+      for (int k = 0; k < pTab->nFk; k++) {
+        const DevdbForeignKey *pFk = &pTab->aFk[k];
+        if (pFk->zOnDelete == 0 || pFk->zParent == 0) continue;
+        if (strcmp(pFk->zOnDelete, "CASCADE") && strncmp(pFk->zOnDelete, "SET ", 4))
+          continue;
+        char **pz = devdb_map_get(&P->mCascade, pFk->zParent); /* a slot per parent */
+        if (pz == 0 && (pz = devdb_arena_alloc(P->pA, sizeof(char *))) != 0 &&
+            devdb_map_put(&P->mCascade, pFk->zParent, pz)) {
+          P->pA->bOom = 1;
+        }
+        if (pz == 0) return 0;
+        *pz = *pz ? PF("%s, %s (ON DELETE %s)", *pz, pTab->zName, pFk->zOnDelete)
+                  : PF("%s (ON DELETE %s)", pTab->zName, pFk->zOnDelete);
+      }
     }
+    P->bCascadeBuilt = 1;
   }
-  if (sqlite3_str_length(p) == 0) {
-    sqlite3_free(sqlite3_str_finish(p));
-    return 0;
+  char **pz = devdb_map_get(&P->mCascade, zParent);
+  return pz ? *pz : 0;
+}
+
+/* 1 when a table that is dropped or rebuilt takes part in a foreign key
+** (parent or child): then foreign key enforcement must be off for it. */
+static int fk_involved(Planner *P, const Pair *pPair) {
+  if (!P->bParentsBuilt) {
+    const DevdbSchema *ap[2] = {P->pS, P->pT};
+    for (int k = 0; k < 2; k++) {
+      for (int i = 0; i < ap[k]->nTable; i++) {
+        for (int f = 0; f < ap[k]->aTable[i].nFk; f++)
+          mark(P, &P->mParents, ap[k]->aTable[i].aFk[f].zParent);
+      }
+    }
+    P->bParentsBuilt = 1;
   }
-  return str_done(P, p);
+  const DevdbTable *ap[2] = {pPair->pS, pPair->pT};
+  for (int k = 0; k < 2; k++) {
+    if (ap[k] && (ap[k]->nFk || devdb_map_get(&P->mParents, ap[k]->zName))) return 1;
+  }
+  return 0;
 }
 
 /* The cascade-hazard risk of a row that drops or rebuilds source table zTbl. */
@@ -1389,22 +1491,26 @@ static char *table_shape(Planner *P, const DevdbTable *pTab) {
   return str_done(P, p);
 }
 
-/* A row for a dropped table that a new table of the same shape may replace. */
+/* A row for a dropped table that a new table of the same shape may replace
+** (the shapes of the created tables are mapped once). */
 static void table_rename_candidate(Planner *P, const DevdbTable *pS) {
   if (pS->eKind != DEVDB_TABLE) return;
-  char *zShape = 0;
-  for (int i = 0; i < P->nPair; i++) {
-    const DevdbTable *pT = P->aPair[i].eAct == ACT_CREATE ? P->aPair[i].pT : 0;
-    if (pT == 0 || pT->eKind != DEVDB_TABLE || pT->nCol != pS->nCol) continue;
-    if (zShape == 0) zShape = table_shape(P, pS);
-    if (zShape == 0 || strcmp(zShape, table_shape(P, pT))) continue;
-    add_row(P, "table", "rename?", pT->zName, pS->zName,
-            PF("table %s may be %s renamed: if so, use the option 'rename:%s=%s' to keep "
-               "its rows",
-               pT->zName, pS->zName, pS->zName, pT->zName),
-            0);
-    return;
+  if (!P->bShapeBuilt) {
+    for (int i = 0; i < P->nPair; i++) {
+      const DevdbTable *pT = P->aPair[i].eAct == ACT_CREATE ? P->aPair[i].pT : 0;
+      char *zShape = pT && pT->eKind == DEVDB_TABLE ? table_shape(P, pT) : 0;
+      if (zShape && devdb_map_put(&P->mShape, zShape, (void *)pT)) P->pA->bOom = 1;
+    }
+    P->bShapeBuilt = 1;
   }
+  char *zShape = table_shape(P, pS);
+  const DevdbTable *pT = zShape ? devdb_map_get(&P->mShape, zShape) : 0;
+  if (pT == 0 || strcmp(table_shape(P, pT), zShape)) return; /* the map folds case */
+  add_row(P, "table", "rename?", pT->zName, pS->zName,
+          PF("table %s may be %s renamed: if so, use the option 'rename:%s=%s' to keep "
+             "its rows",
+             pT->zName, pS->zName, pS->zName, pT->zName),
+          0);
 }
 
 /* Phase 4: drop the tables the target does not have (last created first). */
@@ -1424,10 +1530,10 @@ static void emit_drop_tables(Planner *P) {
                  pS->zName);
     pPair->iRowMain = add_row(P, bVirtual ? "virtual_table" : "table", "drop", pS->zName,
                               pS->zName, zDetail, drop_sql(P, "TABLE", pS->zName));
-    add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_DATA_LOSS, "data-loss", 0,
-              PF("%%lld rows of %s", pS->zName));
+    add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_DATA_LOSS, "data-loss", 0, "row",
+              PF(" of %s", pS->zName));
     add_cascade_risk(P, pPair->iRowMain, pS->zName);
-    P->pPlan->bFkOff = 1;
+    if (fk_involved(P, pPair)) P->pPlan->bFkOff = 1;
   }
 }
 
@@ -1556,8 +1662,14 @@ static void str_copy(Planner *P, sqlite3_str *p, Pair *pPair, const char *zNew) 
     n++;
   }
   char *zSel = str_done(P, pSel);
-  sqlite3_str_appendf(p, ") SELECT %s FROM \"%w\".\"%w\" AS \"src\";\n", zSel ? zSel : "",
+  sqlite3_str_appendf(p, ") SELECT %s FROM \"%w\".\"%w\" AS \"src\"", zSel ? zSel : "",
                       P->zSchema, current_name(pPair));
+  /* NULL in a new INTEGER PRIMARY KEY gets max(rowid)+1: insert those rows
+  ** last, so the number cannot be one a later row brings */
+  int a = pT->iRowidAlias, i = a >= 0 ? pPair->aMap[a] : -1;
+  if (i >= 0 && pS->iRowidAlias != i && !(pS->aCol[i].bNotNull && !pS->aCol[i].eGen))
+    sqlite3_str_appendf(p, " ORDER BY %s IS NULL", column_source(P, pPair, a, 0));
+  sqlite3_str_appendall(p, ";\n");
 }
 
 /* The statements that carry the AUTOINCREMENT high-water mark of zOld over
@@ -1667,7 +1779,8 @@ static void emit_table(Planner *P, Pair *pPair) {
     pPair->iRowMain =
         add_row(P, bVirtual ? "virtual_table" : "table", "create", pT->zName, pT->zName,
                 bVirtual ? PF("new virtual table %s %s", pT->zName, pT->zDef)
-                         : PF("new table %s (%d columns)", pT->zName, pT->nCol),
+                         : PF("new table %s (%d column%s)", pT->zName, pT->nCol,
+                              pT->nCol == 1 ? "" : "s"),
                 create_sql(P, pT->zSql));
     need_version(P, pPair->iRowMain, table_version(pT));
     break;
@@ -1685,7 +1798,7 @@ static void emit_table(Planner *P, Pair *pPair) {
                               rebuild_detail(P, pPair), rebuild_sql(P, pPair));
     need_version(P, pPair->iRowMain, table_version(pT));
     add_cascade_risk(P, pPair->iRowMain, pPair->pS->zName);
-    P->pPlan->bFkOff = 1;
+    if (fk_involved(P, pPair)) P->pPlan->bFkOff = 1;
     break;
   default:
     break;
@@ -1727,7 +1840,7 @@ static void emit_create_indexes(Planner *P) {
                 pair_of_source(P, pS->zTable) == pPair && pS->eOrigin == DEVDB_IDX_CREATE;
     if (bKept) continue;
     int bSame = pS && pPair && pPair->pS && !bDropped && pPair->eAct == ACT_REBUILD &&
-                pair_of_source(P, pS->zTable) == pPair;
+                pair_of_source(P, pS->zTable) == pPair && same_index(P, pS, pIdx);
     char *zDetail =
         bSame ? PF("index %s created again (%s was rebuilt)", pIdx->zName, pIdx->zTable)
         : pS  ? PF("index %s: %s -> %s", pIdx->zName, pS->zDef, pIdx->zDef)
@@ -1735,11 +1848,8 @@ static void emit_create_indexes(Planner *P) {
     int iRow = add_row(P, "index", "create", pIdx->zName, pIdx->zTable, zDetail,
                        create_sql(P, pIdx->zSql));
     need_version(P, iRow, index_version(pIdx));
-    if (pIdx->bUnique && !bSame && pPair) {
-      Probe *pProbe = add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail", 0,
-                                PF("%%lld duplicate groups in %s", pIdx->zDef));
-      if (pProbe) pProbe->pUnique = pIdx;
-    }
+    if (pIdx->bUnique && pPair && (!bSame || key_converts(pPair, pIdx)))
+      probe_unique(P, pPair, iRow, pIdx, 0, pIdx->zDef);
   }
 }
 
@@ -1793,8 +1903,11 @@ static void list_fk_tables(Planner *P) {
       bCheck = pParent == 0 || pParent->eAct != ACT_NONE || pParent->bTabRename;
     }
     if (!bCheck || pTab->nFk == 0) continue;
-    pPlan->azFkSource[pPlan->nFkTable] = pPair && pPair->pS ? pPair->pS->zName : 0;
-    pPlan->azFkTable[pPlan->nFkTable++] = pTab->zName;
+    /* copies: the plan outlives the models */
+    const char *zSource = pPair && pPair->pS ? pPair->pS->zName : 0;
+    pPlan->azFkSource[pPlan->nFkTable] =
+        zSource ? devdb_arena_strndup(P->pA, zSource, -1) : 0;
+    pPlan->azFkTable[pPlan->nFkTable++] = devdb_arena_strndup(P->pA, pTab->zName, -1);
   }
 }
 
@@ -1829,37 +1942,139 @@ static int is_numeric_affinity(const char *zAff) {
   return strcmp(zAff, "TEXT") && strcmp(zAff, "BLOB");
 }
 
-/* Counts for target column j of a pair (added or changed), on row iRow. */
-static void probe_column(Planner *P, Pair *pPair, int j, int iRow, int bAll) {
+/* What probe_column counts. */
+#define PROBE_NOTNULL 1
+#define PROBE_TYPE 2
+
+/* Counts for target column j of a pair (added or changed), on row iRow:
+** NULLs of a new NOT NULL, values the new type cannot hold. */
+static void probe_column(Planner *P, Pair *pPair, int j, int iRow, int mWhat) {
   const DevdbTable *pS = pPair->pS, *pT = pPair->pT;
   const DevdbColumn *c = &pT->aCol[j];
   int i = pPair->aMap[j];
   const DevdbColumn *s = i >= 0 ? &pS->aCol[i] : 0;
   char *zRef = PF("\"%w\"", c->zName);
-  if (c->bNotNull && !(s && s->bNotNull && !s->eGen)) {
+  char *zWhere = PF(" in %s.%s", pT->zName, c->zName);
+  if ((mWhat & PROBE_NOTNULL) && c->bNotNull && !(s && s->bNotNull && !s->eGen)) {
     add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail", PF("%s IS NULL", zRef),
-              PF("%%lld rows would have NULL in %s.%s (NOT NULL%s)", pT->zName, c->zName,
+              "NULL",
+              PF("%s (NOT NULL%s)", zWhere,
                  is_null_default(c->zDefault) ? ", no default" : ""));
   }
-  int bTypeChanged = s == 0 || strcmp(s->zType, c->zType) || bAll;
-  if (j == pT->iRowidAlias && (s == 0 || pS->iRowidAlias != i) && s) {
-    add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-              strict_misfit(P, zRef, "INTEGER"),
-              PF("%%lld values of %s.%s are not integers (it becomes the rowid)",
-                 pT->zName, c->zName));
-  } else if (pT->bStrict && bTypeChanged && !c->eGen) {
+  if (!(mWhat & PROBE_TYPE) || c->eGen || j == pT->iRowidAlias) return;
+  if (pT->bStrict) {
     char *zMisfit = strict_misfit(P, zRef, c->zType);
     if (zMisfit)
-      add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail", zMisfit,
-                PF("%%lld values of %s.%s do not fit a STRICT %s column", pT->zName,
-                   c->zName, c->zType));
-  } else if (s && !pT->bStrict && is_numeric_affinity(c->zAff) &&
-             !is_numeric_affinity(s->zAff)) {
+      add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail", zMisfit, "value",
+                PF("%s that a STRICT %s column cannot hold", zWhere, c->zType));
+  } else if (s && is_numeric_affinity(c->zAff) && !is_numeric_affinity(s->zAff)) {
     add_probe(
         P, pPair, iRow, 0, "warning",
         PF("(typeof(%s) = 'text' AND NOT (CAST(%s AS NUMERIC) = %s))", zRef, zRef, zRef),
-        PF("%%lld values of %s.%s stay text in a column of %s affinity", pT->zName,
-           c->zName, c->zAff));
+        "value",
+        PF("%s that will stay text in a column of %s affinity", zWhere, c->zAff));
+  }
+}
+
+/* The rowid of a rebuilt table becomes a column the source did not have as
+** its rowid: count the values that are not integers. */
+static void probe_rowid_alias(Planner *P, Pair *pPair, int iRow) {
+  const DevdbTable *pS = pPair->pS, *pT = pPair->pT;
+  int a = pT->iRowidAlias;
+  if (a < 0 || pPair->aMap[a] < 0 || pS->iRowidAlias == pPair->aMap[a]) return;
+  const char *zCol = pT->aCol[a].zName;
+  add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
+            strict_misfit(P, PF("\"%w\"", zCol), "INTEGER"), "value",
+            PF(" in %s.%s that cannot be an integer rowid (the column becomes the rowid)",
+               pT->zName, zCol));
+  if (fk_from(pT, zCol))
+    add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
+              PF("\"%w\" IS NULL", zCol), "NULL",
+              PF(" in %s.%s: it becomes the rowid, a new number without a parent row",
+                 pT->zName, zCol));
+}
+
+/* 1 when a changed or added column of the pair is named zCol (NULL: any). */
+static int column_changes(const Pair *pPair, const char *zCol) {
+  for (int k = 0; k < pPair->nItem; k++) {
+    const Item *pItem = &pPair->aItem[k];
+    if (strcmp(pItem->zKind, "column") || strcmp(pItem->zChange, "alter")) continue;
+    if (zCol == 0 || devdb_stricmp(pItem->zName, zCol) == 0) return 1;
+  }
+  return 0;
+}
+
+/* 1 when the rebuild of a pair converts a key column of pIdx (its values may
+** become equal: '1' and 1 in an INTEGER column, 'a' and 'A' under NOCASE). */
+static int key_converts(const Pair *pPair, const DevdbIndex *pIdx) {
+  if (pPair->eAct != ACT_REBUILD || pPair->pS == 0) return 0;
+  for (int k = 0; pIdx && k < pIdx->nCol; k++) {
+    if (column_changes(pPair, pIdx->aCol[k].zName)) return 1;
+  }
+  return 0;
+}
+
+/* A count of the duplicate groups of a UNIQUE key (pIdx, or pPkOf's key). */
+static void probe_unique(Planner *P, Pair *pPair, int iRow, const DevdbIndex *pIdx,
+                         const DevdbTable *pPkOf, const char *zWhat) {
+  Probe *pProbe = add_probe(P, pPair, iRow, DEVDB_RISK_WILL_FAIL, "will-fail", 0,
+                            "duplicate group", PF(" in %s", zWhat));
+  if (pProbe) pProbe->pUnique = pIdx, pProbe->pPkOf = pPkOf;
+}
+
+/* Foreign keys the rebuild keeps but whose columns convert (a NULL filled
+** from the default, text that becomes a number): they may lose parents. */
+static void probe_kept_fks(Planner *P, Pair *pPair) {
+  const DevdbTable *pT = pPair->pT;
+  for (int i = 0; i < pT->nFk; i++) {
+    const DevdbForeignKey *pFk = &pT->aFk[i];
+    int bConverts = 0, bNew = 0;
+    for (int k = 0; k < pFk->nCol; k++)
+      bConverts |= column_changes(pPair, pFk->azFrom[k]);
+    for (int k = 0; k < pPair->nItem; k++) bNew |= pPair->aItem[k].pObT == pFk;
+    if (bConverts && !bNew)
+      add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_WILL_FAIL, "will-fail",
+                orphans_expr(P, pFk), "row",
+                PF(" of %s without a parent once converted (%s)", pT->zName, pFk->zDef));
+  }
+}
+
+/* CHECK constraints the rebuild keeps but whose columns convert (-7 in a
+** REAL column is -7.0, longer as text): they may now fail. */
+static void probe_kept_checks(Planner *P, Pair *pPair) {
+  const DevdbTable *pT = pPair->pT;
+  for (int i = 0; i < pT->nCheck; i++) {
+    const DevdbCheck *pC = &pT->aCheck[i];
+    int bConverts = 0, bNew = 0;
+    for (int k = 0; k < pPair->nItem; k++) {
+      const Item *pItem = &pPair->aItem[k];
+      bNew |= pItem->pObT == pC;
+      if (strcmp(pItem->zKind, "column") == 0 && strcmp(pItem->zChange, "alter") == 0)
+        bConverts |= expr_mentions(pC->zExpr, pItem->zName);
+    }
+    if (bConverts && !bNew)
+      add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_WILL_FAIL, "will-fail",
+                PF("NOT (%s)", pC->zExpr), "row",
+                PF(" failing CHECK(%s) once converted", pC->zExpr));
+  }
+}
+
+/* Keys the rebuild keeps but whose columns convert: they may now fail. */
+static void probe_kept_keys(Planner *P, Pair *pPair) {
+  const DevdbTable *pT = pPair->pT;
+  for (int i = 0; i < pT->nIndex; i++) {
+    const DevdbIndex *pIdx = pT->apIndex[i];
+    if (pIdx->eOrigin == DEVDB_IDX_CREATE || !key_converts(pPair, pIdx)) continue;
+    int bNew = 0;
+    for (int k = 0; k < pPair->nItem && !bNew; k++) {
+      bNew =
+          pPair->aItem[k].pObT == pIdx || (pIdx->eOrigin == DEVDB_IDX_PK &&
+                                           !strcmp(pPair->aItem[k].zKind, "primary_key"));
+    }
+    if (!bNew)
+      probe_unique(P, pPair, pPair->iRowMain, pIdx->eOrigin == DEVDB_IDX_PK ? 0 : pIdx,
+                   pIdx->eOrigin == DEVDB_IDX_PK ? pT : 0,
+                   pIdx->eOrigin == DEVDB_IDX_PK ? "the primary key" : pIdx->zDef);
   }
 }
 
@@ -1891,43 +2106,71 @@ static char *orphans_expr(Planner *P, const DevdbForeignKey *pFk) {
 static void probe_pair(Planner *P, Pair *pPair) {
   const DevdbTable *pS = pPair->pS, *pT = pPair->pT;
   if (pPair->eAct == ACT_REBUILD) {
-    add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_REBUILD, "rebuild", 0,
-              PF("%%lld rows copied"));
+    add_probe(P, pPair, pPair->iRowMain, DEVDB_RISK_REBUILD, "rebuild", 0, "row",
+              " copied");
+    probe_rowid_alias(P, pPair, pPair->iRowMain);
+    probe_kept_keys(P, pPair);
+    probe_kept_fks(P, pPair);
+    probe_kept_checks(P, pPair);
   }
   for (int k = 0; k < pPair->nItem; k++) {
     const Item *pItem = &pPair->aItem[k];
     const char *zC = pItem->zChange;
+    int bAdd = strcmp(zC, "add") == 0;
     if (strcmp(pItem->zKind, "column") == 0) {
       if (strcmp(zC, "drop") == 0 && !pS->aCol[pItem->iS].eGen) {
-        add_probe(
-            P, pPair, pItem->iRow, DEVDB_RISK_DATA_LOSS, "data-loss",
-            PF("\"devdb_s%d\" IS NOT NULL", pItem->iS),
-            PF("%%lld non-NULL values in %s.%s", pS->zName, pS->aCol[pItem->iS].zName));
-      } else if (strcmp(zC, "add") == 0 || strcmp(zC, "alter") == 0) {
-        probe_column(P, pPair, pItem->iT, pItem->iRow, 0);
+        add_probe(P, pPair, pItem->iRow, DEVDB_RISK_DATA_LOSS, "data-loss",
+                  PF("\"devdb_s%d\" IS NOT NULL", pItem->iS), "non-NULL value",
+                  PF(" in %s.%s", pS->zName, pS->aCol[pItem->iS].zName));
+      } else if (bAdd || strcmp(zC, "alter") == 0) {
+        probe_column(P, pPair, pItem->iT, pItem->iRow, PROBE_NOTNULL | PROBE_TYPE);
       }
-    } else if (strcmp(pItem->zKind, "check") == 0 && strcmp(zC, "add") == 0) {
+    } else if (strcmp(pItem->zKind, "check") == 0 && bAdd) {
       const DevdbCheck *pC = pItem->pObT;
       add_probe(P, pPair, pItem->iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-                PF("NOT (%s)", pC->zExpr), PF("%%lld rows fail CHECK(%s)", pC->zExpr));
-    } else if (strcmp(pItem->zKind, "unique") == 0 && strcmp(zC, "add") == 0) {
+                PF("NOT (%s)", pC->zExpr), "row", PF(" failing CHECK(%s)", pC->zExpr));
+    } else if (strcmp(pItem->zKind, "unique") == 0 && bAdd) {
       const DevdbIndex *pIdx = pItem->pObT;
-      Probe *pProbe = add_probe(P, pPair, pItem->iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-                                0, PF("%%lld duplicate groups in %s", pIdx->zDef));
-      if (pProbe) pProbe->pUnique = pIdx;
+      probe_unique(P, pPair, pItem->iRow, pIdx, 0, pIdx->zDef);
     } else if (strcmp(pItem->zKind, "primary_key") == 0) {
-      Probe *pProbe = add_probe(P, pPair, pItem->iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-                                0, PF("%%lld duplicate groups in the primary key"));
-      if (pProbe) pProbe->pPkOf = pT;
-    } else if (strcmp(pItem->zKind, "foreign_key") == 0 && strcmp(zC, "add") == 0) {
+      probe_unique(P, pPair, pItem->iRow, 0, pT, "the primary key");
+    } else if (strcmp(pItem->zKind, "foreign_key") == 0 && bAdd) {
       const DevdbForeignKey *pFk = pItem->pObT;
       add_probe(P, pPair, pItem->iRow, DEVDB_RISK_WILL_FAIL, "will-fail",
-                orphans_expr(P, pFk),
-                PF("%%lld rows of %s without a parent (%s)", pT->zName, pFk->zDef));
+                orphans_expr(P, pFk), "row",
+                PF(" of %s without a parent (%s)", pT->zName, pFk->zDef));
     } else if (strcmp(pItem->zKind, "table") == 0 && pT->bStrict && !pS->bStrict) {
-      for (int j = 0; j < pT->nCol; j++) probe_column(P, pPair, j, pItem->iRow, 1);
+      for (int j = 0; j < pT->nCol; j++) {
+        int i = pPair->aMap[j];
+        if (i < 0 || !column_changes(pPair, pT->aCol[j].zName))
+          probe_column(P, pPair, j, pItem->iRow, PROBE_TYPE);
+      }
     }
   }
+}
+
+/*
+** Value zExpr as a column of affinity zAff stores it (datatype3.html 3.0):
+** numbers become text in a TEXT column, text that reads as a number becomes
+** one in a numeric column.
+*/
+static char *convert_expr(Planner *P, const char *zExpr, const char *zAff) {
+  const char *z = zExpr;
+  if (strcmp(zAff, "TEXT") == 0) {
+    return PF(
+        "(CASE WHEN typeof(%s) IN ('integer', 'real') THEN CAST(%s AS TEXT) ELSE %s "
+        "END)",
+        z, z, z);
+  }
+  if (strcmp(zAff, "REAL") == 0) {
+    return PF("(CASE WHEN typeof(%s) = 'integer' OR (typeof(%s) = 'text' AND CAST(%s AS "
+              "NUMERIC) = %s) THEN CAST(%s AS REAL) ELSE %s END)",
+              z, z, z, z, z, z);
+  }
+  if (!is_numeric_affinity(zAff)) return (char *)zExpr;
+  return PF("(CASE WHEN typeof(%s) IN ('text', 'real') AND CAST(%s AS NUMERIC) = %s THEN "
+            "CAST(%s AS NUMERIC) ELSE %s END)",
+            z, z, z, z, z);
 }
 
 /*
@@ -1948,6 +2191,9 @@ static char *projection(Planner *P, Pair *pPair) {
       continue;
     }
     const char *zExpr = column_source(P, pPair, j, 1);
+    int i = pPair->aMap[j];
+    if (zExpr && strcmp(pS->aCol[i].zAff, c->zAff))
+      zExpr = convert_expr(P, zExpr, c->zAff);
     if (zExpr == 0 && j == iAlias && rowid_word(pS))
       zExpr = PF("\"src\".%s", rowid_word(pS));
     if (zExpr == 0)
@@ -2030,7 +2276,8 @@ static char *plain_unique_key(Planner *P, const Probe *pProbe) {
       if (devdb_stricmp(pPair->pT->aCol[x].zName, pC->zName) == 0) j = x;
     }
     int i = j >= 0 ? pPair->aMap[j] : -1;
-    bPlain = i >= 0 && !needs_coalesce(&pPair->pS->aCol[i], &pPair->pT->aCol[j]);
+    bPlain = i >= 0 && !needs_coalesce(&pPair->pS->aCol[i], &pPair->pT->aCol[j]) &&
+             strcmp(pPair->pS->aCol[i].zAff, pPair->pT->aCol[j].zAff) == 0;
     if (!bPlain) break;
     const char *zColl = pC->zCollate ? pC->zCollate : pPair->pT->aCol[j].zCollate;
     sqlite3_str_appendf(p, "%s\"%w\" COLLATE \"%w\"", k ? ", " : "",
@@ -2072,31 +2319,44 @@ static void probe_result(Planner *P, const Probe *pProbe, int rc, sqlite3_int64 
     add_risk(P, pProbe->iRow, 0, "warning", "cannot count: %s",
              zErr ? zErr : sqlite3_errstr(rc));
   } else if (n > 0 || pProbe->mRisk == DEVDB_RISK_REBUILD) {
-    char *zText = sqlite3_mprintf(pProbe->zFmt, n);
-    if (zText == 0) {
-      P->pA->bOom = 1;
-      return;
-    }
-    add_risk(P, pProbe->iRow, pProbe->mRisk, pProbe->zLevel, "%s", zText);
-    sqlite3_free(zText);
+    add_risk(P, pProbe->iRow, pProbe->mRisk, pProbe->zLevel, "%lld %s%s%s", n,
+             pProbe->zNoun, n == 1 ? "" : "s", pProbe->zRest);
   }
 }
 
-/* "count(*)" or "sum(expr)" of one expression probe. */
-static void str_probe_term(sqlite3_str *p, const Probe *pProbe, const char *zSep) {
-  if (pProbe->zExpr)
-    sqlite3_str_appendf(p, "%ssum(%s)", zSep, pProbe->zExpr);
-  else
-    sqlite3_str_appendf(p, "%scount(*)", zSep);
+/*
+** Run one expression probe as the plain aggregate a person would write,
+** "SELECT count(*) FROM rows WHERE expr", so SQLite can use an index for it.
+*/
+static void run_probe_query(Planner *P, const Probe *pProbe, const char *zFrom) {
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_int64 n = 0;
+  int rc =
+      devdb_prepare(P->db, &pStmt, "SELECT count(*) FROM %s%s%s", zFrom,
+                    pProbe->zExpr ? " WHERE " : "", pProbe->zExpr ? pProbe->zExpr : "");
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW)
+    n = sqlite3_column_int64(pStmt, 0);
+  if (pStmt) rc = sqlite3_finalize(pStmt);
+  probe_result(P, pProbe, rc, n, rc ? sqlite3_errmsg(P->db) : 0);
 }
 
-/* Run the expression probes a[0..n) over zFrom in one query; SQLITE_OK or
-** the error (nothing recorded then). */
-static int run_probe_query(Planner *P, Probe **a, int n, const char *zFrom,
-                           char **pzErr) {
+/*
+** Run the expression probes a[0..n) in one scan: "SELECT count(*),
+** count(*) FILTER (WHERE expr), ... FROM rows". SQLITE_OK, or an error and
+** nothing recorded.
+*/
+static int run_probe_scan(Planner *P, Probe **a, int n, const char *zFrom) {
   sqlite3_str *p = sqlite3_str_new(0);
   sqlite3_str_appendall(p, "SELECT ");
-  for (int k = 0; k < n; k++) str_probe_term(p, a[k], k ? ", " : "");
+  for (int k = 0; k < n; k++) { /* FILTER skips the rows as WHERE does (3.30) */
+    const char *zFmt = sqlite3_libversion_number() >= 3030000
+                           ? "%scount(*) FILTER (WHERE %s)"
+                           : "%ssum(CASE WHEN %s THEN 1 ELSE 0 END)";
+    if (a[k]->zExpr)
+      sqlite3_str_appendf(p, zFmt, k ? ", " : "", a[k]->zExpr);
+    else
+      sqlite3_str_appendf(p, "%scount(*)", k ? ", " : "");
+  }
   sqlite3_str_appendf(p, " FROM %s", zFrom);
   char *zSql = str_done(P, p);
   sqlite3_stmt *pStmt = 0;
@@ -2107,22 +2367,32 @@ static int run_probe_query(Planner *P, Probe **a, int n, const char *zFrom,
     rc = SQLITE_OK;
   }
   if (pStmt && sqlite3_finalize(pStmt) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_ERROR;
-  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(P->db));
   return rc;
 }
 
-/* Run every probe of one pair: the expression ones in one query (one at a
-** time if that fails, so one bad expression costs only its own count). */
-static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
-  ProbeList *pL = &P->probes;
-  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (pL->n + 1));
+/* 1 when a table has an index an aggregate could use instead of the table. */
+static int has_index(const DevdbTable *pTab) {
+  for (int i = 0; i < pTab->nIndex; i++) {
+    if (pTab->apIndex[i]->eOrigin != DEVDB_IDX_PK || !pTab->bWithoutRowid) return 1;
+  }
+  return 0;
+}
+
+/*
+** Run every probe of one pair. Duplicate counts are one GROUP BY each. The
+** others: when the table has an index, one query per count, so each is the
+** plain aggregate (an index can answer it, count(*) reads the smallest
+** index); without one, every count needs the same full scan: one scan for all.
+*/
+static void run_pair_probes(Planner *P, Probe **aProbe, int nProbe) {
+  Pair *pPair = aProbe[0]->pPair;
+  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (nProbe + 1));
   char *zFrom = probe_from(P, pPair), *zErr = 0;
   int n = 0;
-  if (a == 0 || zFrom == 0) return;
-  for (int k = 0; k < pL->n; k++) {
-    Probe *pProbe = &pL->a[k];
-    if (pProbe->pPair != pPair || aDone[k]) continue;
-    aDone[k] = 1;
+  if (zFrom == 0 || a == 0) return;
+  for (int k = 0; k < nProbe; k++) {
+    Probe *pProbe = aProbe[k];
+    if (!((pProbe->mRisk ? pProbe->mRisk : DEVDB_COUNT_WARNING) & P->mCount)) continue;
     if (pProbe->pUnique || pProbe->pPkOf) {
       sqlite3_int64 nDup = 0;
       int rc = run_unique(P, pProbe, zFrom, &nDup, &zErr);
@@ -2133,17 +2403,19 @@ static void run_pair_probes(Planner *P, Pair *pPair, char *aDone) {
       a[n++] = pProbe;
     }
   }
-  if (n == 0 || run_probe_query(P, a, n, zFrom, &zErr) == SQLITE_OK) return;
-  sqlite3_free(zErr);
-  for (int k = 0; k < n; k++) {
-    zErr = 0;
-    int rc = run_probe_query(P, &a[k], 1, zFrom, &zErr);
-    if (rc != SQLITE_OK) probe_result(P, a[k], rc, 0, zErr);
-    sqlite3_free(zErr);
-  }
+  if (n > 1 && !has_index(pPair->pS) && run_probe_scan(P, a, n, zFrom) == SQLITE_OK)
+    return;
+  for (int k = 0; k < n; k++) run_probe_query(P, a[k], zFrom);
 }
 
-/* Register the counts of every changed pair and run all counts. */
+/* Probes in the order of their tables, then of their registration. */
+static int probe_cmp(const void *pA, const void *pB) {
+  const Probe *a = *(Probe *const *)pA, *b = *(Probe *const *)pB;
+  if (a->pPair != b->pPair) return a->pPair < b->pPair ? -1 : 1;
+  return a < b ? -1 : a > b;
+}
+
+/* Register the counts of every changed pair and run them, table by table. */
 static void run_probes(Planner *P) {
   if (P->db == 0) return;
   for (int i = 0; i < P->nPair; i++) {
@@ -2152,9 +2424,14 @@ static void run_probes(Planner *P) {
         (pPair->eAct == ACT_NATIVE || pPair->eAct == ACT_REBUILD))
       probe_pair(P, pPair);
   }
-  char *aDone = devdb_arena_alloc(P->pA, P->probes.n + 1);
-  for (int k = 0; aDone && k < P->probes.n && !P->pA->bOom; k++) {
-    if (!aDone[k]) run_pair_probes(P, P->probes.a[k].pPair, aDone);
+  int n = P->probes.n;
+  Probe **a = devdb_arena_alloc(P->pA, sizeof(Probe *) * (n + 1));
+  if (a == 0) return;
+  for (int k = 0; k < n; k++) a[k] = &P->probes.a[k];
+  qsort(a, n, sizeof(Probe *), probe_cmp);
+  for (int k = 0, j; k < n && !P->pA->bOom; k = j) {
+    for (j = k + 1; j < n && a[j]->pPair == a[k]->pPair;) j++;
+    run_pair_probes(P, &a[k], j - k);
   }
 }
 
@@ -2191,8 +2468,8 @@ static void plan_all(Planner *P) {
 }
 
 int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
-                     const DevdbSchema *pTo, const char *zOpts, DevdbPlan **ppPlan,
-                     char **pzErr) {
+                     const DevdbSchema *pTo, const char *zOpts, int mCount,
+                     DevdbPlan **ppPlan, char **pzErr) {
   Planner P;
   memset(&P, 0, sizeof(P));
   *ppPlan = 0;
@@ -2204,6 +2481,7 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   P.pS = pFrom;
   P.pT = pTo;
   P.db = db;
+  P.mCount = mCount;
   P.zSchema = P.pPlan->zSchema = devdb_arena_strndup(P.pA, zSchema, -1);
   P.rc = devdb_diff_opts(P.pA, zOpts, &P.opts, &P.zErr);
   if (P.rc == SQLITE_OK && P.zSchema) plan_all(&P);
@@ -2212,6 +2490,10 @@ int devdb_plan_build(sqlite3 *db, const char *zSchema, const DevdbSchema *pFrom,
   devdb_map_clear(&P.mViewDrop);
   devdb_map_clear(&P.mTrigDrop);
   devdb_map_clear(&P.mIdxDrop);
+  devdb_map_clear(&P.mParents);
+  devdb_map_clear(&P.mCascade);
+  devdb_map_clear(&P.mShape);
+  devdb_map_clear(&P.mHistory);
   if (P.rc == SQLITE_OK && P.pA->bOom) P.rc = SQLITE_NOMEM;
   if (P.rc != SQLITE_OK) {
     devdb_plan_free(P.pPlan);

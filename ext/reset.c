@@ -15,8 +15,9 @@
 **   devdb_protected()                    -> the reason, or NULL
 **
 ** devdb_wipe('data') (the default) deletes every row of every table of
-** main, resets sqlite_sequence, and keeps the migration history tables (see
-** devdb_wipe_keeps) and devdb's own _devdb_meta. devdb_wipe('schema') drops
+** main, resets sqlite_sequence, and keeps the migration history tables
+** (those devdb_history finds, and a local rule of names; devdb_wipe_keeps)
+** and devdb's own _devdb_meta. devdb_wipe('schema') drops
 ** every table, index, view and trigger but _devdb_meta, and sets
 ** user_version to 0. Both build the result in a scratch in-memory database
 ** (the schema run from its stored CREATE text, the kept rows copied) and
@@ -65,7 +66,9 @@
 #include "devdb.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------ protection mark */
 
@@ -167,7 +170,8 @@ static void protectedFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /*
 ** Migration history tables, recognised by name and the columns they must
-** have. A local rule until devdb_history's detector can be used here.
+** have, besides those devdb_history_find finds (Rails' metadata table is
+** not a history but Rails keeps it too).
 */
 static const struct {
   const char *zName;
@@ -291,20 +295,48 @@ static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eM
   return rc;
 }
 
+int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p) {
+  char *zErr = 0;
+  memset(p, 0, sizeof(*p));
+  p->eMode = eMode;
+  if (eMode != DEVDB_WIPE_DATA) return SQLITE_OK;
+  int rc = devdb_history_find(db, zSchema, 0, &p->aHist, &p->nHist, &zErr);
+  sqlite3_free(zErr);
+  return rc == SQLITE_NOMEM ? rc : SQLITE_OK; /* unreadable: the local rule still holds */
+}
+
+int devdb_keep_has(sqlite3 *db, const char *zSchema, const DevdbKeep *p,
+                   const char *zTable) {
+  if (devdb_stricmp(zTable, DEVDB_META_TABLE) == 0) return 1;
+  if (p->eMode != DEVDB_WIPE_DATA) return 0;
+  for (int i = 0; i < p->nHist; i++) {
+    if (devdb_stricmp(p->aHist[i].zTable, zTable) == 0) return 1;
+  }
+  return is_history(db, zSchema, zTable);
+}
+
+void devdb_keep_close(DevdbKeep *p) {
+  devdb_history_free(p->aHist, p->nHist);
+  memset(p, 0, sizeof(*p));
+}
+
 int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int eMode) {
-  return devdb_stricmp(zTable, DEVDB_META_TABLE) == 0 ||
-         (eMode == DEVDB_WIPE_DATA && is_history(db, zSchema, zTable));
+  DevdbKeep keep;
+  devdb_keep_open(db, zSchema, eMode, &keep);
+  int bKeep = devdb_keep_has(db, zSchema, &keep, zTable);
+  devdb_keep_close(&keep);
+  return bKeep;
 }
 
 /* Copy the sqlite_sequence rows of the kept tables into pImg. */
-static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
-                          char **pzErr) {
+static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg,
+                          const DevdbKeep *pKeep, char **pzErr) {
   sqlite3_stmt *pStmt = 0;
   int rc =
       devdb_prepare(db, &pStmt, "SELECT name, seq FROM \"%w\".sqlite_sequence", zSchema);
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-    if (zName == 0 || !devdb_wipe_keeps(db, zSchema, zName, eMode)) continue;
+    if (zName == 0 || !devdb_keep_has(db, zSchema, pKeep, zName)) continue;
     rc = devdb_exec(pImg, pzErr,
                     "DELETE FROM sqlite_sequence WHERE name=%Q;"
                     "INSERT INTO sqlite_sequence(name, seq) VALUES(%Q, %lld)",
@@ -325,6 +357,8 @@ static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int e
 */
 static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
                         char **pzErr) {
+  DevdbKeep keep;
+  if (devdb_keep_open(db, zSchema, eMode, &keep) != SQLITE_OK) return SQLITE_NOMEM;
   sqlite3_stmt *pStmt = 0;
   int rc = devdb_prepare(
       db, &pStmt,
@@ -339,7 +373,7 @@ static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMo
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zName = (const char *)sqlite3_column_text(pStmt, 1);
-    int bKeep = devdb_wipe_keeps(db, zSchema, zName, eMode);
+    int bKeep = devdb_keep_has(db, zSchema, &keep, zName);
     if (eMode == DEVDB_WIPE_SCHEMA && !bKeep) continue;
     rc = devdb_exec(pImg, pzErr, "%s", sqlite3_column_text(pStmt, 2));
     if (rc == SQLITE_OK && bKeep && strcmp(zType, "table") == 0) {
@@ -351,8 +385,9 @@ static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMo
   else
     sqlite3_finalize(pStmt);
   if (rc == SQLITE_OK && has_table(db, zSchema, "sqlite_sequence")) {
-    rc = copy_sequences(db, zSchema, pImg, eMode, pzErr);
+    rc = copy_sequences(db, zSchema, pImg, &keep, pzErr);
   }
+  devdb_keep_close(&keep);
   return rc;
 }
 
@@ -437,6 +472,54 @@ static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *z
 }
 
 /*
+** When main of db cannot take another page size (WAL, in memory) and pSrc
+** has another one, *ppConv gets a copy of pSrc with db's page size: copied
+** into a temporary database file (VACUUM cannot change the page size of an
+** in-memory or private temporary database), vacuumed there to the new page
+** size; the file is unlinked at once and lives while *ppConv is open.
+** Otherwise *ppConv is NULL.
+*/
+static int resize_pages(sqlite3 *db, sqlite3 *pSrc, sqlite3 **ppConv, char **pzErr) {
+  static int iCounter;
+  sqlite3_int64 nDest = devdb_query_int(db, 0, "PRAGMA main.page_size");
+  sqlite3_int64 nSrc = devdb_query_int(pSrc, 0, "PRAGMA main.page_size");
+  const char *zFile = sqlite3_db_filename(db, "main");
+  *ppConv = 0;
+  if (nDest == nSrc || nDest == 0 ||
+      !(zFile == 0 || zFile[0] == 0 ||
+        devdb_query_int(db, 0, "SELECT journal_mode='wal' FROM pragma_journal_mode"))) {
+    return SQLITE_OK;
+  }
+  const char *zDir = getenv("TMPDIR");
+  char *zPath =
+      sqlite3_mprintf("%s/devdb-resize-%d-%d.db", zDir && zDir[0] ? zDir : "/tmp",
+                      (int)getpid(), __atomic_fetch_add(&iCounter, 1, __ATOMIC_RELAXED));
+  sqlite3 *pConv = 0;
+  int rc = zPath ? sqlite3_open_v2(zPath, &pConv,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_EXCLUSIVE,
+                                   0)
+                 : SQLITE_NOMEM;
+  if (rc == SQLITE_OK) {
+    rc = devdb_exec(pConv, pzErr, "PRAGMA journal_mode=OFF; PRAGMA main.page_size=%lld",
+                    nSrc);
+  }
+  if (rc == SQLITE_OK) rc = devdb_copy_into(pConv, "main", pSrc, "main", pzErr);
+  if (rc == SQLITE_OK) {
+    rc = devdb_exec(pConv, pzErr, "PRAGMA main.page_size=%lld; VACUUM", nDest);
+  }
+  if (zPath) unlink(zPath);
+  if (rc != SQLITE_OK) {
+    if (*pzErr == 0) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(pConv));
+    sqlite3_close(pConv);
+    pConv = 0;
+  }
+  sqlite3_free(zPath);
+  *ppConv = pConv;
+  return rc;
+}
+
+/*
 ** Replace main of db with schema main of pSrc. When bMark, the result keeps
 ** the protection mark even if pSrc has none: it goes through a scratch copy
 ** that gets the mark, so the whole change is still one transaction.
@@ -444,12 +527,18 @@ static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *z
 static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReason,
                         char **pzErr) {
   char *zOld = 0;
+  sqlite3 *pConv = 0;
+  int rc = resize_pages(db, pSrc, &pConv, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  if (pConv) pSrc = pConv;
   if (!bMark || devdb_protected_reason(pSrc, "main", &zOld)) {
     sqlite3_free(zOld);
-    return devdb_copy_into(db, "main", pSrc, "main", pzErr);
+    rc = devdb_copy_into(db, "main", pSrc, "main", pzErr);
+    sqlite3_close(pConv);
+    return rc;
   }
   sqlite3 *pTmp = 0;
-  int rc = devdb_scratch_open(&pTmp, pzErr);
+  rc = devdb_scratch_open(&pTmp, pzErr);
   if (rc == SQLITE_OK) {
     int nPage = (int)devdb_query_int(pSrc, 4096, "PRAGMA main.page_size");
     rc = devdb_exec(pTmp, pzErr, "PRAGMA page_size=%d", nPage);
@@ -458,6 +547,7 @@ static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReas
   if (rc == SQLITE_OK) rc = write_mark(pTmp, "main", zReason, pzErr);
   if (rc == SQLITE_OK) rc = devdb_copy_into(db, "main", pTmp, "main", pzErr);
   sqlite3_close(pTmp);
+  sqlite3_close(pConv);
   return rc;
 }
 
@@ -469,6 +559,9 @@ static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReas
 */
 static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
   int bFk = (int)devdb_query_int(db, 0, "PRAGMA foreign_keys");
+  DevdbKeep keep;
+  if (devdb_keep_open(db, "main", DEVDB_WIPE_DATA, &keep) != SQLITE_OK)
+    return SQLITE_NOMEM;
   int rc = devdb_exec(db, pzErr, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE");
   sqlite3_stmt *pStmt = 0;
   if (rc == SQLITE_OK) {
@@ -479,7 +572,7 @@ static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-    if (devdb_wipe_keeps(db, "main", zName, DEVDB_WIPE_DATA)) continue;
+    if (devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = devdb_exec(db, pzErr, "DELETE FROM main.\"%w\"", zName);
     if (rc == SQLITE_OK && has_table(db, "main", "sqlite_sequence")) {
       rc = devdb_exec(db, pzErr, "DELETE FROM main.sqlite_sequence WHERE name=%Q", zName);
@@ -490,22 +583,26 @@ static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
   if (rc == SQLITE_OK) rc = devdb_exec(db, pzErr, "COMMIT");
   if (rc != SQLITE_OK && !sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
   devdb_exec(db, 0, "PRAGMA foreign_keys=%d", bFk);
+  devdb_keep_close(&keep);
   return rc;
 }
 
 sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode) {
   sqlite3_stmt *pStmt = 0;
   sqlite3_int64 n = 0;
+  DevdbKeep keep;
+  if (devdb_keep_open(db, "main", eMode, &keep) != SQLITE_OK) return 0;
   if (devdb_prepare(db, &pStmt,
                     "SELECT name FROM pragma_table_list WHERE schema='main' AND type IN "
                     "('table','virtual') AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'") ==
       SQLITE_OK) {
     while (sqlite3_step(pStmt) == SQLITE_ROW) {
       const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-      n += !devdb_wipe_keeps(db, "main", zName, eMode);
+      n += !devdb_keep_has(db, "main", &keep, zName);
     }
   }
   sqlite3_finalize(pStmt);
+  devdb_keep_close(&keep);
   return n;
 }
 

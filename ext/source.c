@@ -12,10 +12,10 @@
 **                         a scratch in-memory database
 ** Anything else is an error that names the source.
 **
-** Scratch and read-only connections are locked down: the schema they load is
-** untrusted (trusted_schema off, defensive on), they cannot ATTACH another
-** database or load extensions, so SQL text or a hostile file cannot make
-** devdb write anywhere.
+** Scratch and read-only connections are locked down: defensive on, they
+** cannot ATTACH another database or load extensions, and they hold only
+** SQLite's built-in functions (devdb is not loaded on them), so SQL text or
+** a hostile file cannot make devdb write anywhere.
 **
 ** No SQL functions live here.
 */
@@ -23,11 +23,19 @@
 
 #include <string.h>
 
-/* Settings every connection devdb opens for a source gets. */
+/*
+** Settings every connection devdb opens for a source gets: no ATTACH, no
+** extension loading, defensive. Its schema is trusted to call functions not
+** marked innocuous because such a connection has only SQLite's built-in
+** functions (no extension is loaded on it) and devdb only reads and
+** prepares there: SQLite 3.40 does not mark json_valid() and friends
+** innocuous, and Django puts them in CHECK constraints and views, which
+** would otherwise fail to load ("unsafe use of json_valid()").
+*/
 static int lock_down(sqlite3 *db) {
   sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)0);
-  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)0);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 1, (int *)0);
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)0);
   return SQLITE_OK;
 }
@@ -44,8 +52,12 @@ int devdb_scratch_open(sqlite3 **pDb, char **pzErr) {
   return lock_down(*pDb);
 }
 
-/* 1 when zName is a schema of db (main, temp or attached), any case. */
+/* 1 when zName is a schema of db (main, temp or attached), any case. main
+** and temp always are: no query, so a database locked by another
+** connection still reads as the schema it is (and loading it then says
+** the database is locked). */
 static int is_schema_name(sqlite3 *db, const char *zName) {
+  if (devdb_stricmp(zName, "main") == 0 || devdb_stricmp(zName, "temp") == 0) return 1;
   sqlite3_stmt *pStmt = 0;
   int bFound = 0;
   if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_database_list", -1, &pStmt, 0))

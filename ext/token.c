@@ -326,6 +326,9 @@ static int is_unary(const DevdbToken *t, const DevdbToken *pPrev) {
 
 /* 1 when no space goes between tokens a and b (a precedes b). */
 static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnary) {
+  /* "- -x" written "--x", or a slash before a star, would start a comment */
+  char cLast = a->n > 0 ? a->z[a->n - 1] : 0;
+  if ((cLast == '-' && b->z[0] == '-') || (cLast == '/' && b->z[0] == '*')) return 0;
   if (b->eType == DEVDB_TK_RP || b->eType == DEVDB_TK_COMMA || b->eType == DEVDB_TK_DOT ||
       b->eType == DEVDB_TK_SEMI) {
     return 1;
@@ -398,12 +401,12 @@ char *devdb_sql_norm(DevdbArena *pArena, const char *z, int n, int bStripParens)
   if (pArena->pStr == 0) pArena->pStr = sqlite3_str_new(0);
   if (nTok < 0) return 0;
   int iFirst = 0, iLast = nTok - 1;
+  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
   while (bStripParens && iLast > iFirst && aTok[iFirst].eType == DEVDB_TK_LP &&
          matching_paren(aTok, iLast + 1, iFirst) == iLast) {
     iFirst++;
     iLast--;
   }
-  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
   sqlite3_str *pOut = pArena->pStr;
   sqlite3_str_reset(pOut);
   int bPrevUnary = 0;

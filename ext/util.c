@@ -26,10 +26,58 @@ static int writing_statement_runs(sqlite3 *db) {
   return 0;
 }
 
-/* Every side-effect function runs through here: refuse, or call it. */
+/*
+** A transaction a side-effect function left open and could not roll back:
+** after a failed allocation SQLite runs no ROLLBACK of changes until the
+** calling statement ends. Until the transaction ends, a commit hook turns
+** its COMMIT into a ROLLBACK, so the half-done work never lands (N1). Both
+** hooks are removed when it ends (SQLite cannot give back a host's own
+** hooks; this happens only after such a failure).
+*/
+static int veto_commit(void *pArg) {
+  sqlite3 *db = pArg;
+  sqlite3_commit_hook(db, 0, 0);
+  sqlite3_rollback_hook(db, 0, 0);
+  return 1; /* the COMMIT becomes a ROLLBACK */
+}
+
+static void veto_rollback(void *pArg) {
+  sqlite3 *db = pArg;
+  sqlite3_commit_hook(db, 0, 0);
+  sqlite3_rollback_hook(db, 0, 0);
+}
+
+/*
+** A side-effect function called outside a transaction returned inside one
+** (an error path that skipped its ROLLBACK, or a ROLLBACK that could not
+** run): roll back with pRollback, prepared before the call because after a
+** failed allocation SQLite prepares nothing more until the calling
+** statement ends, and report the work as failed with the connection's last
+** error. When even that cannot run, the transaction's COMMIT is vetoed.
+*/
+static void close_left_transaction(sqlite3_context *ctx, sqlite3 *db,
+                                   sqlite3_stmt *pRollback, const char *zName) {
+  char zWhy[200];
+  snprintf(zWhy, sizeof(zWhy), "%s",
+           sqlite3_errcode(db) ? sqlite3_errmsg(db)
+                               : "failed and left its transaction open");
+  for (int i = 0; i < 3 && pRollback && !sqlite3_get_autocommit(db); i++) {
+    sqlite3_step(pRollback);
+    sqlite3_reset(pRollback);
+  }
+  if (!sqlite3_get_autocommit(db)) {
+    sqlite3_commit_hook(db, veto_commit, db);
+    sqlite3_rollback_hook(db, veto_rollback, db);
+  }
+  devdb_result_error(ctx, "%s: %s (rolled back)", zName, zWhy);
+}
+
+/* Every side-effect function runs through here: refuse, or call it; it
+** never returns with a transaction it opened left open (N5). */
 static void guarded_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const DevdbFunc *pFunc = sqlite3_user_data(ctx);
-  if (writing_statement_runs(sqlite3_context_db_handle(ctx))) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  if (writing_statement_runs(db)) {
     devdb_result_error(
         ctx,
         "%s: unsafe use from a statement that writes (a CHECK constraint?): "
@@ -37,7 +85,16 @@ static void guarded_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         pFunc->zName, pFunc->zName);
     return;
   }
+  sqlite3_stmt *pRollback = 0;
+  int bAutocommit = sqlite3_get_autocommit(db);
+  if (bAutocommit && sqlite3_prepare_v2(db, "ROLLBACK", -1, &pRollback, 0) != SQLITE_OK) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
   pFunc->xFunc(ctx, argc, argv);
+  if (bAutocommit && !sqlite3_get_autocommit(db))
+    close_left_transaction(ctx, db, pRollback, pFunc->zName);
+  sqlite3_finalize(pRollback);
 }
 
 /*

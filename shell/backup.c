@@ -1,149 +1,180 @@
 /*
-** backup.c: verified backups of the database file, for the shell's backup,
-** restore and the automatic backup before every destructive command.
+** backup.c: the shell's side of backups, on the reset area's C API
+** (ext/backup.c): devdb_backup_file and devdb_backup_dir write a verified
+** backup (temp file, synced, checked, renamed), devdb_restore_file checks a
+** backup and copies it in through SQLite, devdb_backup_open_checked checks
+** one without restoring.
 **
-** A backup is written with SQLite's online backup API into a temporary file
-** beside its final name, synced, checked with PRAGMA integrity_check on a
-** fresh read-only connection, renamed into place and its directory synced:
-** a backup file either exists whole and checked or not at all (a killed
-** copy leaves only a *.tmp-PID file, which the listing ignores). Restore
-** copies a checked backup into the open database through the same API,
-** never by copying files over an open database (a stale -wal would replay
-** onto it).
+** Those calls do their work in one go, so the shell runs them on a second
+** thread and draws progress meanwhile: a bar from the size of the temp file
+** the backup is writing (NAME.tmp-PID-N beside its final name) against the
+** database's size, or a spinner when there is nothing to measure.
 */
 #include "shell.h"
+#include "devdb.h"
 
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#define BACKUP_PAGES 256 /* pages copied per step: progress and Ctrl-C */
-
-/* fsync a file or directory by path. 0 on success. */
-static int sync_path(const char *zPath, int bDir) {
-  int fd = open(zPath, (bDir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC);
-  if (fd < 0) return 1;
-  int rc = fsync(fd);
-  close(fd);
-  return rc != 0;
-}
-
-int backup_verify(const char *zPath, char **pzErr) {
-  sqlite3 *db = 0;
-  char *zUri = sqlite3_mprintf("file:%s?mode=ro", zPath);
-  int rc = sqlite3_open_v2(zUri ? zUri : zPath, &db,
-                           SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
-  sqlite3_free(zUri);
-  sqlite3_stmt *pStmt = 0;
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &pStmt, 0);
-  const char *zResult = 0;
-  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    zResult = (const char *)sqlite3_column_text(pStmt, 0);
-  }
-  int bOk = zResult && strcmp(zResult, "ok") == 0;
-  if (!bOk) {
-    *pzErr = shell_printf("'%s' is not a sound SQLite database: %s", zPath,
-                          zResult ? zResult : sqlite3_errmsg(db));
-  }
-  sqlite3_finalize(pStmt);
-  sqlite3_close(db);
-  return !bOk;
-}
-
-/* Copy every page of database zFrom of pFrom into main of pTo, in steps that
-** show progress and stop on Ctrl-C. SQLITE_DONE on success. */
-static int copy_pages(Shell *p, sqlite3 *pTo, sqlite3 *pFrom, const char *zWhat) {
-  sqlite3_backup *pB = sqlite3_backup_init(pTo, "main", pFrom, "main");
-  if (pB == 0) return sqlite3_errcode(pTo);
+/* One call on the worker thread. */
+typedef struct Work {
+  int (*xRun)(struct Work *);
+  Shell *p;
+  const char *zPath, *zDir, *zLabel;
+  DevdbBackupInfo info;
+  sqlite3_int64 nByte;
+  char *zErr;
   int rc;
+  int bDone; /* set under mutex when xRun returned */
+  pthread_mutex_t mutex;
+  pthread_cond_t cond;
+} Work;
+
+static void *work_main(void *pArg) {
+  Work *w = pArg;
+  int rc = w->xRun(w);
+  pthread_mutex_lock(&w->mutex);
+  w->rc = rc;
+  w->bDone = 1;
+  pthread_cond_signal(&w->cond);
+  pthread_mutex_unlock(&w->mutex);
+  return 0;
+}
+
+/* Wait up to 30 ms for the worker; 1 when it is done. */
+static int work_wait(Work *w) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += 30 * 1000 * 1000;
+  if (ts.tv_nsec >= 1000000000) ts.tv_sec++, ts.tv_nsec -= 1000000000;
+  pthread_mutex_lock(&w->mutex);
+  if (!w->bDone) pthread_cond_timedwait(&w->cond, &w->mutex, &ts);
+  int bDone = w->bDone;
+  pthread_mutex_unlock(&w->mutex);
+  return bDone;
+}
+
+/* Bytes written so far by this process's backup temp files in zDir. */
+static sqlite3_int64 temp_bytes(const char *zDir) {
+  char zTag[32];
+  snprintf(zTag, sizeof(zTag), ".tmp-%d-", (int)getpid());
+  sqlite3_int64 n = 0;
+  DIR *d = opendir(zDir);
+  struct dirent *e;
+  while (d && (e = readdir(d)) != 0) {
+    if (strstr(e->d_name, zTag) == 0) continue;
+    char *zPath = path_join(zDir, e->d_name);
+    struct stat st;
+    if (stat(zPath, &st) == 0) n += st.st_size;
+    free(zPath);
+  }
+  if (d) closedir(d);
+  return n;
+}
+
+/* Run w on a thread, drawing progress for zWhat: a bar when zWatchDir names
+** where the temp file grows toward nTotal bytes, else a spinner. */
+static int run_with_progress(Shell *p, Work *w, const char *zWhat, const char *zWatchDir,
+                             sqlite3_int64 nTotal) {
+  pthread_t t;
+  w->p = p;
+  pthread_mutex_init(&w->mutex, 0);
+  pthread_cond_init(&w->cond, 0);
   shell_busy_begin(p, zWhat);
-  do {
-    rc = sqlite3_backup_step(pB, BACKUP_PAGES);
-    int nTotal = sqlite3_backup_pagecount(pB);
-    shell_progress(p, zWhat, nTotal - sqlite3_backup_remaining(pB), nTotal);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
-    if (p->nInterrupt) rc = SQLITE_INTERRUPT;
-  } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+  if (pthread_create(&t, 0, work_main, w) != 0) {
+    work_main(w);
+  } else {
+    for (int bDone = 0; !bDone; bDone = work_wait(w)) {
+      if (zWatchDir && nTotal > 0) {
+        sqlite3_int64 n = temp_bytes(zWatchDir);
+        shell_progress(p, zWhat, n < nTotal ? n : nTotal, nTotal);
+      } else {
+        shell_spin(p);
+      }
+    }
+    pthread_join(t, 0);
+  }
+  pthread_cond_destroy(&w->cond);
+  pthread_mutex_destroy(&w->mutex);
   shell_busy_end(p);
-  int rcFinish = sqlite3_backup_finish(pB);
-  return rc == SQLITE_DONE && rcFinish != SQLITE_OK ? rcFinish : rc;
+  return w->rc;
 }
 
-/* A free name for a new backup: DIR/BASE-YYYYMMDD-HHMMSS[-N].db. */
-static char *backup_name(Shell *p, const char *zDir) {
-  const char *zBase =
-      strrchr(p->zDbPath, '/') ? strrchr(p->zDbPath, '/') + 1 : p->zDbPath;
-  size_t nBase = strcspn(zBase, ".");
-  char zStamp[32];
-  time_t t = time(0);
-  strftime(zStamp, sizeof(zStamp), "%Y%m%d-%H%M%S", localtime(&t));
-  for (int i = 1;; i++) {
-    char *zName = i == 1 ? shell_printf("%.*s-%s.db", (int)nBase, zBase, zStamp)
-                         : shell_printf("%.*s-%s-%d.db", (int)nBase, zBase, zStamp, i);
-    char *zPath = path_join(zDir, zName);
-    free(zName);
-    if (path_kind(zPath) == 0) return zPath;
-    free(zPath);
-  }
+static int run_backup_file(Work *w) {
+  return devdb_backup_file(w->p->db, "main", w->zPath, 0, &w->info, &w->zErr);
 }
 
-/* Write the backup into zTmp; 0 on success (errors reported). */
-static int backup_write(Shell *p, sqlite3 *db, const char *zTmp) {
-  sqlite3 *pTo = 0;
-  int rc = sqlite3_open_v2(zTmp, &pTo, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
-  if (rc == SQLITE_OK) rc = copy_pages(p, pTo, db, "backup");
-  if (rc != SQLITE_DONE) {
-    if (rc != SQLITE_INTERRUPT)
-      shell_error(p, "backup to '%s' failed: %s", zTmp, sqlite3_errstr(rc));
-    else
-      shell_error(p, "interrupted: no backup was written");
-  }
-  sqlite3_close(pTo);
-  return rc != SQLITE_DONE;
+static int run_backup_dir(Work *w) {
+  return devdb_backup_dir(w->p->db, "main", w->zDir, w->zLabel, 0, &w->info, &w->zErr);
 }
 
-char *backup_take(Shell *p, const char *zDest, const char *zWhy) {
-  sqlite3 *db = shell_db(p);
-  if (db == 0) return 0;
-  char *zDir = zDest ? path_dir(zDest) : shell_strdup(p->cfg.zBackups);
-  if (path_mkdirs(zDir, 0700)) {
-    shell_error(p, "cannot create the backups directory '%s': %s", zDir, strerror(errno));
-    free(zDir);
+static int run_restore(Work *w) {
+  return devdb_restore_file(w->p->db, w->zPath, 0, &w->nByte, &w->zErr);
+}
+
+/* The database's size in bytes, for the progress bar. */
+static sqlite3_int64 db_bytes(Shell *p) {
+  return shell_query_int(p, 0,
+                         "SELECT page_count * page_size FROM pragma_page_count, "
+                         "pragma_page_size");
+}
+
+char *backup_take(Shell *p, const char *zDest, const char *zLabel) {
+  if (shell_db(p) == 0) return 0;
+  Work w;
+  memset(&w, 0, sizeof(w));
+  w.zPath = zDest;
+  w.zDir = p->cfg.zBackups;
+  w.zLabel = zLabel;
+  w.xRun = zDest ? run_backup_file : run_backup_dir;
+  char *zWatch = zDest ? path_dir(zDest) : shell_strdup(p->cfg.zBackups);
+  if (!zDest && path_mkdirs(zWatch, 0700) != 0) {
+    shell_error(p, "cannot create the backups directory '%s'", zWatch);
+    free(zWatch);
     return 0;
   }
-  char *zPath = zDest ? shell_strdup(zDest) : backup_name(p, zDir);
-  char *zTmp = shell_printf("%s.tmp-%d", zPath, (int)getpid());
-  char *zErr = 0;
-  int rc = backup_write(p, db, zTmp);
-  if (rc == 0 && sync_path(zTmp, 0)) {
-    shell_error(p, "cannot sync '%s': %s", zTmp, strerror(errno));
-    rc = 1;
+  int rc = run_with_progress(p, &w, "backup", zWatch, db_bytes(p));
+  free(zWatch);
+  char *zPath = 0;
+  if (rc == SQLITE_OK) {
+    zPath = shell_strdup(w.info.zPath);
+    if (zLabel) shell_note(p, "backup before %s: %s", zLabel, zPath);
+  } else {
+    shell_error(p, "backup failed: %s", w.zErr ? w.zErr : sqlite3_errstr(rc));
   }
-  if (rc == 0 && backup_verify(zTmp, &zErr)) {
-    shell_error(p, "the backup failed its check: %s", zErr);
-    rc = 1;
-  }
-  if (rc == 0 && rename(zTmp, zPath) != 0) {
-    shell_error(p, "cannot rename '%s' to '%s': %s", zTmp, zPath, strerror(errno));
-    rc = 1;
-  }
-  if (rc == 0) sync_path(zDir, 1);
-  if (rc != 0) unlink(zTmp);
-  if (rc == 0 && zWhy) shell_note(p, "backup %s: %s", zWhy, zPath);
-  free(zErr);
-  free(zTmp);
-  free(zDir);
-  if (rc != 0) {
-    free(zPath);
-    return 0;
-  }
+  sqlite3_free(w.info.zPath);
+  sqlite3_free(w.zErr);
   return zPath;
+}
+
+int backup_verify(Shell *p, const char *zPath, char **pzErr) {
+  sqlite3 *pDb = 0;
+  char *zErr = 0;
+  int rc = devdb_backup_open_checked(shell_db(p), zPath, 0, &pDb, &zErr);
+  sqlite3_close(pDb);
+  if (rc != SQLITE_OK) *pzErr = shell_strdup(zErr ? zErr : sqlite3_errstr(rc));
+  sqlite3_free(zErr);
+  return rc != SQLITE_OK;
+}
+
+int backup_restore_from(Shell *p, const char *zSrc) {
+  if (shell_db(p) == 0) return 1;
+  Work w;
+  memset(&w, 0, sizeof(w));
+  w.zPath = zSrc;
+  w.xRun = run_restore;
+  int rc = run_with_progress(p, &w, "restore", 0, 0);
+  if (rc != SQLITE_OK) {
+    shell_error(p, "restore from '%s' failed: %s", zSrc,
+                w.zErr ? w.zErr : sqlite3_errstr(rc));
+  }
+  sqlite3_free(w.zErr);
+  return rc != SQLITE_OK;
 }
 
 /* One backup file found in the directory. */
@@ -161,7 +192,7 @@ static int cmp_found(const void *a, const void *b) {
   return strcmp(y->zPath, x->zPath);
 }
 
-/* 1 when zName is a backup of this database: BASE-<digits...>.db. */
+/* 1 when zName is a backup of this database: STEM-<digits...>.db. */
 static int is_backup_name(Shell *p, const char *zName) {
   const char *zBase =
       strrchr(p->zDbPath, '/') ? strrchr(p->zDbPath, '/') + 1 : p->zDbPath;
@@ -211,20 +242,4 @@ void backup_prune(Shell *p) {
       shell_note(p, "retention %d: removed %s", p->cfg.nRetention, az[i]);
   }
   backup_list_free(az);
-}
-
-int backup_restore_from(Shell *p, const char *zSrc) {
-  sqlite3 *db = shell_db(p), *pFrom = 0;
-  if (db == 0) return 1;
-  char *zUri = shell_oom_check(sqlite3_mprintf("file:%s?mode=ro", zSrc));
-  int rc = sqlite3_open_v2(zUri, &pFrom, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
-  sqlite3_free(zUri);
-  if (rc == SQLITE_OK) rc = copy_pages(p, db, pFrom, "restore");
-  if (rc == SQLITE_INTERRUPT) {
-    shell_error(p, "interrupted: the restore was rolled back; the database is unchanged");
-  } else if (rc != SQLITE_DONE) {
-    shell_error(p, "restore from '%s' failed: %s", zSrc, sqlite3_errmsg(db));
-  }
-  sqlite3_close(pFrom);
-  return rc != SQLITE_DONE;
 }

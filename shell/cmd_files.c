@@ -5,6 +5,7 @@
 ** which prints the command that puts the database back.
 */
 #include "shell.h"
+#include "devdb.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,7 @@ static sqlite3_int64 file_size(const char *zPath) {
 }
 
 char *shell_safety_backup(Shell *p, const char *zBefore) {
-  char *zWhy = shell_printf("before %s", zBefore);
-  char *zPath = backup_take(p, 0, zWhy);
-  free(zWhy);
+  char *zPath = backup_take(p, 0, zBefore);
   if (zPath) backup_prune(p);
   if (zPath == 0) shell_error(p, "%s not done: the backup before it failed", zBefore);
   return zPath;
@@ -57,22 +56,26 @@ int cmd_backup(Shell *p, const Args *a) {
   return EXIT_OK;
 }
 
+/* backups: devdb_backups over the backups directory, this database's files
+** only (STEM-<digits>..., leftover temp files of interrupted ones too). */
 int cmd_backups(Shell *p, const Args *a) {
-  char **az = backup_list(p);
-  UiTable *t = ui_table_new(p, "ssis", "backup", "time", "bytes", "size");
-  for (int i = 0; az[i]; i++) {
-    struct stat st;
-    if (stat(az[i], &st) != 0) continue;
-    char zTime[32], zBytes[32], zSize[32];
-    strftime(zTime, sizeof(zTime), "%Y-%m-%d %H:%M:%S", localtime(&st.st_mtime));
-    snprintf(zBytes, sizeof(zBytes), "%lld", (long long)st.st_size);
-    ui_table_row(t, (const char *[]){az[i], zTime, zBytes,
-                                     ui_bytes(zSize, sizeof(zSize), st.st_size)});
-  }
-  if (az[0] == 0) shell_note(p, "no backups in %s", p->cfg.zBackups);
-  ui_table_end(t);
-  backup_list_free(az);
-  return EXIT_OK;
+  if (shell_db(p) == 0) return EXIT_ERROR;
+  const char *zBase =
+      strrchr(p->zDbPath, '/') ? strrchr(p->zDbPath, '/') + 1 : p->zDbPath;
+  char *zStem = shell_printf("%.*s", (int)strcspn(zBase, "."), zBase);
+  sqlite3_int64 n = shell_query_int(p, 0,
+                                    "SELECT count(*) FROM devdb_backups(%Q) WHERE name "
+                                    "GLOB %Q || '-[0-9]*'",
+                                    p->cfg.zBackups, zStem);
+  int rc = shell_print_sql(
+      p,
+      "SELECT path AS backup, mtime AS \"written (UTC)\", bytes, CASE WHEN verified "
+      "THEN 'yes' ELSE 'no: ' || detail END AS verified FROM "
+      "devdb_backups(%Q) WHERE name GLOB %Q || '-[0-9]*'",
+      p->cfg.zBackups, zStem);
+  if (rc == EXIT_OK && n == 0) shell_note(p, "no backups in %s", p->cfg.zBackups);
+  free(zStem);
+  return rc;
 }
 
 /* The backup restore means: a path, or the newest one for none or latest. */
@@ -85,26 +88,49 @@ static char *restore_source(Shell *p, const Args *a) {
   return z;
 }
 
-int cmd_restore(Shell *p, const Args *a) {
-  char *zSrc = restore_source(p, a), *zErr = 0, *zUndo = 0;
-  int rc = EXIT_ERROR;
-  if (zSrc == 0) return rc;
-  if (backup_verify(zSrc, &zErr)) {
-    shell_error(p, "restore: %s; nothing was changed", zErr);
-    goto done;
+int shell_refuse_protected(Shell *p, const char *zCmd) {
+  char *zReason = 0;
+  int bProtected = devdb_protected_reason(p->db, "main", &zReason);
+  if (bProtected) {
+    shell_error(p,
+                "%s: %s is protected (%s); remove the mark first with devdb_unprotect() "
+                "if you mean it",
+                zCmd, p->zDbAbs, zReason ? zReason : "no reason given");
   }
-  char *zTail = shell_printf(" with the backup %s", zSrc);
-  int bGo = shell_db(p) && shell_confirm(p, "replace the content of", zTail);
+  sqlite3_free(zReason);
+  return bProtected;
+}
+
+int shell_replace_with(Shell *p, const char *zCmd, const char *zFile, const char *zWhat) {
+  char *zErr = 0, *zUndo = 0;
+  int rc = EXIT_ERROR;
+  if (shell_db(p) == 0 || shell_refuse_protected(p, zCmd)) return rc;
+  if (backup_verify(p, zFile, &zErr)) {
+    shell_error(p, "%s: %s; nothing was changed", zCmd, zErr);
+    free(zErr);
+    return rc;
+  }
+  char *zTail = shell_printf(" with %s", zWhat);
+  int bGo = shell_confirm(p, "replace the content of", zTail);
   free(zTail);
-  if (!bGo || (zUndo = shell_safety_backup(p, "restore")) == 0) goto done;
-  if (backup_restore_from(p, zSrc) == 0) {
-    shell_note(p, "restored %s", zSrc);
+  if (bGo && (zUndo = shell_safety_backup(p, zCmd)) != 0 &&
+      backup_restore_from(p, zFile) == 0) {
+    char *zText = shell_printf("%s: the database now holds %s", zCmd, zWhat);
+    ui_result(p, zText, "sss", "command", zCmd, "from", zFile, "backup", zUndo);
+    free(zText);
     shell_undo_restore(p, zUndo);
     rc = EXIT_OK;
   }
-done:
-  free(zErr);
   free(zUndo);
+  return rc;
+}
+
+int cmd_restore(Shell *p, const Args *a) {
+  char *zSrc = restore_source(p, a);
+  if (zSrc == 0) return EXIT_ERROR;
+  char *zWhat = shell_printf("the backup %s", zSrc);
+  int rc = shell_replace_with(p, "restore", zSrc, zWhat);
+  free(zWhat);
   free(zSrc);
   return rc;
 }

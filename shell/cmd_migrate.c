@@ -88,6 +88,10 @@ int cmd_migrate(Shell *p, const Args *a) {
   for (int i = 0; i < n && rc == SQLITE_OK; i++) {
     shell_progress(p, f.az[i], i, n);
     const char *zStep = bNew ? (zTo ? zTo : v.az[n - 1]) : v.az[i];
+    if (p->nInterrupt) { /* Ctrl-C between two migrations: stop before the next */
+      rc = SQLITE_INTERRUPT;
+      break;
+    }
     rc = shell_call(p, 0, f.az[i], "SELECT devdb_migrate(%Q, %Q)", zDir, zStep);
     if (rc == SQLITE_OK) done = bNew ? n : i + 1;
     if (bNew) break;
@@ -95,8 +99,15 @@ int cmd_migrate(Shell *p, const Args *a) {
   shell_busy_end(p);
   print_versions(p, "applied", &v, &f, done);
   if (rc == SQLITE_INTERRUPT) {
-    shell_error(p, "interrupted: %s was rolled back; the %d applied before it are kept",
-                bNew ? "the whole run" : f.az[done], bNew ? 0 : done);
+    if (bNew) {
+      shell_error(p, "interrupted: the run was rolled back whole; nothing is applied");
+    } else {
+      shell_error(
+          p,
+          "interrupted: %s is not applied (what had started was rolled back); the "
+          "%d applied before it are kept",
+          f.az[done], done);
+    }
   } else if (rc != SQLITE_OK && done) {
     shell_error(p, "stopped at %s; the %d applied before it are kept", f.az[done], done);
   } else if (rc == SQLITE_OK) {
@@ -235,8 +246,11 @@ int cmd_mark(Shell *p, const Args *a) {
   int rc = shell_call(p, &zN, "mark", "SELECT devdb_mark(%Q, %Q, %Q)", zDir, a->azPos[0],
                       zState);
   if (rc == SQLITE_OK) {
-    printf(zN && atoi(zN) ? "marked %s %s\n" : "%s was already %s\n", a->azPos[0],
-           zState);
+    char *zText = shell_printf(zN && atoi(zN) ? "marked %s %s" : "%s was already %s",
+                               a->azPos[0], zState);
+    ui_result(p, zText, "ssi", "version", a->azPos[0], "state", zState, "changed",
+              zN && atoi(zN) ? "1" : "0");
+    free(zText);
   }
   free(zN);
   return rc == SQLITE_OK ? EXIT_OK : EXIT_ERROR;

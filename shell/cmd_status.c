@@ -2,9 +2,11 @@
 ** cmd_status.c: `status`, the one-screen answer to "what state is this
 ** database in": the file, its size and tables; the migrations (how many
 ** applied, each one that is not: pending, modified, missing, dirty, out of
-** order) from devdb_migrations; the last backup; the settings in use.
+** order) from devdb_migrations; the drift between the schema and what the
+** migrations build (devdb_diff); the last backup; the settings in use.
 ** Printed as aligned `key  value` lines, one JSON object with --json, or
-** key,value lines with --csv. Exits 3 when a migration needs attention.
+** key,value lines with --csv. Exits 3 when a migration or drift needs
+** attention.
 **
 ** status runs often (in a prompt, in CI), so what it learns from SQLite is
 ** cached in .devdb/cache/DB.status beside the database under a key made
@@ -34,6 +36,8 @@ typedef struct Status {
   char *zMigError; /* why it could not be */
   char *zTool;     /* whose history table */
   int nFile, nApplied, nAttention;
+  sqlite3_int64 nDrift; /* changes between database and migrations; -1 unknown */
+  char *zDriftError;    /* why the drift is unknown */
   StrList aState, aVersion, aFile; /* the migrations that are not applied */
   char *zBackup;                   /* newest backup, or NULL */
   time_t tBackup;
@@ -80,6 +84,7 @@ static void status_migrations(Shell *p, Status *s) {
     s->zMigError = shell_strdup(sqlite3_errmsg(p->db));
   } else {
     s->bMigrations = 1;
+    s->nDrift = shell_drift_count(p, p->cfg.zMigrations, &s->zDriftError);
   }
 }
 
@@ -182,6 +187,8 @@ static int cache_load(Shell *p, const char *zKey, Status *s) {
     if (strcmp(az[0], "migrations") == 0) s->bMigrations = 1;
     if (strcmp(az[0], "files") == 0) s->nFile = atoi(az[1]);
     if (strcmp(az[0], "applied") == 0) s->nApplied = atoi(az[1]);
+    if (strcmp(az[0], "drift") == 0) s->nDrift = atoll(az[1]);
+    if (strcmp(az[0], "drifterror") == 0) s->zDriftError = shell_strdup(az[1]);
     if (strcmp(az[0], "mig") == 0 && nField == 4) {
       strlist_add(&s->aState, az[1]);
       strlist_add(&s->aVersion, az[2]);
@@ -201,8 +208,8 @@ static void cache_save(Shell *p, const char *zKey, const Status *s) {
   char *zTmp = shell_printf("%s.tmp-%d", zPath, (int)getpid());
   FILE *out = path_mkdirs(zDir, 0700) == 0 ? fopen(zTmp, "w") : 0;
   int bOk = out != 0;
-  const char *azText[] = {s->zJournal, s->zMigError, s->zTool};
-  for (int i = 0; i < 3; i++) bOk &= azText[i] == 0 || strpbrk(azText[i], "\t\n") == 0;
+  const char *azText[] = {s->zJournal, s->zMigError, s->zTool, s->zDriftError};
+  for (int i = 0; i < 4; i++) bOk &= azText[i] == 0 || strpbrk(azText[i], "\t\n") == 0;
   for (int i = 0; i < s->aFile.n; i++) {
     bOk &=
         strpbrk(s->aFile.az[i], "\t\n") == 0 && strpbrk(s->aVersion.az[i], "\t\n") == 0;
@@ -213,8 +220,11 @@ static void cache_save(Shell *p, const char *zKey, const Status *s) {
     if (s->zJournal) fprintf(out, "journal\t%s\n", s->zJournal);
     if (s->zMigError) fprintf(out, "migerror\t%s\n", s->zMigError);
     if (s->zTool) fprintf(out, "tool\t%s\n", s->zTool);
-    if (s->bMigrations)
-      fprintf(out, "migrations\t1\nfiles\t%d\napplied\t%d\n", s->nFile, s->nApplied);
+    if (s->zDriftError) fprintf(out, "drifterror\t%s\n", s->zDriftError);
+    if (s->bMigrations) {
+      fprintf(out, "migrations\t1\nfiles\t%d\napplied\t%d\ndrift\t%lld\n", s->nFile,
+              s->nApplied, (long long)s->nDrift);
+    }
     for (int i = 0; i < s->aState.n; i++) {
       fprintf(out, "mig\t%s\t%s\t%s\n", s->aState.az[i], s->aVersion.az[i],
               s->aFile.az[i]);
@@ -298,6 +308,15 @@ static void print_human(Shell *p, const Status *s) {
     }
     if (s->aState.n > SHOWN_MAX)
       line(p, "", C_YELLOW, "... and %d more", s->aState.n - SHOWN_MAX);
+    if (s->nDrift == 0) {
+      line(p, "drift", C_GREEN, "none: the schema matches the migrations");
+    } else if (s->nDrift < 0) {
+      line(p, "drift", C_YELLOW, "unknown: %s", s->zDriftError ? s->zDriftError : "?");
+    } else if (s->nDrift > 0) {
+      line(p, "drift", C_YELLOW, "%lld difference%s from the migrations%s (see: diff)",
+           (long long)s->nDrift, s->nDrift == 1 ? "" : "s",
+           s->nAttention ? ", pending ones included" : "");
+    }
   } else {
     line(p, "migrations", C_YELLOW, "%s",
          s->zMigError ? s->zMigError : "none found (db/migrations, migrations)");
@@ -355,10 +374,13 @@ static void print_json(Shell *p, const Status *s) {
     }
     printf("]");
   }
+  snprintf(zNum, sizeof(zNum), "%lld", (long long)s->nDrift);
+  json_pair(&n, "drift", s->bMigrations && s->nDrift >= 0 ? zNum : 0, 1);
+  json_pair(&n, "drift_error", s->zDriftError, 0);
   json_pair(&n, "last_backup", s->zBackup, 0);
   json_pair(&n, "fixtures", p->cfg.zFixtures, 0);
   json_pair(&n, "config", p->cfg.zConfFile, 0);
-  json_pair(&n, "attention", s->nAttention ? "true" : "false", 1);
+  json_pair(&n, "attention", s->nAttention || s->nDrift > 0 ? "true" : "false", 1);
   printf("}\n");
 }
 
@@ -366,17 +388,20 @@ static void print_json(Shell *p, const Status *s) {
 ** is not applied (key "migration", value "state version file"). */
 static void print_csv(Shell *p, const Status *s) {
   char zNum[32];
-  const char *azKey[] = {"database", "bytes",  "tables",   "migrations",
-                         "applied",  "backup", "fixtures", "config"};
+  const char *azKey[] = {"database", "bytes",  "tables",   "migrations", "applied",
+                         "drift",    "backup", "fixtures", "config"};
   snprintf(zNum, sizeof(zNum), "%lld", (long long)s->nByte);
   char zTables[32], zApplied[32];
   snprintf(zTables, sizeof(zTables), "%lld", (long long)s->nTable);
   snprintf(zApplied, sizeof(zApplied), "%d", s->nApplied);
+  char zDrift[32];
+  snprintf(zDrift, sizeof(zDrift), "%lld", (long long)s->nDrift);
   const char *azVal[] = {p->zDbAbs,
                          zNum,
                          zTables,
                          p->cfg.zMigrations ? p->cfg.zMigrations : "",
                          s->bMigrations ? zApplied : "",
+                         s->bMigrations && s->nDrift >= 0 ? zDrift : "",
                          s->zBackup ? s->zBackup : "",
                          p->cfg.zFixtures ? p->cfg.zFixtures : "",
                          p->cfg.zConfFile ? p->cfg.zConfFile : ""};
@@ -431,9 +456,10 @@ int cmd_status(Shell *p, const Args *a) {
   } else {
     print_human(p, &s);
   }
-  int rc = s.nAttention ? EXIT_ATTENTION : EXIT_OK;
+  int rc = s.nAttention || s.nDrift > 0 ? EXIT_ATTENTION : EXIT_OK;
   free(s.zJournal);
   free(s.zMigError);
+  free(s.zDriftError);
   free(s.zTool);
   free(s.zBackup);
   strlist_free(&s.aState);

@@ -41,6 +41,8 @@ static struct {
   char zWhat[80]; /* what is running */
 } g;
 
+static int on_progress(void *pArg);
+
 static int progress_on(Shell *p) {
   return p->bColorErr && !p->bQuiet;
 }
@@ -61,6 +63,10 @@ static void progress_draw(Shell *p, const char *zLine) {
           ui_color(p, 1, C_RESET));
   fflush(stderr);
   g.bShown = 1;
+}
+
+void shell_spin(Shell *p) {
+  if (progress_on(p)) on_progress(p);
 }
 
 /* sqlite3_progress_handler callback: a spinner and the elapsed time. */
@@ -242,6 +248,8 @@ int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...)
   }
   if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
     rc = SQLITE_OK;
+  } else if (p->nInterrupt) {
+    rc = SQLITE_INTERRUPT; /* a function may report Ctrl-C as its own error */
   } else if (rc != SQLITE_INTERRUPT) {
     shell_error(p, "%s", sqlite3_errmsg(p->db));
   }

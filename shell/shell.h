@@ -83,6 +83,7 @@ typedef struct Command {
   const char *zSummary;               /* one line for help */
   const char *zDetail;                /* help COMMAND */
   int (*xRun)(Shell *, const Args *); /* returns an exit code */
+  const char *zGroup;                 /* the heading help lists it under */
 } Command;
 
 /* A command's zArgs, parsed: its positional slots and its options. */
@@ -177,6 +178,8 @@ int shell_call(Shell *p, char **pzOut, const char *zWhat, const char *zFmt, ...)
 /* Progress of work with a known size: done of total. */
 void shell_progress(Shell *p, const char *zWhat, sqlite3_int64 done, sqlite3_int64 total);
 void shell_progress_clear(Shell *p);
+/* Progress of work of unknown size: a spinner and the elapsed time. */
+void shell_spin(Shell *p);
 
 /* ------------------------------------------------------------------- ui.c */
 
@@ -204,6 +207,11 @@ typedef struct UiTable UiTable;
 UiTable *ui_table_new(Shell *p, const char *zTypes, ...);
 void ui_table_row(UiTable *t, const char **azVal);
 void ui_table_end(UiTable *t);
+/* A command's result: the line zText in the aligned format; with --json or
+** --csv one row whose columns follow as name, value pairs (at most six;
+** zTypes has a letter per pair: 's' text, 'i' number; a NULL value is
+** null). */
+void ui_result(Shell *p, const char *zText, const char *zTypes, ...);
 /* Quote a word for a command line a person may paste (malloc'd). */
 char *ui_shell_quote(const char *z);
 /* Print a CSV field (quoted when it must be). */
@@ -243,22 +251,32 @@ char *shell_printf(const char *zFmt, ...);
 
 /* --------------------------------------------------------------- backup.c */
 
-/* A verified backup of the database into zDest, or a timestamped file in the
-** backups directory when zDest is NULL: copied with SQLite's backup API to a
-** temporary file, synced, integrity-checked and renamed into place. Returns
-** the path of the backup (malloc'd) or NULL (reported). */
-char *backup_take(Shell *p, const char *zDest, const char *zWhy);
-/* Check a backup file: a SQLite database that passes integrity_check.
-** Returns 0, or 1 with a message (malloc'd) in *pzErr. */
-int backup_verify(const char *zPath, char **pzErr);
+/* A verified backup of the database (the reset area's devdb_backup_file)
+** into zDest, or into the backups directory under a new timestamped name
+** with zLabel ("wipe") in it when zDest is NULL (devdb_backup_dir). Shows
+** progress. Returns the path of the backup (malloc'd) or NULL (reported). */
+char *backup_take(Shell *p, const char *zDest, const char *zLabel);
+/* Check a backup file without restoring it. 0, or 1 with a message
+** (malloc'd) in *pzErr. */
+int backup_verify(Shell *p, const char *zPath, char **pzErr);
 /* Backups in the backups directory, newest first: paths (malloc'd array of
-** malloc'd strings, NULL-terminated). */
+** malloc'd strings, NULL-terminated). No database is opened. */
 char **backup_list(Shell *p);
 void backup_list_free(char **az);
-/* Drop automatic backups beyond the retention setting. */
+/* Drop timestamped backups beyond the retention setting. */
 void backup_prune(Shell *p);
-/* Replace the database's content with zSrc through the backup API. 0 ok. */
+/* Replace the database's content with the checked backup zSrc
+** (devdb_restore_file). 0 ok, 1 after reporting an error. */
 int backup_restore_from(Shell *p, const char *zSrc);
+
+/* ----------------------------------------------------------------- swap.c */
+
+/* Put the image file zImage in place of the database file, the old file
+** (checked) kept as the backup, named with zLabel: when the database is in
+** rollback-journal mode with no -journal or -wal and no other process has
+** it open. 0 when done (*pzBackup gets the backup's path, malloc'd; the
+** connection is closed); 1 when not taken: nothing changed. */
+int swap_in_image(Shell *p, const char *zImage, const char *zLabel, char **pzBackup);
 
 /* ---------------------------------------------------------------- cmd_*.c */
 
@@ -266,6 +284,12 @@ int backup_restore_from(Shell *p, const char *zSrc);
 ** Returns its path (malloc'd), or NULL after saying the command was not
 ** done. */
 char *shell_safety_backup(Shell *p, const char *zBefore);
+/* Refuse a protected database (reported, naming zCmd); 0 when it is not. */
+int shell_refuse_protected(Shell *p, const char *zCmd);
+/* Replace the database's content with the checked file zFile (a backup or
+** snapshot, zWhat naming it): refuse a protected database, check the file,
+** ask, take the safety backup, restore, print how to undo. An exit code. */
+int shell_replace_with(Shell *p, const char *zCmd, const char *zFile, const char *zWhat);
 /* Print the command that restores zBackup. */
 void shell_undo_restore(Shell *p, const char *zBackup);
 
@@ -276,12 +300,35 @@ int cmd_status(Shell *p, const Args *a);
 int cmd_backup(Shell *p, const Args *a);
 int cmd_backups(Shell *p, const Args *a);
 int cmd_restore(Shell *p, const Args *a);
+int cmd_diff(Shell *p, const Args *a);
+int cmd_apply(Shell *p, const Args *a);
+int cmd_check(Shell *p, const Args *a);
+int cmd_lint(Shell *p, const Args *a);
 int cmd_migrate(Shell *p, const Args *a);
+int cmd_wipe(Shell *p, const Args *a);
+int cmd_snapshot(Shell *p, const Args *a);
+int cmd_revert(Shell *p, const Args *a);
+int cmd_dedup(Shell *p, const Args *a);
+int cmd_load(Shell *p, const Args *a);
+int cmd_dump(Shell *p, const Args *a);
+int cmd_rebuild(Shell *p, const Args *a);
+/* The fixture files of zPath: itself, or for a directory its .sql, .csv
+** and .json files by name; appended to pOut. */
+void shell_fixture_files(const char *zPath, StrList *pOut);
+/* devdb_load each file in order (with progress), into zTable when not NULL;
+** a row per file into t when not NULL; *pnRow gets the rows loaded. An
+** SQLite code (errors reported; SQLITE_INTERRUPT not). */
+int shell_load_files(Shell *p, const StrList *pFiles, const char *zTable, UiTable *t,
+                     sqlite3_int64 *pnRow);
 int cmd_rollback(Shell *p, const Args *a);
 int cmd_redo(Shell *p, const Args *a);
 int cmd_mark(Shell *p, const Args *a);
 int cmd_new(Shell *p, const Args *a);
 int cmd_sql(Shell *p, const Args *a);
+/* The number of changes between the database and zTarget (history tables
+** kept); -1 on an error, reported, or given to *pzErr (malloc'd) when
+** pzErr is not NULL. */
+sqlite3_int64 shell_drift_count(Shell *p, const char *zTarget, char **pzErr);
 /* The migrations directory of the settings; NULL after saying there is none. */
 const char *shell_migrations_dir(Shell *p);
 

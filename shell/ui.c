@@ -20,6 +20,7 @@ const char *ui_color(Shell *p, int bErr, int eColor) {
 /* Print "devdb: " and a message on stderr, clearing any progress line. */
 static void message(Shell *p, int eColor, const char *zLabel, const char *zFmt,
                     va_list ap) {
+  fflush(stdout); /* what was printed before comes before this */
   shell_progress_clear(p);
   fprintf(stderr, "%sdevdb: %s", ui_color(p, 1, eColor), zLabel);
   vfprintf(stderr, zFmt, ap);
@@ -256,18 +257,23 @@ struct UiTable {
   const char *zTypes; /* per column: 's' text, 'i' number (JSON) */
 };
 
-UiTable *ui_table_new(Shell *p, const char *zTypes, ...) {
+/* A table with the column names azName (one per letter of zTypes). */
+static UiTable *table_alloc(Shell *p, const char *zTypes, const char **azName) {
   UiTable *t = shell_oom_check(calloc(1, sizeof(UiTable)));
   t->p = p;
   t->zTypes = zTypes;
   t->g.nCol = (int)strlen(zTypes);
+  ui_table_row(t, azName);
+  return t;
+}
+
+UiTable *ui_table_new(Shell *p, const char *zTypes, ...) {
   va_list ap;
   va_start(ap, zTypes);
   const char *az[32];
-  for (int i = 0; i < t->g.nCol && i < 32; i++) az[i] = va_arg(ap, const char *);
+  for (size_t i = 0; i < strlen(zTypes) && i < 32; i++) az[i] = va_arg(ap, const char *);
   va_end(ap);
-  ui_table_row(t, az);
-  return t;
+  return table_alloc(p, zTypes, az);
 }
 
 void ui_table_row(UiTable *t, const char **azVal) {
@@ -366,4 +372,25 @@ char *ui_shell_quote(const char *z) {
   *o++ = '\'';
   *o = 0;
   return zOut;
+}
+
+void ui_result(Shell *p, const char *zText, const char *zTypes, ...) {
+  if (p->eOut == OUT_TABLE) {
+    printf("%s\n", zText);
+    fflush(stdout);
+    return;
+  }
+  int n = (int)strlen(zTypes);
+  const char *azName[16], *azVal[16];
+  if (n > 16) n = 16;
+  va_list ap;
+  va_start(ap, zTypes);
+  for (int i = 0; i < n && i < 16; i++) {
+    azName[i] = va_arg(ap, const char *);
+    azVal[i] = va_arg(ap, const char *);
+  }
+  va_end(ap);
+  UiTable *t = table_alloc(p, zTypes, azName);
+  ui_table_row(t, azVal);
+  ui_table_end(t);
 }

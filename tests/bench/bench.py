@@ -22,7 +22,8 @@ DATA = os.path.join(B, "bench")
 
 class Case:
     """One comparison. ours and peer are argv lists (run as processes) or
-    Python callables returning nothing; setup runs before every run of
+    Python callables (returning nothing, or the seconds they measured
+    themselves, for in-process timings); setup runs before every run of
     either (not timed). goal is the largest acceptable ours/peer ratio (or,
     with goal_min, the smallest acceptable peer/ours speed-up)."""
 
@@ -37,7 +38,9 @@ def run_once(what, setup):
         setup()
     t0 = time.perf_counter()
     if callable(what):
-        what()
+        took = what()
+        if isinstance(took, float):
+            return took
     else:
         subprocess.run(what, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.perf_counter() - t0

@@ -70,6 +70,9 @@ uint64_t oracle_digest(sqlite3 *db);
 /* The rows only, with every name left out: two databases whose tables hold
 ** the same rows under other names have equal data digests. */
 uint64_t oracle_data_digest(sqlite3 *db);
+/* Leave the columns "TABLE.COL,..." out of every digest (values that
+** differ from run to run, like a duration); NULL: none. */
+void oracle_set_volatile(const char *zList);
 /* The rows of one table (0 when it does not exist). */
 uint64_t oracle_table_digest(sqlite3 *db, const char *zTable);
 /* N2: integrity_check says ok and foreign_key_check is empty. Returns 0,
@@ -102,13 +105,16 @@ int files_is_sidecar(const char *zRel);
 /* One line of the operation table. */
 typedef struct Op {
   char *zName;
-  unsigned mInv; /* the invariants it checks: INV_N(1)..INV_N(7) */
-  char *zSetup;  /* setup SQL (a setup block's text), or "" */
-  char *zSql;    /* the statement(s) under test */
-  char *zFile;   /* file=PATH: a file the operation writes (backup), or 0 */
-  char *zAccept; /* accept=KIND,...: bad inputs it may accept, or 0 */
-  int bIdent;    /* the text uses the {T} / {C} name placeholders */
-  int bBad;      /* a "bad" line: {path...} is a bad input */
+  unsigned mInv;   /* the invariants it checks: INV_N(1)..INV_N(7) */
+  char *zSetup;    /* setup SQL (a setup block's text), or "" */
+  char *zSql;      /* the statement(s) under test */
+  char *zFile;     /* file=PATH: a file the operation writes (backup), or 0 */
+  char *zAccept;   /* accept=KIND,...: bad inputs it may accept, or 0 */
+  char *zVolatile; /* volatile=TABLE.COL,...: left out of digests, or 0 */
+  int bIdent;      /* the text uses the {T} / {C} name placeholders */
+  int bBad;        /* a "bad" line: {path...} is a bad input */
+  int bSteps;      /* steps: commits step by step; each commit is a valid state */
+  int bWarns;      /* warns: under a fault its rows may say so (same number of rows) */
   int iLine;
 } Op;
 
@@ -125,7 +131,8 @@ void ops_free(OpTable *pTab);
 ** in its name); {T} and {C} a table and a column name, written as a quoted
 ** identifier ("a""b"), {T:s} as a string literal of the raw name ('a"b'),
 ** {T:q} as a string literal of the quoted identifier ('"a""b"'). {path} and
-** {path.EXT} are the bad input of a "bad" line (a string literal). Returns a
+** {path.EXT} are the bad input of a "bad" line (a string literal), and
+** {dirof:NAME} the directory holding a bad input named NAME. Returns a
 ** malloc'd string. */
 char *ops_expand(const char *z, const char *zDir, const char *zT, const char *zC,
                  const char *zPath);
@@ -160,6 +167,8 @@ sqlite3 *work_open(Work *w, int flags, const char *zVfs);
 ** message stays on db); *pHash gets the hash of every row and *pnRow their
 ** count. */
 int work_run(sqlite3 *db, const char *zSql, uint64_t *pHash, int *pnRow);
+/* When set, work_run prints the rows it reads ("# row: ..."): --at. */
+extern int ops_show_rows;
 /* Remove a directory tree. */
 void rm_tree(const char *zPath);
 

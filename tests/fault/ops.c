@@ -12,11 +12,19 @@
 ** INVARIANTS lists N1..N7 and options: file=PATH, a file the operation
 ** writes, which must afterwards be complete and verified, or absent;
 ** accept=KIND,... on a bad line, the kinds of bad input it may accept
-** without an error (still changing nothing).
+** without an error (still changing nothing); volatile=TABLE.COL,... columns
+** whose values differ from run to run (a duration), left out of digests;
+** steps, an operation that commits step by step by design (each migration
+** in its own transaction): the database at any commit point of a
+** fault-free run is then a valid state too; warns, an operation whose rows
+** say what a fault kept it from doing ("cannot count: disk I/O error"):
+** under a fault they may differ from a fault-free run's, not in number.
 ** SETUPS names setup blocks joined with '+', or '-' for none. STATEMENTS
 ** run on a fresh connection to $DIR/work.db; a line "-- faults from here"
 ** splits them into a part run before faults are armed and the part under
-** test. See ops.txt for the placeholders.
+** test, and a line "-- cleanup" starts statements run after the checks
+** (to free what the operation keeps in the process, like a snapshot). See
+** ops.txt for the placeholders.
 */
 #include "harness.h"
 
@@ -81,8 +89,15 @@ static void parse_flags(const char *zFile, int iLine, char *zFlags, Op *pOp) {
       pOp->zFile = strdup(z + 5);
     } else if (strncmp(z, "accept=", 7) == 0) {
       pOp->zAccept = strdup(z + 7);
+    } else if (strcmp(z, "steps") == 0) {
+      pOp->bSteps = 1;
+    } else if (strcmp(z, "warns") == 0) {
+      pOp->bWarns = 1;
+    } else if (strncmp(z, "volatile=", 9) == 0) {
+      pOp->zVolatile = strdup(z + 9);
     } else {
-      die(zFile, iLine, "unknown flag (N1..N7, file=PATH, accept=KINDS)");
+      die(zFile, iLine,
+          "unknown flag (N1..N7, steps, file=PATH, accept=KINDS, volatile=T.C)");
     }
   }
 }
@@ -161,8 +176,8 @@ void ops_read(const char *zFile, OpTable *pTab) {
       parse_op(zFile, iLine, z + (pOp->bBad ? 4 : 3), aSetup, nSetup, pOp);
       pOp->bIdent = strstr(pOp->zSql, "{T") || strstr(pOp->zSetup, "{T") ||
                     strstr(pOp->zSql, "{C") || strstr(pOp->zSetup, "{C");
-      if (pOp->bBad && strstr(pOp->zSql, "{path") == 0)
-        die(zFile, iLine, "a bad line needs a {path} placeholder");
+      if (pOp->bBad && !strstr(pOp->zSql, "{path") && !strstr(pOp->zSql, "{dirof:"))
+        die(zFile, iLine, "a bad line needs a {path} or {dirof:NAME} placeholder");
     } else {
       die(zFile, iLine, "expected 'setup', 'op' or 'bad'");
     }
@@ -183,6 +198,7 @@ void ops_free(OpTable *pTab) {
     free(p->zSql);
     free(p->zFile);
     free(p->zAccept);
+    free(p->zVolatile);
   }
   free(pTab->aOp);
   memset(pTab, 0, sizeof(*pTab));
@@ -231,6 +247,13 @@ char *ops_expand(const char *z, const char *zDir, const char *zT, const char *zC
       z += z[2] == '}' ? 3 : 5;
     } else if (strncmp(z, "{path", 5) == 0 && strchr(z, '}')) {
       append_name(p, zPath ? zPath : "", 's');
+      z = strchr(z, '}') + 1;
+    } else if (strncmp(z, "{dirof:", 7) == 0 && strchr(z, '}')) {
+      char *zDirOf = strdup(zPath ? zPath : "");
+      char *zSlash = strrchr(zDirOf, '/');
+      if (zSlash) *zSlash = 0;
+      append_name(p, zDirOf, 's');
+      free(zDirOf);
       z = strchr(z, '}') + 1;
     } else {
       sqlite3_str_appendchar(p, 1, *z++);
@@ -381,8 +404,10 @@ sqlite3 *work_open(Work *w, int flags, const char *zVfs) {
   sqlite3 *db = 0;
   char *zErr = 0;
   int rc = sqlite3_open_v2(w->zDb, &db, flags, zVfs);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, 5000);
   if (rc == SQLITE_OK) rc = sqlite3_devdb_init(db, &zErr, 0);
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA cache_size=10", 0, 0, 0);
+  sqlite3_busy_timeout(db, 0);
   if (rc != SQLITE_OK) {
     fprintf(stderr, "fault: cannot open %s: %s\n", w->zDb,
             zErr ? zErr : sqlite3_errmsg(db));
@@ -391,6 +416,8 @@ sqlite3 *work_open(Work *w, int flags, const char *zVfs) {
   sqlite3_test_control(SQLITE_TESTCTRL_PRNG_SEED, 20240102, (sqlite3 *)0);
   return db;
 }
+
+int ops_show_rows;
 
 int work_run(sqlite3 *db, const char *zSql, uint64_t *pHash, int *pnRow) {
   uint64_t h = 0xcbf29ce484222325ULL;
@@ -403,6 +430,11 @@ int work_run(sqlite3 *db, const char *zSql, uint64_t *pHash, int *pnRow) {
     while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
       h = oracle_hash_row(h, pStmt);
       nRow++;
+      for (int i = 0; ops_show_rows && i < sqlite3_column_count(pStmt); i++) {
+        const char *z = (const char *)sqlite3_column_text(pStmt, i);
+        printf("%s%.400s%s", i ? "|" : "# row: ", z ? z : "NULL",
+               i + 1 == sqlite3_column_count(pStmt) ? "\n" : "");
+      }
     }
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
     sqlite3_finalize(pStmt);

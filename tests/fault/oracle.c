@@ -73,8 +73,46 @@ static uint64_t rows_digest(sqlite3 *db, const char *zSql) {
   return mix(sum ^ mix(n + 1));
 }
 
+/* "TABLE.COL,..." : columns whose values differ from run to run (a
+** duration), left out of every digest. */
+static char *zVolatile;
+
+void oracle_set_volatile(const char *zList) {
+  sqlite3_free(zVolatile);
+  zVolatile = zList ? sqlite3_mprintf(",%s,", zList) : 0;
+}
+
+/* 1 when column zCol of zTable is volatile. */
+static int is_volatile(const char *zTable, const char *zCol) {
+  if (zVolatile == 0) return 0;
+  char *z = sqlite3_mprintf(",%s.%s,", zTable, zCol);
+  int b = z && strstr(zVolatile, z) != 0;
+  sqlite3_free(z);
+  return b;
+}
+
+/* SELECT of the columns of zTable that SELECT * shows, but volatile ones. */
+static char *table_select(sqlite3 *db, const char *zTable) {
+  if (zVolatile == 0) return sqlite3_mprintf("SELECT * FROM main.\"%w\"", zTable);
+  sqlite3_stmt *pStmt = 0;
+  sqlite3_str *p = sqlite3_str_new(0);
+  sqlite3_str_appendall(p, "SELECT 0");
+  if (sqlite3_prepare_v2(
+          db, "SELECT name FROM pragma_table_xinfo(?1, 'main') WHERE hidden <> 1", -1,
+          &pStmt, 0) == SQLITE_OK) {
+    sqlite3_bind_text(pStmt, 1, zTable, -1, SQLITE_STATIC);
+    while (sqlite3_step(pStmt) == SQLITE_ROW) {
+      const char *zCol = (const char *)sqlite3_column_text(pStmt, 0);
+      if (!is_volatile(zTable, zCol)) sqlite3_str_appendf(p, ", \"%w\"", zCol);
+    }
+  }
+  sqlite3_finalize(pStmt);
+  sqlite3_str_appendf(p, " FROM main.\"%w\"", zTable);
+  return sqlite3_str_finish(p);
+}
+
 uint64_t oracle_table_digest(sqlite3 *db, const char *zTable) {
-  char *zSql = sqlite3_mprintf("SELECT * FROM main.\"%w\"", zTable);
+  char *zSql = table_select(db, zTable);
   uint64_t h = zSql ? rows_digest(db, zSql) : 0;
   sqlite3_free(zSql);
   return h;

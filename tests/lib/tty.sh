@@ -5,7 +5,7 @@
 #                       when it ends the pane shows "[exit N]"
 #   tty_type TEXT       type TEXT literally (no Enter)
 #   tty_keys KEY...     send keys by name: Enter Tab C-c C-d ...
-#   tty_wait PATTERN    wait (up to 5 s) until the screen matches the grep -E
+#   tty_wait PATTERN    wait (up to 5 s, 30 s under asan) until the screen matches the grep -E
 #                       PATTERN; 1 on timeout. Lines have no trailing spaces
 #   tty_screen [-e]     the screen's text (-e keeps colour escapes)
 #   tty_record FILE     append everything the program writes to FILE (to see
@@ -43,9 +43,12 @@ tty_screen() {
   tmux -S "$TTY_SOCK" capture-pane -p ${1:+"$1"} -t t -S -200 2>/dev/null
 }
 
+# Up to 5 s, or 30 s in the sanitizer build or on a loaded machine
+# (TTY_WAIT_STEPS of 0.05 s).
+TTY_WAIT_STEPS=${TTY_WAIT_STEPS:-$([ -n "${SANITIZED:-}" ] && echo 600 || echo 100)}
 tty_wait() {
   local i
-  for i in $(seq 100); do
+  for i in $(seq "$TTY_WAIT_STEPS"); do
     tty_screen | grep -Eq -- "$1" && return 0
     sleep 0.05
   done

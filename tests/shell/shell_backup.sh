@@ -49,7 +49,7 @@ $DEVDB app.db restore latest --yes >/dev/null 2>&1; expect_eq restore-latest 3 "
 # A file that is not a sound database is refused before anything happens.
 echo "not a database" > junk.db
 out=$($DEVDB app.db restore junk.db --yes 2>&1); expect_status restore-junk-refused 1 $?
-expect_match restore-junk-message "restore: 'junk.db' is not a sound SQLite database" "$out"
+expect_match restore-junk-message "restore: 'junk.db' is not a readable SQLite database" "$out"
 expect_eq restore-junk-unchanged 3 "$(count)"
 out=$($DEVDB app.db restore nosuch.db --yes 2>&1); expect_status restore-missing-refused 1 $?
 
@@ -64,6 +64,6 @@ expect_eq backups-per-database 1 "$($DEVDB other.db backups --csv | tail -n +2 |
 expect_eq backups-other-kept 3 "$(ls .devdb/backups | wc -l)"
 
 # --quiet drops the notes but never the undo command.
-out=$($DEVDB app.db restore latest --yes --quiet 2>&1)
+out=$($DEVDB app.db restore latest --yes --quiet 2>&1 >/dev/null)
 expect_eq quiet-keeps-undo-only 1 "$(printf '%s\n' "$out" | wc -l)"
 expect_match quiet-undo-line '^devdb: to undo: devdb app.db restore ' "$out"

@@ -77,7 +77,8 @@ $DEVDB "$D/a.db" <"$fifo" >"$D/int.out" 2>"$D/int.err" &
 pid=$!
 exec 7>"$fifo"
 echo "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT x, 'x' FROM c;" >&7
-sleep 0.5; kill -INT $pid; wait $pid; rc=$?; exec 7>&-
+for i in $(seq 200); do [ -e "$D/a.db-journal" ] && break; sleep 0.05; done  # it writes
+sleep 0.2; kill -INT $pid; wait $pid; rc=$?; exec 7>&-
 expect_status repl-sigint-status 130 $rc
 expect_match repl-sigint-message 'interrupted: the statement was rolled back: nothing changed' "$(cat "$D/int.err")"
 expect_eq repl-sigint-nothing-written 2 "$(echo 'SELECT count(*) FROM t;' | $DEVDB --csv "$D/a.db" | tail -1)"

@@ -97,3 +97,18 @@ $DEVDB app.db mark 001 >/dev/null; $DEVDB app.db migrate >/dev/null 2>&1
 expect_match status-cache-after-migrate '2 files, 2 applied$' "$($DEVDB app.db status)"
 printf -- '-- migrate:up\nCREATE TABLE b(yy);\n-- migrate:down\nDROP TABLE b;\n' > db/migrations/002_b.sql
 expect_match status-cache-edited-file 'modified +002_b.sql' "$($DEVDB app.db status)"
+
+# Ctrl-C (SIGINT) during a long migration: it is rolled back, the ones
+# before it stay applied, and the run says so.
+cd "$D" && rm -rf intr && mkdir -p intr/db/migrations && cd intr
+printf -- '-- migrate:up\nCREATE TABLE a(x);\n-- migrate:down\nDROP TABLE a;\n' > db/migrations/001_a.sql
+printf -- '-- migrate:up\nINSERT INTO a WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c;\n-- migrate:down\nDELETE FROM a;\n' > db/migrations/002_slow.sql
+sqlite3 app.db "CREATE TABLE keep(x)"
+$DEVDB app.db migrate >out.txt 2>err.txt &
+pid=$!
+for i in $(seq 200); do [ -e app.db-journal ] && break; sleep 0.05; done  # it writes
+sleep 0.3; kill -INT $pid; wait $pid; rc=$?
+expect_status migrate-interrupt-status 1 $rc
+expect_match migrate-interrupt-message 'interrupted: 002_slow.sql is not applied \(what had started was rolled back\); the 1 applied before it are kept' "$(cat err.txt)"
+expect_eq migrate-interrupt-kept "001 applied|002 pending" "$($DEVDB app.db "SELECT group_concat(version || ' ' || state, '|') FROM devdb_migrations('db/migrations')" --csv | tail -1)"
+expect_eq migrate-interrupt-no-rows 0 "$(sqlite3 app.db 'SELECT count(*) FROM a')"

@@ -63,3 +63,8 @@ expect_match conf-cwd-first '^migrations,"?m2' "$out"
 out=$(printf '.status --migrations conf/m2 --csv\n.status --csv\n' | $DEVDB conf/app.db 2>/dev/null | grep '^migrations')
 expect_eq conf-repl-option-per-command 'migrations,conf/m2
 migrations,conf/m1' "$out"
+
+# help lists every command of the table under a heading.
+n_table=$($DEVDB app.db complete '.' | wc -l)
+n_help=$($DEVDB app.db help | grep -cE '^  [a-z]+( |$)')
+expect_eq help-lists-every-command "$n_table" "$n_help"

@@ -32,6 +32,9 @@ tty_wait 'SELECT email$'; expect_status tty-complete-column 0 $?
 
 # Ctrl-C at the prompt drops the unfinished statement; the session goes on.
 tty_keys C-u; tty_type 'SELECT 1 +'; tty_keys Enter; tty_type 'oops'; tty_keys C-c
+# type only once the fresh prompt is there: keys sent while the interrupt is
+# being handled would be dropped with the unfinished line
+tty_wait '^devdb>$'
 tty_type 'SELECT 40 + 2 AS answer;'; tty_keys Enter
 tty_wait '^42$'; expect_status tty-ctrl-c-prompt 0 $?
 
@@ -78,7 +81,7 @@ sqlite3 app.db "INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELEC
 tty_start "sleep 0.5; DEVDB_PROGRESS_DELAY=0 $RUN app.db backup"
 tty_record "$D/pane.log"
 tty_wait '\[exit 0\]'
-expect_match tty-progress-bar '\[#+\.*\] +[0-9]+% backup' "$(cat "$D/pane.log")"
+expect_match tty-progress-bar '\[[#.]+\] +[0-9]+% backup' "$(cat "$D/pane.log")"
 DEVDB_PROGRESS_DELAY=0 $DEVDB app.db backup 2>"$D/err.log" >/dev/null
 expect_eq tty-no-progress-in-pipe "" "$(cat "$D/err.log" | grep -a $'\033')"
 

@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
@@ -16,9 +17,9 @@ int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
 static char zDir[512];
 
 static char *path(const char *zName) {
-  static char z[8][1024];
+  static char z[64][1024]; /* rotating: a test keeps a few at once */
   static int i;
-  i = (i + 1) % 8;
+  i = (i + 1) % 64;
   snprintf(z[i], sizeof(z[i]), "%s/%s", zDir, zName);
   return z[i];
 }
@@ -64,7 +65,8 @@ static int wipe(const char *zDb, const char *zMode, const char *zOpts, DevdbWipe
 }
 
 static void test_fast_wipe(void) {
-  const char *zDb = path("shop.db");
+  char zDb[1024]; /* path()'s buffers are reused */
+  snprintf(zDb, sizeof(zDb), "%s", path("shop.db"));
   exec_file(zDb, zShop);
   exec_file(zDb, zFill);
   DevdbWipeInfo info;
@@ -100,6 +102,23 @@ static void test_fast_wipe(void) {
                query_file(zDb, "SELECT count(*) FROM product"), 0);
   sqlite3_free(info.backup.zPath);
 
+  /* a cached image cut short (a crash while the kernel had not written it
+  ** back) is not used: it is built again */
+  char zGlob[1100];
+  snprintf(zGlob, sizeof(zGlob),
+           "for f in '%s'/empty-*.db; do truncate -s 8192 \"$f\"; done", path("cache"));
+  CHECK_EQ_INT("wipe-file-truncate-cache", system(zGlob), 0);
+  exec_file(zDb, zFill);
+  rc = wipe(zDb, 0, 0, &info, &zErr);
+  CHECK_EQ_INT("wipe-file-short-image-rebuilt", info.bCacheHit, 0);
+  CHECK_EQ_INT("wipe-file-short-image-integrity",
+               query_file(zDb, "SELECT count(*) FROM pragma_integrity_check WHERE "
+                               "integrity_check='ok'"),
+               1);
+  CHECK_EQ_INT("wipe-file-short-image-history",
+               query_file(zDb, "SELECT count(*) FROM django_migrations"), 1);
+  sqlite3_free(info.backup.zPath);
+
   /* a new history row makes a new image: the row survives the wipe */
   exec_file(zDb, "INSERT INTO django_migrations(app, name, applied) "
                  "VALUES ('shop','0002','y');");
@@ -130,6 +149,25 @@ static void test_fallback(void) {
                devdb_query_int(pOther, -1, "SELECT count(*) FROM product"), 0);
   sqlite3_free(info.backup.zPath);
   sqlite3_close(pOther);
+}
+
+static void test_symlink(void) {
+  const char *zReal = path("real.db"), *zLink = path("link.db");
+  exec_file(zReal, zShop);
+  exec_file(zReal, zFill);
+  if (symlink(zReal, zLink) != 0) return;
+  DevdbWipeInfo info;
+  char *zErr = 0;
+  int rc = wipe(zLink, "data", 0, &info, &zErr);
+  CHECK_EQ_INT("wipe-file-symlink-ok", rc, SQLITE_OK);
+  CHECK_EQ_INT("wipe-file-symlink-not-swapped", info.bFast, 0);
+  struct stat st;
+  CHECK("wipe-file-symlink-still-link", lstat(zLink, &st) == 0 && S_ISLNK(st.st_mode));
+  CHECK_EQ_INT("wipe-file-symlink-target-wiped",
+               query_file(zReal, "SELECT count(*) FROM product"), 0);
+  CHECK_EQ_INT("wipe-file-symlink-backup",
+               query_file(info.backup.zPath, "SELECT count(*) FROM product"), 500);
+  sqlite3_free(info.backup.zPath);
 }
 
 static void test_wal(void) {
@@ -190,6 +228,12 @@ static void test_backup_api(void) {
   CHECK_EQ_INT("backup-dir-second-ok", rc, SQLITE_OK);
   CHECK("backup-dir-distinct-names", a.zPath && b.zPath && strcmp(a.zPath, b.zPath) != 0);
   CHECK("backup-dir-stem", a.zPath && strstr(a.zPath, "/src-"));
+  char zDay[32];
+  time_t now = time(0);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(zDay, sizeof(zDay), "/src-%Y%m%d-", &tm);
+  CHECK("backup-dir-utc-date", a.zPath && strstr(a.zPath, zDay));
   CHECK_EQ_INT("backup-dir-page-copy", a.bPageCopy, 1);
   CHECK_EQ_INT("backup-dir-bytes", a.nByte,
                devdb_query_int(db, 0,
@@ -224,6 +268,7 @@ int main(void) {
   test_fast_wipe();
   test_fallback();
   test_wal();
+  test_symlink();
   test_protected_and_schema();
   test_backup_api();
   return unit_failures();

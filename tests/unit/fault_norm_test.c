@@ -1,0 +1,30 @@
+/*
+** Regression tests for the canonical form (devdb_sql_norm), found by make
+** fuzz (fuzz_sql checks that normalising twice changes nothing):
+**   - trailing semicolons were dropped after the outer parentheses were
+**     stripped, so "(a > 0);" kept its parentheses until a second pass;
+**   - a double negation "- -1" became "--1", the start of a comment.
+*/
+#include "devdb.h"
+#include "unit.h"
+
+static void check_norm(const char *zName, const char *zIn, int bStrip,
+                       const char *zWant) {
+  DevdbArena a;
+  memset(&a, 0, sizeof(a));
+  char *z = devdb_sql_norm(&a, zIn, -1, bStrip);
+  CHECK_EQ_STR(zName, z, zWant);
+  char *zAgain = z ? devdb_sql_norm(&a, z, -1, bStrip) : 0;
+  char zTwice[80];
+  snprintf(zTwice, sizeof(zTwice), "%s-twice", zName);
+  CHECK_EQ_STR(zTwice, zAgain, zWant);
+  devdb_arena_free(&a);
+}
+
+int main(void) {
+  check_norm("norm-strip-after-semicolon", "(a > 0);", 1, "a > 0");
+  check_norm("norm-empty-parens-semicolon", "();", 1, "");
+  check_norm("norm-double-minus", "a > - -1", 0, "a > - -1");
+  check_norm("norm-unary-minus-paren", "-(-1)", 1, "-(-1)");
+  return unit_failures();
+}
