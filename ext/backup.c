@@ -223,12 +223,14 @@ static int copy_api(sqlite3 *db, const char *zSchema, const char *zTmp,
     *pzErr = sqlite3_mprintf("cannot create '%s': %s", zTmp, sqlite3_errmsg(pDest));
   }
   if (rc == SQLITE_OK) rc = devdb_copy_into(pDest, "main", db, zSchema, pzErr);
-  if (rc == SQLITE_OK) {
-    *pnByte = devdb_query_int(pDest, 0,
-                              "SELECT page_count*page_size FROM "
-                              "pragma_page_count, pragma_page_size");
-  }
   if (sqlite3_close(pDest) != SQLITE_OK && rc == SQLITE_OK) rc = SQLITE_IOERR_CLOSE;
+  /* the bytes written are the file's size, not a query that could fail */
+  struct stat st;
+  if (rc == SQLITE_OK && stat(zTmp, &st) != 0) {
+    *pzErr = sqlite3_mprintf("cannot read the size of '%s': %s", zTmp, strerror(errno));
+    rc = SQLITE_IOERR;
+  }
+  if (rc == SQLITE_OK) *pnByte = st.st_size;
   chmod(zTmp, file_mode(db, zSchema));
   return rc;
 }
@@ -280,14 +282,24 @@ static char *header_problem(sqlite3 *pDb, const char *zPath, const struct stat *
                            sqlite3_errmsg(pDb));
   }
   if (sqlite3_file_control(pDb, "main", SQLITE_FCNTL_FILE_POINTER, &pFile) != SQLITE_OK ||
-      pFile == 0 || pFile->pMethods == 0 ||
-      pFile->pMethods->xRead(pFile, aHdr, 100, 0) != SQLITE_OK ||
-      memcmp(aHdr, "SQLite format 3", 16) != 0) {
+      pFile == 0 || pFile->pMethods == 0) {
     return sqlite3_mprintf("'%s' has no SQLite header", zPath);
   }
-  sqlite3_int64 nByte = devdb_query_int(pDb, 0,
+  int rc = pFile->pMethods->xRead(pFile, aHdr, 100, 0);
+  if (rc != SQLITE_OK && rc != SQLITE_IOERR_SHORT_READ) {
+    return sqlite3_mprintf("cannot read '%s': %s", zPath, sqlite3_errstr(rc));
+  }
+  if (rc != SQLITE_OK || memcmp(aHdr, "SQLite format 3", 16) != 0) {
+    return sqlite3_mprintf("'%s' has no SQLite header", zPath);
+  }
+  /* -1: the size could not be read (a lock, an I/O error), which is no
+  ** verdict on the file */
+  sqlite3_int64 nByte = devdb_query_int(pDb, -1,
                                         "SELECT page_count*page_size FROM "
                                         "pragma_page_count, pragma_page_size");
+  if (nByte < 0) {
+    return sqlite3_mprintf("cannot read '%s': %s", zPath, sqlite3_errmsg(pDb));
+  }
   if (nByte > st->st_size || nByte == 0) {
     return sqlite3_mprintf("'%s' is truncated: %lld bytes, its pages need %lld", zPath,
                            (sqlite3_int64)st->st_size, nByte);
@@ -385,16 +397,17 @@ static int publish(const char *zTmp, const char *zPath, int bNoReplace, char **p
   return rc;
 }
 
-/* 1 when zSchema of db is in WAL mode. */
-static int is_wal(sqlite3 *db, const char *zSchema) {
+/* *pbWal gets 1 when zSchema of db is in WAL mode. A failed read is an
+** error: taken for "not WAL", the file would be copied without its WAL. */
+static int is_wal(sqlite3 *db, const char *zSchema, int *pbWal) {
   sqlite3_stmt *pStmt = 0;
-  int bWal = 0;
-  if (devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    bWal = devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") == 0;
+  *pbWal = 0;
+  int rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    *pbWal = devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") == 0;
   }
-  sqlite3_finalize(pStmt);
-  return bWal;
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc != SQLITE_OK ? rc : rc2;
 }
 
 /* devdb_backup_file with the choice of replacing an existing zPath. */
@@ -407,14 +420,22 @@ static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                              "first)");
     return SQLITE_ERROR;
   }
+  const char *zFile = sqlite3_db_filename(db, zSchema);
+  int bWal = 0;
+  int rc = is_wal(db, zSchema, &bWal);
+  if (rc != SQLITE_OK) {
+    if (rc != SQLITE_NOMEM) {
+      *pzErr = sqlite3_mprintf("cannot read the database: %s", sqlite3_errmsg(db));
+    }
+    return rc;
+  }
   remove_stale_temps(zPath);
   char *zTmp = temp_name(zPath);
   if (zTmp == 0) return SQLITE_NOMEM;
-  const char *zFile = sqlite3_db_filename(db, zSchema);
-  pInfo->bPageCopy = zFile && zFile[0] && !is_wal(db, zSchema);
+  pInfo->bPageCopy = zFile && zFile[0] && !bWal;
   double t0 = now_ms();
-  int rc = pInfo->bPageCopy ? copy_pages(db, zSchema, zTmp, &pInfo->nByte, pzErr)
-                            : copy_api(db, zSchema, zTmp, &pInfo->nByte, pzErr);
+  rc = pInfo->bPageCopy ? copy_pages(db, zSchema, zTmp, &pInfo->nByte, pzErr)
+                        : copy_api(db, zSchema, zTmp, &pInfo->nByte, pzErr);
   if (rc == SQLITE_OK) rc = set_rollback_header(zTmp);
   double t1 = now_ms();
   if (rc == SQLITE_OK && (rc = sync_path(zTmp, 1)) != SQLITE_OK) {
@@ -864,9 +885,11 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   FileState state;
   struct stat st;
   char *zTemplate = 0;
-  int bWal = is_wal(db, "main");
-  /* a symbolic link would be linked as itself, and replaced: swap only files */
-  if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode)) {
+  int bWal = 0;
+  /* a symbolic link would be linked as itself, and replaced: swap only files;
+  ** a journal mode that cannot be read leaves it to the slow path's errors */
+  if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode) ||
+      is_wal(db, "main", &bWal) != SQLITE_OK) {
     devdb_exec(db, 0, "COMMIT");
     return FALLBACK;
   }
@@ -924,6 +947,22 @@ int devdb_swap_image(const char *zDbPath, const char *zImage, const char *zBacku
   return rc;
 }
 
+/* How long the file wipe waits for another connection's lock, as the
+** shell's own connection does. */
+#define WIPE_BUSY_MS 5000
+
+/* Open the database file zDbPath for the file wipe. */
+static int open_to_wipe(const char *zDbPath, sqlite3 **pDb, char **pzErr) {
+  int rc = sqlite3_open_v2(zDbPath, pDb, SQLITE_OPEN_READWRITE, 0);
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("devdb_wipe: cannot open '%s': %s", zDbPath,
+                             sqlite3_errmsg(*pDb));
+    return rc;
+  }
+  sqlite3_busy_timeout(*pDb, WIPE_BUSY_MS);
+  return SQLITE_OK;
+}
+
 int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr) {
@@ -936,27 +975,28 @@ int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupD
   }
   sqlite3 *db = 0;
   int bMarked = 0;
-  int rc = sqlite3_open_v2(zDbPath, &db, SQLITE_OPEN_READWRITE, 0);
-  if (rc != SQLITE_OK) {
-    *pzErr =
-        sqlite3_mprintf("devdb_wipe: cannot open '%s': %s", zDbPath, sqlite3_errmsg(db));
-  }
+  int rc = open_to_wipe(zDbPath, &db, pzErr);
   if (rc == SQLITE_OK) {
     devdb_exec(db, 0, "BEGIN"); /* one read transaction for all that is read */
     rc = devdb_check_protection(db, "main", "devdb_wipe", zOpts, &bMarked, pzErr);
   }
   if (rc == SQLITE_OK) {
     pInfo->nTable = devdb_wipe_count(db, eMode);
+    if (pInfo->nTable < 0) {
+      rc = sqlite3_errcode(db) ? sqlite3_errcode(db) : SQLITE_NOMEM;
+      *pzErr =
+          sqlite3_mprintf("devdb_wipe: cannot read the tables: %s", sqlite3_errmsg(db));
+    }
+  }
+  if (rc == SQLITE_OK) {
     rc = fast_wipe(&db, zDbPath, eMode, zBackupDir, zCacheDir, pInfo, pzErr);
   }
   if (db) devdb_exec(db, 0, "COMMIT");
   if (rc == FALLBACK) {
     sqlite3_free(pInfo->backup.zPath);
     memset(&pInfo->backup, 0, sizeof(pInfo->backup));
-    if (db == 0 && sqlite3_open_v2(zDbPath, &db, SQLITE_OPEN_READWRITE, 0) != SQLITE_OK) {
-      *pzErr = sqlite3_mprintf("devdb_wipe: cannot open '%s'", zDbPath);
-      rc = SQLITE_CANTOPEN;
-    } else {
+    rc = db ? SQLITE_OK : open_to_wipe(zDbPath, &db, pzErr);
+    if (rc == SQLITE_OK) {
       if (pInfo->bLeftWal) devdb_exec(db, 0, "PRAGMA main.journal_mode=WAL");
       rc = devdb_backup_dir(db, "main", zBackupDir, "wipe", 0, &pInfo->backup, pzErr);
       if (rc == SQLITE_OK) rc = devdb_wipe_db(db, eMode, zOpts, &pInfo->nTable, pzErr);

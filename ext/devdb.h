@@ -790,18 +790,21 @@ sqlite3_int64 devdb_dup_budget(void);
 #define DEVDB_META_TABLE "_devdb_meta"
 
 /* 1 when schema zSchema of db carries the protection mark; *pzReason gets
-** its reason (sqlite3_malloc'd, caller frees; NULL when not protected). */
+** its reason (sqlite3_malloc'd, caller frees; NULL when not protected). A
+** mark that cannot be read gives 0 here: whatever acts on the mark uses
+** devdb_check_protection, for which that is an error. */
 int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason);
 
 /* The two modes of devdb_wipe. */
 enum { DEVDB_WIPE_DATA = 1, DEVDB_WIPE_SCHEMA = 2 };
 
 /* The tables a wipe of mode eMode keeps, found once (see devdb_wipe_keeps):
-** open, ask for each table, close. */
+** open (an SQLite code: a schema that cannot be read is an error), ask for
+** each table (names only, no query), close. */
 typedef struct DevdbKeep {
   int eMode;
   int nHist;
-  DevdbHistTable *aHist; /* devdb_history_find's tables */
+  DevdbHistTable *aHist; /* devdb_history_find's tables and the local rule's */
 } DevdbKeep;
 int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p);
 int devdb_keep_has(sqlite3 *db, const char *zSchema, const DevdbKeep *p,
@@ -820,7 +823,8 @@ int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int e
 
 /* DEVDB_WIPE_DATA for "data" or NULL, DEVDB_WIPE_SCHEMA for "schema", else 0. */
 int devdb_wipe_mode(const char *zMode);
-/* How many tables of main a wipe of eMode empties or drops. */
+/* How many tables of main a wipe of eMode empties or drops; -1 when the
+** database cannot be read. */
 sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode);
 /* devdb_wipe on db: checks (transaction, protection mark and zOpts), then
 ** the wipe; *pnTable gets devdb_wipe_count. */

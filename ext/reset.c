@@ -28,18 +28,22 @@
 ** one transaction, with foreign key enforcement off for its duration.
 **
 ** devdb_backup(path) writes a verified copy of main to path (backup.c): a
-** temp file beside it, synced, checked (PRAGMA quick_check; options
-** 'integrity' runs the full integrity_check), then renamed into place; an
-** interrupted backup never appears under path.
+** temp file beside it, synced, checked, then renamed into place; an
+** interrupted backup never appears under path. The check is PRAGMA
+** quick_check, not integrity_check: every page is read and the structure
+** checked, but not that indexes match their tables nor UNIQUE constraints
+** (that is what makes it faster). devdb_backup(path, 'integrity') runs the
+** full integrity_check instead.
 **
 ** devdb_restore(path) checks the file first (a SQLite header, the size it
 ** claims, quick_check; integrity_check with option 'integrity') and then
 ** replaces the content of main with it through the backup API, never by
 ** copying files.
 **
-** devdb_snapshot(name) keeps an image of main in this process under name
-** (any connection of the process can revert to it); devdb_revert(name) puts
-** it back with the backup API. Across processes, use devdb_backup and
+** devdb_snapshot(name) keeps a copy of main in this process under name
+** (any connection of the process can revert to it), made with the backup
+** API into a private in-memory database; devdb_revert(name) puts it back
+** the same way. Across processes, use devdb_backup and
 ** devdb_restore on a file (the shell's snapshot/revert do).
 **
 ** The protection mark: devdb_protect() records in main's _devdb_meta table
@@ -60,71 +64,208 @@
 **
 ** Errors: every one of these that changes main refuses inside an open
 ** transaction ("COMMIT or ROLLBACK first") and while another statement of
-** the connection reads main. NULL arguments give NULL. All are
-** DIRECTONLY (devdb_protected too: it reads the schema of the caller).
+** the connection reads main. A read that fails (the database locked past
+** the busy timeout, an I/O error) is an error: none reports a count, a size
+** or "not protected" it could not read. devdb_protect and devdb_unprotect
+** write in one BEGIN IMMEDIATE transaction (a savepoint inside the
+** caller's), so they wait for a concurrent writer. NULL arguments give
+** NULL. All are DIRECTONLY (devdb_protected too: it reads the schema of
+** the caller).
 */
 #include "devdb.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* ------------------------------------------------------ reading safely */
+
+/*
+** *pV gets the integer in the first column of the first row of a query
+** built printf-style (0 when there is no row). Unlike devdb_query_int, an
+** error (the database locked, an I/O error, no memory) is returned and
+** never read as a value: a count or a setting read wrong would make these
+** functions report, keep or drop the wrong thing.
+*/
+static int query_int(sqlite3 *db, sqlite3_int64 *pV, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  *pV = 0;
+  if (zSql == 0) return SQLITE_NOMEM;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  sqlite3_free(zSql);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    *pV = sqlite3_column_int64(pStmt, 0);
+  }
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc != SQLITE_OK ? rc : rc2;
+}
+
+/* Set *pzErr (when unset) to "cannot read zWhat: <db's error>" for the
+** failed read rc, and return rc. An out-of-memory error gets no message. */
+static int read_failed(sqlite3 *db, int rc, const char *zWhat, char **pzErr) {
+  if (*pzErr == 0 && rc != SQLITE_NOMEM) {
+    *pzErr =
+        sqlite3_mprintf("cannot read %s: %s", zWhat,
+                        sqlite3_errcode(db) ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
+/* *pbHas gets 1 when schema zSchema of db has a table named zTable. */
+static int has_table(sqlite3 *db, const char *zSchema, const char *zTable, int *pbHas) {
+  sqlite3_int64 n = 0;
+  int rc = query_int(db, &n,
+                     "SELECT count(*) FROM \"%w\".sqlite_schema "
+                     "WHERE type='table' AND name=%Q",
+                     zSchema, zTable);
+  *pbHas = n > 0;
+  return rc;
+}
+
+/*
+** SQLITE_OK when db can take a whole new content for main from inside a SQL
+** function: no open transaction, and no other statement reading it.
+*/
+static int check_idle(sqlite3 *db, const char *zFunc, char **pzErr) {
+  if (!sqlite3_get_autocommit(db)) {
+    *pzErr = sqlite3_mprintf("%s: cannot run inside a transaction (COMMIT or ROLLBACK "
+                             "first)",
+                             zFunc);
+    return SQLITE_ERROR;
+  }
+  return SQLITE_OK;
+}
+
+/* Report zErr (or rc's text) from zFunc, freeing zErr. */
+static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *zErr) {
+  if (rc == SQLITE_NOMEM && zErr == 0) {
+    sqlite3_result_error_nomem(ctx);
+  } else if (zErr && strncmp(zErr, zFunc, strlen(zFunc)) == 0) {
+    sqlite3_result_error(ctx, zErr, -1);
+  } else {
+    devdb_result_error(ctx, "%s: %s", zFunc, zErr ? zErr : sqlite3_errstr(rc));
+  }
+  sqlite3_free(zErr);
+}
+
+/* --------------------------------------------------------- transactions */
+
+/*
+** Start a write on db: BEGIN IMMEDIATE outside a transaction, so that a
+** concurrent writer makes it wait on the busy handler instead of failing
+** at once when a read would upgrade to a write (reliability.md 5.7); a
+** savepoint inside the caller's transaction. *pbOwn says which.
+*/
+static int write_begin(sqlite3 *db, int *pbOwn, char **pzErr) {
+  *pbOwn = sqlite3_get_autocommit(db);
+  return devdb_exec(db, pzErr, *pbOwn ? "BEGIN IMMEDIATE" : "SAVEPOINT devdb_write");
+}
+
+/* End what write_begin started: commit when rc is SQLITE_OK (returning the
+** COMMIT's error), else roll back. Returns the outcome. */
+static int write_end(sqlite3 *db, int bOwn, int rc, char **pzErr) {
+  if (rc == SQLITE_OK) {
+    rc = devdb_exec(db, *pzErr ? 0 : pzErr, bOwn ? "COMMIT" : "RELEASE devdb_write");
+  }
+  if (rc != SQLITE_OK) {
+    if (bOwn) {
+      if (!sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
+    } else {
+      devdb_exec(db, 0, "ROLLBACK TO devdb_write; RELEASE devdb_write");
+    }
+  }
+  return rc;
+}
+
 /* ------------------------------------------------------ protection mark */
 
-/* 1 when schema zSchema of db has a table named zTable. */
-static int has_table(sqlite3 *db, const char *zSchema, const char *zTable) {
-  return devdb_query_int(db, 0,
-                         "SELECT count(*) FROM \"%w\".sqlite_schema "
-                         "WHERE type='table' AND name=%Q",
-                         zSchema, zTable) > 0;
+/*
+** *pbMarked gets 1 when schema zSchema of db carries the protection mark,
+** and *pzReason (when not NULL) its reason (sqlite3_malloc'd). An error
+** reading it is returned: it never reads as "not protected".
+*/
+static int read_mark(sqlite3 *db, const char *zSchema, int *pbMarked, char **pzReason) {
+  int bTable = 0;
+  *pbMarked = 0;
+  if (pzReason) *pzReason = 0;
+  int rc = has_table(db, zSchema, DEVDB_META_TABLE, &bTable);
+  if (rc != SQLITE_OK || !bTable) return rc;
+  sqlite3_stmt *pStmt = 0;
+  rc = devdb_prepare(db, &pStmt, "SELECT value FROM \"%w\".\"%w\" WHERE key='protected'",
+                     zSchema, DEVDB_META_TABLE);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    *pbMarked = 1;
+    if (pzReason) {
+      *pzReason = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
+      if (*pzReason == 0) rc = SQLITE_NOMEM;
+    }
+  }
+  int rc2 = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK) rc = rc2;
+  if (rc != SQLITE_OK && pzReason) {
+    sqlite3_free(*pzReason);
+    *pzReason = 0;
+  }
+  return rc;
 }
 
 int devdb_protected_reason(sqlite3 *db, const char *zSchema, char **pzReason) {
-  *pzReason = 0;
-  if (!has_table(db, zSchema, DEVDB_META_TABLE)) return 0;
-  sqlite3_stmt *pStmt = 0;
-  int bProtected = 0;
-  if (devdb_prepare(db, &pStmt, "SELECT value FROM \"%w\".\"%w\" WHERE key='protected'",
-                    zSchema, DEVDB_META_TABLE) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    bProtected = 1;
-    *pzReason = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
-  }
-  sqlite3_finalize(pStmt);
-  return bProtected;
+  int bMarked = 0;
+  read_mark(db, zSchema, &bMarked, pzReason);
+  return bMarked;
 }
 
 /*
 ** SQLITE_OK when the operation zFunc may change schema zSchema: it is not
-** protected, or zOpts says allow-protected. *pbMarked tells whether it was.
+** protected, or zOpts says allow-protected. *pbMarked tells whether it
+** was, and *pzReason (when not NULL) gets the reason of the mark. A mark
+** that cannot be read is an error.
 */
-int devdb_check_protection(sqlite3 *db, const char *zSchema, const char *zFunc,
-                           const char *zOpts, int *pbMarked, char **pzErr) {
+static int check_mark(sqlite3 *db, const char *zSchema, const char *zFunc,
+                      const char *zOpts, int *pbMarked, char **pzReason, char **pzErr) {
   char *zReason = 0;
-  *pbMarked = devdb_protected_reason(db, zSchema, &zReason);
-  int rc = SQLITE_OK;
-  if (*pbMarked && !(zOpts && devdb_opt_has(zOpts, "allow-protected"))) {
+  int rc = read_mark(db, zSchema, pbMarked, &zReason);
+  if (rc != SQLITE_OK) {
+    read_failed(db, rc, "the protection mark", pzErr);
+  } else if (*pbMarked && !(zOpts && devdb_opt_has(zOpts, "allow-protected"))) {
     *pzErr = sqlite3_mprintf("%s: the database is protected (%s); pass "
                              "'allow-protected' to override",
                              zFunc, zReason ? zReason : "");
     rc = SQLITE_ERROR;
   }
+  if (rc == SQLITE_OK && pzReason) {
+    *pzReason = zReason;
+    zReason = 0;
+  }
   sqlite3_free(zReason);
   return rc;
 }
 
-/* Write the protection mark with zReason into zSchema of db. */
+int devdb_check_protection(sqlite3 *db, const char *zSchema, const char *zFunc,
+                           const char *zOpts, int *pbMarked, char **pzErr) {
+  return check_mark(db, zSchema, zFunc, zOpts, pbMarked, 0, pzErr);
+}
+
+/* Write the protection mark with zReason into zSchema of db, in one write
+** transaction (or a savepoint of the caller's). */
 static int write_mark(sqlite3 *db, const char *zSchema, const char *zReason,
                       char **pzErr) {
-  return devdb_exec(db, pzErr,
-                    "SAVEPOINT devdb_mark;"
-                    "CREATE TABLE IF NOT EXISTS \"%w\".\"%w\"(key TEXT PRIMARY KEY, "
-                    "value TEXT) WITHOUT ROWID;"
-                    "INSERT OR REPLACE INTO \"%w\".\"%w\" VALUES('protected', %Q),"
-                    "('protected_at', datetime('now'));"
-                    "RELEASE devdb_mark;",
-                    zSchema, DEVDB_META_TABLE, zSchema, DEVDB_META_TABLE, zReason);
+  int bOwn = 0;
+  int rc = write_begin(db, &bOwn, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  rc = devdb_exec(db, pzErr,
+                  "CREATE TABLE IF NOT EXISTS \"%w\".\"%w\"(key TEXT PRIMARY KEY, "
+                  "value TEXT) WITHOUT ROWID;"
+                  "INSERT OR REPLACE INTO \"%w\".\"%w\" VALUES('protected', %Q),"
+                  "('protected_at', datetime('now'));",
+                  zSchema, DEVDB_META_TABLE, zSchema, DEVDB_META_TABLE, zReason);
+  return write_end(db, bOwn, rc, pzErr);
 }
 
 /* devdb_protect([reason]): mark main protected. */
@@ -140,18 +281,30 @@ static void protectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_int(ctx, 1);
 }
 
+/* Remove the mark from main of db; *pbWas gets 1 when there was one. Read
+** and removed in one write transaction. */
+static int remove_mark(sqlite3 *db, int *pbWas, char **pzErr) {
+  int bOwn = 0;
+  *pbWas = 0;
+  int rc = write_begin(db, &bOwn, pzErr);
+  if (rc != SQLITE_OK) return rc;
+  rc = read_mark(db, "main", pbWas, 0);
+  if (rc != SQLITE_OK) read_failed(db, rc, "the protection mark", pzErr);
+  if (rc == SQLITE_OK && *pbWas) {
+    rc = devdb_exec(db, pzErr,
+                    "DELETE FROM main.\"%w\" WHERE key IN ('protected','protected_at')",
+                    DEVDB_META_TABLE);
+  }
+  return write_end(db, bOwn, rc, pzErr);
+}
+
 /* devdb_unprotect(): remove the mark; 1 when there was one. */
 static void unprotectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  sqlite3 *db = sqlite3_context_db_handle(ctx);
-  char *zReason = 0, *zErr = 0;
-  int bWas = devdb_protected_reason(db, "main", &zReason);
-  sqlite3_free(zReason);
-  if (bWas && devdb_exec(db, &zErr,
-                         "DELETE FROM main.\"%w\" WHERE key IN "
-                         "('protected','protected_at')",
-                         DEVDB_META_TABLE) != SQLITE_OK) {
-    devdb_result_error(ctx, "devdb_unprotect: %s", zErr ? zErr : "out of memory");
-    sqlite3_free(zErr);
+  char *zErr = 0;
+  int bWas = 0;
+  int rc = remove_mark(sqlite3_context_db_handle(ctx), &bWas, &zErr);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_unprotect", rc, zErr);
     return;
   }
   sqlite3_result_int(ctx, bWas);
@@ -159,10 +312,16 @@ static void unprotectFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 
 /* devdb_protected(): the reason main is protected, or NULL. */
 static void protectedFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  char *zReason = 0;
-  if (devdb_protected_reason(sqlite3_context_db_handle(ctx), "main", &zReason)) {
-    sqlite3_result_text(ctx, zReason ? zReason : "", -1, SQLITE_TRANSIENT);
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  char *zReason = 0, *zErr = 0;
+  int bMarked = 0;
+  int rc = read_mark(db, "main", &bMarked, &zReason);
+  if (rc != SQLITE_OK) {
+    result_fail(ctx, "devdb_protected", read_failed(db, rc, "the protection mark", &zErr),
+                zErr);
+    return;
   }
+  if (bMarked) sqlite3_result_text(ctx, zReason ? zReason : "", -1, SQLITE_TRANSIENT);
   sqlite3_free(zReason);
 }
 
@@ -191,110 +350,40 @@ static const struct {
     {"__EFMigrationsHistory", {"MigrationId", "ProductVersion"}},
 };
 
-/* 1 when table zTable of zSchema has every column of azCol (NULL-ended). */
+/* *pbHas gets 1 when table zTable of zSchema has every column of azCol
+** (NULL-ended, at most nCol). */
 static int has_columns(sqlite3 *db, const char *zSchema, const char *zTable,
-                       const char *const *azCol, int nCol) {
-  for (int i = 0; i < nCol && azCol[i]; i++) {
-    if (devdb_query_int(db, 0,
-                        "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
-                        "COLLATE NOCASE",
-                        zTable, zSchema, azCol[i]) == 0) {
-      return 0;
-    }
+                       const char *const *azCol, int nCol, int *pbHas) {
+  int rc = SQLITE_OK;
+  *pbHas = 1;
+  for (int i = 0; i < nCol && azCol[i] && *pbHas && rc == SQLITE_OK; i++) {
+    sqlite3_int64 n = 0;
+    rc = query_int(db, &n,
+                   "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
+                   "COLLATE NOCASE",
+                   zTable, zSchema, azCol[i]);
+    *pbHas = n > 0;
   }
-  return 1;
+  return rc;
 }
 
-/* 1 when zTable is a migration history table or devdb's own. */
-static int is_history(sqlite3 *db, const char *zSchema, const char *zTable) {
-  if (devdb_strnicmp(zTable, "_devdb_", 7) == 0) return 1;
-  if (devdb_strnicmp(zTable, "devdb_", 6) == 0) return 1;
-  for (size_t i = 0; i < sizeof(aHistory) / sizeof(aHistory[0]); i++) {
-    if (devdb_stricmp(zTable, aHistory[i].zName) == 0) {
-      return has_columns(db, zSchema, zTable, aHistory[i].azCol, 4);
-    }
-  }
-  return 0;
+/* Add the table zTable to those p keeps (found by the local rule). */
+static int keep_add(DevdbKeep *p, const char *zTable) {
+  DevdbHistTable *aNew =
+      sqlite3_realloc64(p->aHist, sizeof(DevdbHistTable) * (p->nHist + 1));
+  if (aNew == 0) return SQLITE_NOMEM;
+  p->aHist = aNew;
+  memset(&aNew[p->nHist], 0, sizeof(DevdbHistTable));
+  aNew[p->nHist].zTool = "devdb_wipe";
+  aNew[p->nHist].zTable = sqlite3_mprintf("%s", zTable);
+  return aNew[p->nHist++].zTable ? SQLITE_OK : SQLITE_NOMEM;
 }
-
-/* ------------------------------------------------------ the empty image */
 
 /*
-** Copy every row of table zTable from zSchema of pFrom into the table of the
-** same name in main of pTo (rowids kept; generated columns left to SQLite).
+** Every table a wipe keeps is found here, once: devdb_keep_has then only
+** compares names, so no question about a table can fail (and be taken for
+** "not kept") halfway through a wipe. An error reading the schema fails.
 */
-static int copy_rows(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
-                     const char *zTable, char **pzErr) {
-  sqlite3_str *pSel = sqlite3_str_new(0), *pIns = sqlite3_str_new(0);
-  sqlite3_stmt *pCols = 0, *pRead = 0, *pWrite = 0;
-  int nCol = 0, bRowid;
-  int rc = devdb_prepare(pFrom, &pCols,
-                         "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden=0",
-                         zTable, zSchema);
-  bRowid = devdb_query_int(pFrom, 0,
-                           "SELECT wr=0 AND type='table' FROM pragma_table_list "
-                           "WHERE schema=%Q AND name=%Q",
-                           zSchema, zTable);
-  sqlite3_str_appendall(pSel, bRowid ? "SELECT _rowid_" : "SELECT NULL");
-  sqlite3_str_appendf(pIns, "INSERT INTO \"%w\"(%s", zTable, bRowid ? "_rowid_" : "");
-  while (rc == SQLITE_OK && sqlite3_step(pCols) == SQLITE_ROW) {
-    const char *zCol = (const char *)sqlite3_column_text(pCols, 0);
-    sqlite3_str_appendf(pSel, ", \"%w\"", zCol);
-    sqlite3_str_appendf(pIns, "%s\"%w\"", (nCol || bRowid) ? ", " : "", zCol);
-    nCol++;
-  }
-  sqlite3_str_appendf(pSel, " FROM \"%w\".\"%w\"", zSchema, zTable);
-  sqlite3_str_appendall(pIns, ") VALUES(");
-  for (int i = 0; i < nCol + bRowid; i++) sqlite3_str_appendall(pIns, i ? ",?" : "?");
-  sqlite3_str_appendall(pIns, ")");
-  char *zSel = sqlite3_str_finish(pSel), *zIns = sqlite3_str_finish(pIns);
-  if (rc == SQLITE_OK && (zSel == 0 || zIns == 0)) rc = SQLITE_NOMEM;
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pFrom, zSel, -1, &pRead, 0);
-  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pTo, zIns, -1, &pWrite, 0);
-  while (rc == SQLITE_OK && sqlite3_step(pRead) == SQLITE_ROW) {
-    for (int i = bRowid ? 0 : 1; i <= nCol; i++) {
-      sqlite3_bind_value(pWrite, i + (bRowid ? 1 : 0), sqlite3_column_value(pRead, i));
-    }
-    sqlite3_step(pWrite);
-    rc = sqlite3_reset(pWrite);
-  }
-  if (rc == SQLITE_OK)
-    rc = sqlite3_finalize(pRead);
-  else
-    sqlite3_finalize(pRead);
-  pRead = 0;
-  if (rc != SQLITE_OK && *pzErr == 0) {
-    *pzErr = sqlite3_mprintf("cannot copy the rows of %s: %s", zTable,
-                             pWrite ? sqlite3_errmsg(pTo) : sqlite3_errmsg(pFrom));
-  }
-  sqlite3_finalize(pCols);
-  sqlite3_finalize(pWrite);
-  sqlite3_free(zSel);
-  sqlite3_free(zIns);
-  return rc;
-}
-
-/* Give the scratch pImg the page size, encoding, auto_vacuum and header
-** numbers of zSchema of db (before any table exists in pImg). */
-static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
-                         char **pzErr) {
-  static const char *azInt[] = {"page_size", "auto_vacuum", "application_id",
-                                "user_version"};
-  int rc = SQLITE_OK;
-  for (int i = 0; i < 4 && rc == SQLITE_OK; i++) {
-    sqlite3_int64 v = devdb_query_int(db, 0, "PRAGMA \"%w\".%s", zSchema, azInt[i]);
-    if (i == 3 && eMode == DEVDB_WIPE_SCHEMA) v = 0;
-    rc = devdb_exec(pImg, pzErr, "PRAGMA %s=%lld", azInt[i], v);
-  }
-  sqlite3_stmt *pStmt = 0;
-  if (rc == SQLITE_OK) rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".encoding", zSchema);
-  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    rc = devdb_exec(pImg, pzErr, "PRAGMA encoding=%Q", sqlite3_column_text(pStmt, 0));
-  }
-  sqlite3_finalize(pStmt);
-  return rc;
-}
-
 int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p) {
   char *zErr = 0;
   memset(p, 0, sizeof(*p));
@@ -302,17 +391,28 @@ int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p) {
   if (eMode != DEVDB_WIPE_DATA) return SQLITE_OK;
   int rc = devdb_history_find(db, zSchema, 0, &p->aHist, &p->nHist, &zErr);
   sqlite3_free(zErr);
-  return rc == SQLITE_NOMEM ? rc : SQLITE_OK; /* unreadable: the local rule still holds */
+  for (size_t i = 0; i < sizeof(aHistory) / sizeof(aHistory[0]) && rc == SQLITE_OK; i++) {
+    int bHas = 0;
+    rc = has_columns(db, zSchema, aHistory[i].zName, aHistory[i].azCol, 4, &bHas);
+    if (rc == SQLITE_OK && bHas) rc = keep_add(p, aHistory[i].zName);
+  }
+  if (rc != SQLITE_OK) {
+    devdb_keep_close(p);
+    p->eMode = eMode;
+  }
+  return rc;
 }
 
 int devdb_keep_has(sqlite3 *db, const char *zSchema, const DevdbKeep *p,
                    const char *zTable) {
   if (devdb_stricmp(zTable, DEVDB_META_TABLE) == 0) return 1;
   if (p->eMode != DEVDB_WIPE_DATA) return 0;
+  if (devdb_strnicmp(zTable, "_devdb_", 7) == 0) return 1;
+  if (devdb_strnicmp(zTable, "devdb_", 6) == 0) return 1;
   for (int i = 0; i < p->nHist; i++) {
     if (devdb_stricmp(p->aHist[i].zTable, zTable) == 0) return 1;
   }
-  return is_history(db, zSchema, zTable);
+  return 0;
 }
 
 void devdb_keep_close(DevdbKeep *p) {
@@ -326,6 +426,110 @@ int devdb_wipe_keeps(sqlite3 *db, const char *zSchema, const char *zTable, int e
   int bKeep = devdb_keep_has(db, zSchema, &keep, zTable);
   devdb_keep_close(&keep);
   return bKeep;
+}
+
+/* ------------------------------------------------------ the empty image */
+
+/* Finalize pStmt; the first error of rc and the statement's. */
+static int stmt_done(sqlite3_stmt *pStmt, int rc) {
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc != SQLITE_OK ? rc : rc2;
+}
+
+/*
+** The statements that copy the rows of zTable from zSchema of pFrom into
+** the table of the same name in main of pTo: *ppRead selects the rowid
+** (NULL when the table has none to keep: *pbRowid 0) and every column
+** that is not generated, *ppWrite inserts them.
+*/
+static int copy_rows_prepare(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
+                             const char *zTable, sqlite3_stmt **ppRead,
+                             sqlite3_stmt **ppWrite, int *pbRowid) {
+  sqlite3_str *pSel = sqlite3_str_new(0), *pIns = sqlite3_str_new(0);
+  sqlite3_stmt *pCols = 0;
+  sqlite3_int64 bRowid = 0;
+  int nCol = 0;
+  int rc = query_int(pFrom, &bRowid,
+                     "SELECT wr=0 AND type='table' FROM pragma_table_list "
+                     "WHERE schema=%Q AND name=%Q",
+                     zSchema, zTable);
+  if (rc == SQLITE_OK) {
+    rc = devdb_prepare(pFrom, &pCols,
+                       "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden=0",
+                       zTable, zSchema);
+  }
+  sqlite3_str_appendall(pSel, bRowid ? "SELECT _rowid_" : "SELECT NULL");
+  sqlite3_str_appendf(pIns, "INSERT INTO \"%w\"(%s", zTable, bRowid ? "_rowid_" : "");
+  while (rc == SQLITE_OK && sqlite3_step(pCols) == SQLITE_ROW) {
+    const char *zCol = (const char *)sqlite3_column_text(pCols, 0);
+    sqlite3_str_appendf(pSel, ", \"%w\"", zCol);
+    sqlite3_str_appendf(pIns, "%s\"%w\"", (nCol || bRowid) ? ", " : "", zCol);
+    nCol++;
+  }
+  rc = stmt_done(pCols, rc);
+  sqlite3_str_appendf(pSel, " FROM \"%w\".\"%w\"", zSchema, zTable);
+  sqlite3_str_appendall(pIns, ") VALUES(");
+  for (int i = 0; i < nCol + bRowid; i++) sqlite3_str_appendall(pIns, i ? ",?" : "?");
+  sqlite3_str_appendall(pIns, ")");
+  char *zSel = sqlite3_str_finish(pSel), *zIns = sqlite3_str_finish(pIns);
+  if (rc == SQLITE_OK && (zSel == 0 || zIns == 0)) rc = SQLITE_NOMEM;
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pFrom, zSel, -1, ppRead, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(pTo, zIns, -1, ppWrite, 0);
+  sqlite3_free(zSel);
+  sqlite3_free(zIns);
+  *pbRowid = bRowid != 0;
+  return rc;
+}
+
+/*
+** Copy every row of table zTable from zSchema of pFrom into the table of the
+** same name in main of pTo (rowids kept; generated columns left to SQLite).
+*/
+static int copy_rows(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
+                     const char *zTable, char **pzErr) {
+  sqlite3_stmt *pRead = 0, *pWrite = 0;
+  int bRowid = 0;
+  int rc = copy_rows_prepare(pFrom, zSchema, pTo, zTable, &pRead, &pWrite, &bRowid);
+  /* which connection the error is on: pTo only for its INSERT */
+  sqlite3 *pErrDb = pRead && !pWrite ? pTo : pFrom;
+  int nCol = pRead ? sqlite3_column_count(pRead) : 0;
+  while (rc == SQLITE_OK && sqlite3_step(pRead) == SQLITE_ROW) {
+    for (int i = bRowid ? 0 : 1; i < nCol; i++) {
+      sqlite3_bind_value(pWrite, i + bRowid, sqlite3_column_value(pRead, i));
+    }
+    sqlite3_step(pWrite);
+    rc = sqlite3_reset(pWrite);
+    if (rc != SQLITE_OK) pErrDb = pTo;
+  }
+  rc = stmt_done(pRead, rc);
+  if (rc != SQLITE_OK && *pzErr == 0 && rc != SQLITE_NOMEM) {
+    *pzErr =
+        sqlite3_mprintf("cannot copy the rows of %s: %s", zTable, sqlite3_errmsg(pErrDb));
+  }
+  sqlite3_finalize(pWrite);
+  return rc;
+}
+
+/* Give the scratch pImg the page size, encoding, auto_vacuum and header
+** numbers of zSchema of db (before any table exists in pImg). */
+static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
+                         char **pzErr) {
+  static const char *azInt[] = {"page_size", "auto_vacuum", "application_id",
+                                "user_version"};
+  int rc = SQLITE_OK;
+  for (int i = 0; i < 4 && rc == SQLITE_OK; i++) {
+    sqlite3_int64 v = 0;
+    rc = query_int(db, &v, "PRAGMA \"%w\".%s", zSchema, azInt[i]);
+    if (rc != SQLITE_OK) return read_failed(db, rc, "the database header", pzErr);
+    if (i == 3 && eMode == DEVDB_WIPE_SCHEMA) v = 0;
+    rc = devdb_exec(pImg, pzErr, "PRAGMA %s=%lld", azInt[i], v);
+  }
+  sqlite3_stmt *pStmt = 0;
+  if (rc == SQLITE_OK) rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".encoding", zSchema);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    rc = devdb_exec(pImg, pzErr, "PRAGMA encoding=%Q", sqlite3_column_text(pStmt, 0));
+  }
+  return stmt_done(pStmt, rc);
 }
 
 /* Copy the sqlite_sequence rows of the kept tables into pImg. */
@@ -342,11 +546,7 @@ static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg,
                     "INSERT INTO sqlite_sequence(name, seq) VALUES(%Q, %lld)",
                     zName, zName, sqlite3_column_int64(pStmt, 1));
   }
-  if (rc == SQLITE_OK)
-    rc = sqlite3_finalize(pStmt);
-  else
-    sqlite3_finalize(pStmt);
-  return rc;
+  return stmt_done(pStmt, rc);
 }
 
 /*
@@ -358,9 +558,15 @@ static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg,
 static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMode,
                         char **pzErr) {
   DevdbKeep keep;
-  if (devdb_keep_open(db, zSchema, eMode, &keep) != SQLITE_OK) return SQLITE_NOMEM;
+  int bSeq = 0;
+  int rc = devdb_keep_open(db, zSchema, eMode, &keep);
+  if (rc == SQLITE_OK) rc = has_table(db, zSchema, "sqlite_sequence", &bSeq);
+  if (rc != SQLITE_OK) {
+    devdb_keep_close(&keep);
+    return read_failed(db, rc, "the schema", pzErr);
+  }
   sqlite3_stmt *pStmt = 0;
-  int rc = devdb_prepare(
+  rc = devdb_prepare(
       db, &pStmt,
       "SELECT s.type, s.name, s.sql FROM \"%w\".sqlite_schema s "
       "WHERE s.sql IS NOT NULL AND s.name NOT LIKE 'sqlite\\_%%' ESCAPE '\\' "
@@ -369,7 +575,6 @@ static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMo
       "ORDER BY CASE s.type WHEN 'table' THEN 0 WHEN 'index' THEN 1 "
       "WHEN 'view' THEN 2 ELSE 3 END, s.rowid",
       zSchema, zSchema);
-  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zName = (const char *)sqlite3_column_text(pStmt, 1);
@@ -380,13 +585,9 @@ static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMo
       rc = copy_rows(db, zSchema, pImg, zName, pzErr);
     }
   }
-  if (rc == SQLITE_OK)
-    rc = sqlite3_finalize(pStmt);
-  else
-    sqlite3_finalize(pStmt);
-  if (rc == SQLITE_OK && has_table(db, zSchema, "sqlite_sequence")) {
-    rc = copy_sequences(db, zSchema, pImg, &keep, pzErr);
-  }
+  rc = stmt_done(pStmt, rc);
+  if (rc != SQLITE_OK) read_failed(db, rc, "the schema", pzErr);
+  if (rc == SQLITE_OK && bSeq) rc = copy_sequences(db, zSchema, pImg, &keep, pzErr);
   devdb_keep_close(&keep);
   return rc;
 }
@@ -445,30 +646,23 @@ int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char
   return rc;
 }
 
-/*
-** SQLITE_OK when db can take a whole new content for main from inside a SQL
-** function: no open transaction, and no other statement reading it.
-*/
-static int check_idle(sqlite3 *db, const char *zFunc, char **pzErr) {
-  if (!sqlite3_get_autocommit(db)) {
-    *pzErr = sqlite3_mprintf("%s: cannot run inside a transaction (COMMIT or ROLLBACK "
-                             "first)",
-                             zFunc);
-    return SQLITE_ERROR;
+/* *pnDest gets the page size main of db needs a copy from pSrc (of page
+** size *pnSrc) to have: 0 when it takes the copy as it is (the same size,
+** or a rollback-journal file, which adopts the copy's). */
+static int page_size_needed(sqlite3 *db, sqlite3 *pSrc, sqlite3_int64 *pnDest,
+                            sqlite3_int64 *pnSrc, char **pzErr) {
+  const char *zFile = sqlite3_db_filename(db, "main");
+  int bFile = zFile && zFile[0];
+  sqlite3_int64 bWal = 0;
+  int rc = query_int(db, pnDest, "PRAGMA main.page_size");
+  if (rc == SQLITE_OK && bFile) {
+    rc = query_int(db, &bWal, "SELECT journal_mode='wal' FROM pragma_journal_mode");
   }
+  if (rc != SQLITE_OK) return read_failed(db, rc, "the database", pzErr);
+  rc = query_int(pSrc, pnSrc, "PRAGMA main.page_size");
+  if (rc != SQLITE_OK) return read_failed(pSrc, rc, "the copy", pzErr);
+  if (*pnDest == *pnSrc || (bFile && !bWal)) *pnDest = 0;
   return SQLITE_OK;
-}
-
-/* Report zErr (or rc's text) from zFunc, freeing zErr. */
-static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *zErr) {
-  if (rc == SQLITE_NOMEM && zErr == 0) {
-    sqlite3_result_error_nomem(ctx);
-  } else if (zErr && strncmp(zErr, zFunc, strlen(zFunc)) == 0) {
-    sqlite3_result_error(ctx, zErr, -1);
-  } else {
-    devdb_result_error(ctx, "%s: %s", zFunc, zErr ? zErr : sqlite3_errstr(rc));
-  }
-  sqlite3_free(zErr);
 }
 
 /*
@@ -481,25 +675,19 @@ static void result_fail(sqlite3_context *ctx, const char *zFunc, int rc, char *z
 */
 static int resize_pages(sqlite3 *db, sqlite3 *pSrc, sqlite3 **ppConv, char **pzErr) {
   static int iCounter;
-  sqlite3_int64 nDest = devdb_query_int(db, 0, "PRAGMA main.page_size");
-  sqlite3_int64 nSrc = devdb_query_int(pSrc, 0, "PRAGMA main.page_size");
-  const char *zFile = sqlite3_db_filename(db, "main");
+  sqlite3_int64 nDest = 0, nSrc = 0;
   *ppConv = 0;
-  if (nDest == nSrc || nDest == 0 ||
-      !(zFile == 0 || zFile[0] == 0 ||
-        devdb_query_int(db, 0, "SELECT journal_mode='wal' FROM pragma_journal_mode"))) {
-    return SQLITE_OK;
-  }
+  int rc = page_size_needed(db, pSrc, &nDest, &nSrc, pzErr);
+  if (rc != SQLITE_OK || nDest == 0) return rc;
   const char *zDir = getenv("TMPDIR");
   char *zPath =
       sqlite3_mprintf("%s/devdb-resize-%d-%d.db", zDir && zDir[0] ? zDir : "/tmp",
                       (int)getpid(), __atomic_fetch_add(&iCounter, 1, __ATOMIC_RELAXED));
   sqlite3 *pConv = 0;
-  int rc = zPath ? sqlite3_open_v2(zPath, &pConv,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_EXCLUSIVE,
-                                   0)
-                 : SQLITE_NOMEM;
+  rc = zPath ? sqlite3_open_v2(
+                   zPath, &pConv,
+                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, 0)
+             : SQLITE_NOMEM;
   if (rc == SQLITE_OK) {
     rc = devdb_exec(pConv, pzErr, "PRAGMA journal_mode=OFF; PRAGMA main.page_size=%lld",
                     nSrc);
@@ -526,26 +714,27 @@ static int resize_pages(sqlite3 *db, sqlite3 *pSrc, sqlite3 **ppConv, char **pzE
 */
 static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReason,
                         char **pzErr) {
-  char *zOld = 0;
-  sqlite3 *pConv = 0;
+  sqlite3 *pConv = 0, *pTmp = 0;
+  sqlite3_int64 nPage = 0;
+  int bSrcMarked = 0;
   int rc = resize_pages(db, pSrc, &pConv, pzErr);
   if (rc != SQLITE_OK) return rc;
   if (pConv) pSrc = pConv;
-  if (!bMark || devdb_protected_reason(pSrc, "main", &zOld)) {
-    sqlite3_free(zOld);
+  if (bMark) rc = read_mark(pSrc, "main", &bSrcMarked, 0);
+  if (rc == SQLITE_OK && bMark && !bSrcMarked) {
+    rc = query_int(pSrc, &nPage, "PRAGMA main.page_size");
+  }
+  if (rc != SQLITE_OK) {
+    read_failed(pSrc, rc, "the copy", pzErr);
+  } else if (!bMark || bSrcMarked) {
     rc = devdb_copy_into(db, "main", pSrc, "main", pzErr);
-    sqlite3_close(pConv);
-    return rc;
+  } else {
+    rc = devdb_scratch_open(&pTmp, pzErr);
+    if (rc == SQLITE_OK) rc = devdb_exec(pTmp, pzErr, "PRAGMA page_size=%lld", nPage);
+    if (rc == SQLITE_OK) rc = devdb_copy_into(pTmp, "main", pSrc, "main", pzErr);
+    if (rc == SQLITE_OK) rc = write_mark(pTmp, "main", zReason, pzErr);
+    if (rc == SQLITE_OK) rc = devdb_copy_into(db, "main", pTmp, "main", pzErr);
   }
-  sqlite3 *pTmp = 0;
-  rc = devdb_scratch_open(&pTmp, pzErr);
-  if (rc == SQLITE_OK) {
-    int nPage = (int)devdb_query_int(pSrc, 4096, "PRAGMA main.page_size");
-    rc = devdb_exec(pTmp, pzErr, "PRAGMA page_size=%d", nPage);
-  }
-  if (rc == SQLITE_OK) rc = devdb_copy_into(pTmp, "main", pSrc, "main", pzErr);
-  if (rc == SQLITE_OK) rc = write_mark(pTmp, "main", zReason, pzErr);
-  if (rc == SQLITE_OK) rc = devdb_copy_into(db, "main", pTmp, "main", pzErr);
   sqlite3_close(pTmp);
   sqlite3_close(pConv);
   return rc;
@@ -558,11 +747,15 @@ static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReas
 ** the sequences of those tables, in one transaction with foreign keys off.
 */
 static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
-  int bFk = (int)devdb_query_int(db, 0, "PRAGMA foreign_keys");
+  sqlite3_int64 bFk = 0;
+  int bSeq = 0;
   DevdbKeep keep;
-  if (devdb_keep_open(db, "main", DEVDB_WIPE_DATA, &keep) != SQLITE_OK)
-    return SQLITE_NOMEM;
-  int rc = devdb_exec(db, pzErr, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE");
+  int rc = query_int(db, &bFk, "PRAGMA foreign_keys");
+  if (rc != SQLITE_OK) return read_failed(db, rc, "the schema", pzErr);
+  rc = devdb_keep_open(db, "main", DEVDB_WIPE_DATA, &keep);
+  if (rc != SQLITE_OK) return read_failed(db, rc, "the schema", pzErr);
+  rc = devdb_exec(db, pzErr, "PRAGMA foreign_keys=OFF; BEGIN IMMEDIATE");
+  if (rc == SQLITE_OK) rc = has_table(db, "main", "sqlite_sequence", &bSeq);
   sqlite3_stmt *pStmt = 0;
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(db, &pStmt,
@@ -574,36 +767,42 @@ static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
     if (devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = devdb_exec(db, pzErr, "DELETE FROM main.\"%w\"", zName);
-    if (rc == SQLITE_OK && has_table(db, "main", "sqlite_sequence")) {
+    if (rc == SQLITE_OK && bSeq) {
       rc = devdb_exec(db, pzErr, "DELETE FROM main.sqlite_sequence WHERE name=%Q", zName);
     }
     (*pnTable)++;
   }
-  sqlite3_finalize(pStmt);
+  rc = stmt_done(pStmt, rc);
   if (rc == SQLITE_OK) rc = devdb_exec(db, pzErr, "COMMIT");
+  if (rc != SQLITE_OK) read_failed(db, rc, "the tables", pzErr);
   if (rc != SQLITE_OK && !sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
-  devdb_exec(db, 0, "PRAGMA foreign_keys=%d", bFk);
+  devdb_exec(db, 0, "PRAGMA foreign_keys=%d", (int)bFk);
+  devdb_keep_close(&keep);
+  return rc;
+}
+
+/* *pn gets how many tables of main a wipe of eMode empties or drops. */
+static int count_wiped(sqlite3 *db, int eMode, sqlite3_int64 *pn) {
+  sqlite3_stmt *pStmt = 0;
+  DevdbKeep keep;
+  *pn = 0;
+  int rc = devdb_keep_open(db, "main", eMode, &keep);
+  if (rc != SQLITE_OK) return rc;
+  rc = devdb_prepare(db, &pStmt,
+                     "SELECT name FROM pragma_table_list WHERE schema='main' AND type IN "
+                     "('table','virtual') AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'");
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    *pn += !devdb_keep_has(db, "main", &keep, zName);
+  }
+  rc = stmt_done(pStmt, rc);
   devdb_keep_close(&keep);
   return rc;
 }
 
 sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode) {
-  sqlite3_stmt *pStmt = 0;
   sqlite3_int64 n = 0;
-  DevdbKeep keep;
-  if (devdb_keep_open(db, "main", eMode, &keep) != SQLITE_OK) return 0;
-  if (devdb_prepare(db, &pStmt,
-                    "SELECT name FROM pragma_table_list WHERE schema='main' AND type IN "
-                    "('table','virtual') AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'") ==
-      SQLITE_OK) {
-    while (sqlite3_step(pStmt) == SQLITE_ROW) {
-      const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
-      n += !devdb_keep_has(db, "main", &keep, zName);
-    }
-  }
-  sqlite3_finalize(pStmt);
-  devdb_keep_close(&keep);
-  return n;
+  return count_wiped(db, eMode, &n) == SQLITE_OK ? n : -1;
 }
 
 int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
@@ -611,16 +810,35 @@ int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTa
   int bMarked = 0;
   *pzErr = 0;
   int rc = check_idle(db, "devdb_wipe", pzErr);
-  if (rc == SQLITE_OK) {
-    rc = devdb_check_protection(db, "main", "devdb_wipe", zOpts, &bMarked, pzErr);
-  }
   if (rc != SQLITE_OK) return rc;
-  *pnTable = devdb_wipe_count(db, eMode);
+  /* everything is read in one write transaction: a concurrent wipe or
+  ** writer is waited for (busy handler), and the state is then read as it
+  ** is, whole, instead of in pieces a concurrent wipe could change between
+  ** (a table gone between two reads failed with "SQL logic error") */
+  rc = devdb_exec(db, pzErr, "BEGIN IMMEDIATE");
+  if (rc == SQLITE_OK)
+    rc = check_mark(db, "main", "devdb_wipe", zOpts, &bMarked, 0, pzErr);
+  if (rc == SQLITE_OK) {
+    rc = count_wiped(db, eMode, pnTable);
+    if (rc != SQLITE_OK) read_failed(db, rc, "the tables", pzErr);
+  }
   sqlite3 *pImg = 0;
-  rc = devdb_empty_image(db, "main", eMode, &pImg, pzErr);
+  int bNoImage = 0;
+  if (rc == SQLITE_OK) {
+    rc = devdb_empty_image(db, "main", eMode, &pImg, pzErr);
+    bNoImage = rc == SQLITE_ERROR;
+  }
+  /* the backup API takes the write lock itself, with no transaction open */
+  if (!sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
+  if (rc == SQLITE_OK && !sqlite3_get_autocommit(db)) {
+    *pzErr = sqlite3_mprintf("cannot end the read transaction: %s", sqlite3_errmsg(db));
+    rc = SQLITE_ERROR;
+  }
   if (rc == SQLITE_OK) {
     rc = devdb_copy_into(db, "main", pImg, "main", pzErr);
-  } else if (eMode == DEVDB_WIPE_DATA && rc != SQLITE_NOMEM) {
+  } else if (eMode == DEVDB_WIPE_DATA && bNoImage && sqlite3_get_autocommit(db)) {
+    /* the scratch cannot hold the schema (a module or function only this
+    ** connection has); a read that failed is reported instead */
     sqlite3_free(*pzErr);
     *pzErr = 0;
     *pnTable = 0;
@@ -658,7 +876,7 @@ int devdb_wipe_mode(const char *zMode) {
 
 /* ----------------------------------------------------------- snapshots */
 
-/* One in-process snapshot: an image of a database held by a read-only
+/* One in-process snapshot: a copy of a database held by a private
 ** in-memory connection, the source of every revert to it. */
 typedef struct Snapshot Snapshot;
 struct Snapshot {
@@ -687,25 +905,27 @@ static void snapshot_free(Snapshot *p) {
 }
 
 /*
-** A connection that holds aImg (nImg bytes, sqlite3_malloc'd; ownership
-** passes to the connection, even on error) read-only in memory. A WAL
-** image is made a rollback one first (header bytes 18 and 19), as an
-** in-memory database cannot be WAL.
+** A copy of main of db in a new in-memory connection *ppDb (*pnByte its
+** size), made with the backup API: it waits on db's busy handler for a
+** lock and reports a page it cannot read (sqlite3_serialize would put
+** zeros in its place and call the copy good).
 */
-static int open_image(unsigned char *aImg, sqlite3_int64 nImg, sqlite3 **ppDb,
-                      char **pzErr) {
+static int copy_main(sqlite3 *db, sqlite3 **ppDb, sqlite3_int64 *pnByte, char **pzErr) {
   sqlite3 *pDb = 0;
-  if (nImg >= 100) aImg[18] = aImg[19] = 1;
-  int rc = devdb_scratch_open(&pDb, pzErr);
-  if (rc != SQLITE_OK) {
-    sqlite3_free(aImg);
-    return rc;
+  sqlite3_int64 nPage = 0;
+  *ppDb = 0;
+  int rc = query_int(db, &nPage, "PRAGMA main.page_size");
+  if (rc != SQLITE_OK) return read_failed(db, rc, "the database", pzErr);
+  /* an in-memory copy cannot change its page size once it has pages */
+  rc = devdb_scratch_open(&pDb, pzErr);
+  if (rc == SQLITE_OK) rc = devdb_exec(pDb, pzErr, "PRAGMA page_size=%lld", nPage);
+  if (rc == SQLITE_OK) rc = devdb_copy_into(pDb, "main", db, "main", pzErr);
+  if (rc == SQLITE_OK) {
+    rc = query_int(pDb, pnByte,
+                   "SELECT page_count*page_size FROM pragma_page_count, "
+                   "pragma_page_size");
   }
-  rc = sqlite3_deserialize(pDb, "main", aImg, nImg, nImg,
-                           SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_READONLY);
-  if (rc == SQLITE_OK) rc = devdb_exec(pDb, 0, "SELECT count(*) FROM sqlite_schema");
   if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("the image is not a database: %s", sqlite3_errmsg(pDb));
     sqlite3_close(pDb);
     return rc;
   }
@@ -719,35 +939,28 @@ static void snapshotFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const char *zName = (const char *)sqlite3_value_text(argv[0]);
   if (zName == 0) return;
   char *zErr = 0;
-  int rc = check_idle(db, "devdb_snapshot", &zErr);
-  if (rc != SQLITE_OK) {
-    result_fail(ctx, "devdb_snapshot", rc, zErr);
-    return;
-  }
-  sqlite3_int64 nImg = 0;
-  unsigned char *aImg = sqlite3_serialize(db, "main", &nImg, 0);
   Snapshot *pNew = sqlite3_malloc64(sizeof(*pNew));
   if (pNew) memset(pNew, 0, sizeof(*pNew));
-  if (aImg == 0 || pNew == 0 || (pNew->zName = sqlite3_mprintf("%s", zName)) == 0) {
-    sqlite3_free(aImg);
+  if (pNew == 0 || (pNew->zName = sqlite3_mprintf("%s", zName)) == 0) {
     snapshot_free(pNew);
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  pNew->nByte = nImg;
-  rc = open_image(aImg, nImg, &pNew->pDb, &zErr);
+  int rc = check_idle(db, "devdb_snapshot", &zErr);
+  if (rc == SQLITE_OK) rc = copy_main(db, &pNew->pDb, &pNew->nByte, &zErr);
   if (rc != SQLITE_OK) {
     snapshot_free(pNew);
     result_fail(ctx, "devdb_snapshot", rc, zErr);
     return;
   }
+  sqlite3_int64 nByte = pNew->nByte;
   pthread_mutex_lock(&snapMutex);
   Snapshot **pp = snapshot_find(zName), *pOld = *pp;
   pNew->pNext = pOld ? pOld->pNext : 0;
   *pp = pNew;
   pthread_mutex_unlock(&snapMutex);
   snapshot_free(pOld);
-  sqlite3_result_int64(ctx, nImg);
+  sqlite3_result_int64(ctx, nByte);
 }
 
 /* devdb_revert(name [, options]): put the snapshot back into main. */
@@ -760,9 +973,8 @@ static void revertFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int bMarked = 0;
   int rc = check_idle(db, "devdb_revert", &zErr);
   if (rc == SQLITE_OK) {
-    rc = devdb_check_protection(db, "main", "devdb_revert", zOpts, &bMarked, &zErr);
+    rc = check_mark(db, "main", "devdb_revert", zOpts, &bMarked, &zReason, &zErr);
   }
-  if (rc == SQLITE_OK && bMarked) devdb_protected_reason(db, "main", &zReason);
   sqlite3_int64 nByte = 0;
   if (rc == SQLITE_OK) {
     pthread_mutex_lock(&snapMutex);
@@ -820,19 +1032,23 @@ int devdb_restore_file(sqlite3 *db, const char *zPath, const char *zOpts,
   int bMarked = 0;
   char *zReason = 0;
   sqlite3 *pSrc = 0;
+  sqlite3_int64 nByte = 0;
   *pzErr = 0;
   int rc = check_idle(db, "devdb_restore", pzErr);
   if (rc == SQLITE_OK) {
-    rc = devdb_check_protection(db, "main", "devdb_restore", zOpts, &bMarked, pzErr);
+    rc = check_mark(db, "main", "devdb_restore", zOpts, &bMarked, &zReason, pzErr);
   }
-  if (rc == SQLITE_OK && bMarked) devdb_protected_reason(db, "main", &zReason);
   if (rc == SQLITE_OK) rc = devdb_backup_open_checked(db, zPath, zOpts, &pSrc, pzErr);
-  if (rc == SQLITE_OK) rc = replace_main(db, pSrc, bMarked, zReason, pzErr);
-  if (rc == SQLITE_OK && pnByte) {
-    *pnByte = devdb_query_int(pSrc, 0,
-                              "SELECT page_count*page_size FROM "
-                              "pragma_page_count, pragma_page_size");
+  /* its size is read before main changes: an error after would hide a
+  ** restore that was done */
+  if (rc == SQLITE_OK) {
+    rc = query_int(pSrc, &nByte,
+                   "SELECT page_count*page_size FROM pragma_page_count, "
+                   "pragma_page_size");
+    if (rc != SQLITE_OK) read_failed(pSrc, rc, zPath, pzErr);
   }
+  if (rc == SQLITE_OK) rc = replace_main(db, pSrc, bMarked, zReason, pzErr);
+  if (rc == SQLITE_OK && pnByte) *pnByte = nByte;
   sqlite3_close(pSrc);
   sqlite3_free(zReason);
   return rc;
