@@ -404,10 +404,16 @@ static int fks_load(Dedup *p) {
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zChild = (const char *)sqlite3_column_text(pStmt, 0);
     int iId = sqlite3_column_int(pStmt, 1);
-    if (zChild == 0) return SQLITE_NOMEM;
+    if (zChild == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     if (iId != iPrevId || strcmp(zChild, zPrevChild) != 0) {
       DedupFk *aNew = sqlite3_realloc64(p->aFk, sizeof(DedupFk) * (p->nFk + 1));
-      if (aNew == 0) break;
+      if (aNew == 0) {
+        rc = SQLITE_NOMEM; /* a foreign key left out would leave its rows dangling */
+        break;
+      }
       p->aFk = aNew;
       DedupFk *f = &p->aFk[p->nFk++];
       memset(f, 0, sizeof(*f));
