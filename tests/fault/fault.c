@@ -10,7 +10,8 @@
 ** seeds visit other points. --only NAME runs one operation (NAME* those whose name starts
 *so); --at N
 ** runs only fault point N of each loop (with --only and --mode, the one a
-** FAIL line names), printing every statement it runs and the rows. With
+** FAIL line names), printing the rows; --trace prints the statements too
+** (tracing allocates for nested statements: memory fault numbers shift). With
 ** --known FILE (tests/fault/known.txt: "MODE OP reason" lines, the open
 ** bugs of other areas) a failure it lists prints as "known", not FAIL.
 **
@@ -71,7 +72,8 @@ static struct {
   const char *zOnly;
   const char *zNames;
   const char *zKnown; /* --known FILE: open bugs, reported as "known" */
-  int iAt;            /* --at N: run only this fault point, with a trace */
+  int iAt;            /* --at N: run only this fault point */
+  int bTrace;         /* --trace: print the statements it runs */
   int nMax;           /* fault points per operation and memory loop */
   int nIoMax;         /* ... and per I/O class */
   int nSeeds;         /* power-loss seeds per sync point */
@@ -530,7 +532,7 @@ static int faulted_run(Ctx *c, int eMode, int e, int iNth, int bPersist) {
   if (g.iAt) {
     printf("# %s fault at #%d (%s)\n", bPersist ? "persistent" : "transient", iNth,
            eMode ? fv_class_name[e] : "allocation");
-    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, 0);
+    if (g.bTrace) sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, 0);
   }
   arm(eMode, e, iNth, bPersist);
   uint64_t hRes;
@@ -1369,7 +1371,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: fault [--mode LIST] [--dir DIR] [--max N] [--io-max N] [--seed S] "
           "[--seeds N] "
-          "[--kills N] [--names FILE] [--only TEXT] [--at N] [--known FILE] "
+          "[--kills N] [--names FILE] [--only TEXT] [--at N] [--trace] [--known FILE] "
           "OPS_FILE\n");
   exit(2);
 }
@@ -1404,6 +1406,8 @@ int main(int argc, char **argv) {
       g.zKnown = v;
     else if (!strcmp(z, "--at"))
       g.iAt = ops_show_rows = atoi(v);
+    else if (!strcmp(z, "--trace"))
+      g.bTrace = 1, i--;
     else
       usage();
   }
