@@ -3,7 +3,8 @@
 ** fuzz (fuzz_sql checks that normalising twice changes nothing):
 **   - trailing semicolons were dropped after the outer parentheses were
 **     stripped, so "(a > 0);" kept its parentheses until a second pass;
-**   - a double negation "- -1" became "--1", the start of a comment.
+**   - a double negation "- -1" became "--1", the start of a comment;
+**   - "c. 2" became "c.2", which reads as c and the number .2.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -26,5 +27,7 @@ int main(void) {
   check_norm("norm-empty-parens-semicolon", "();", 1, "");
   check_norm("norm-double-minus", "a > - -1", 0, "a > - -1");
   check_norm("norm-unary-minus-paren", "-(-1)", 1, "-(-1)");
+  check_norm("norm-dot-then-number", "C. 2", 0, "c. 2");
+  check_norm("norm-dot-then-name", "T . x", 0, "t.x");
   return unit_failures();
 }
