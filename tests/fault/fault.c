@@ -32,6 +32,10 @@
 **             beside tables named like devdb's own temporary ones (F)
 **   bad       "bad" lines: each kind of bad input file (G, K1)
 **
+** "shell" lines (a devdb shell command; --devdb names the shell) run in the
+** kill mode only: killed at random moments, the database must be as before
+** or after and every backup the shell kept complete, holding the before.
+**
 ** and checks after each run the invariants the operation names (N1 the
 ** database equals its state before or after a fault-free run; N2
 ** integrity; N3 acknowledged work survives a crash; N4 a file it writes is
@@ -46,6 +50,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +77,7 @@ static struct {
   const char *zOnly;
   const char *zNames;
   const char *zKnown; /* --known FILE: open bugs, reported as "known" */
+  const char *zDevdb; /* --devdb PATH: the shell, for "shell" lines */
   int iAt;            /* --at N: run only this fault point */
   int bTrace;         /* --trace: print the statements it runs */
   int nMax;           /* fault points per operation and memory loop */
@@ -801,6 +807,100 @@ static void mode_kill(Ctx *c) {
   report(c, z);
 }
 
+/* ------------------------------------------------------ shell commands */
+
+/* Start the shell on work.db with the line's arguments, in w's directory;
+** stdin is /dev/null. Returns the child's pid. */
+static pid_t shell_start(Ctx *c) {
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    if (chdir(c->w.zDir) != 0) _exit(3);
+    int fd = open("/dev/null", O_RDWR);
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    char *zCmd = sqlite3_mprintf("exec \"$FAULT_DEVDB\" work.db %s", c->zSql);
+    setenv("FAULT_DEVDB", g.zDevdb, 1);
+    execl("/bin/sh", "sh", "-c", zCmd, (char *)0);
+    _exit(3);
+  }
+  return pid;
+}
+
+/* N4 for the shell: every backup under .devdb/backups beside the database
+** that has its final name is complete and holds the state before. */
+static void check_backups(Ctx *c, const char *zWhen) {
+  char *zDir = sqlite3_mprintf("%s/.devdb/backups", c->w.zDir);
+  FileList fl;
+  files_list(zDir, &fl);
+  for (int i = 0; i < fl.n && has(c, 4); i++) {
+    if (strstr(fl.az[i], ".tmp-") || !strstr(fl.az[i], ".db")) continue;
+    if (files_is_sidecar(fl.az[i])) continue;
+    char *zPath = sqlite3_mprintf("%s/%s", zDir, fl.az[i]);
+    uint64_t h = 0;
+    char *zWhy = 0;
+    if (!oracle_file_db(zPath, &h, &zWhy))
+      violation(c, "N4: backup %s is not a complete database %s: %s", fl.az[i], zWhen,
+                zWhy ? zWhy : "?");
+    else if (h != c->ref.hBefore)
+      violation(c, "N4: backup %s does not hold the state before %s", fl.az[i], zWhen);
+    free(zWhy);
+    sqlite3_free(zPath);
+  }
+  files_free(&fl);
+  sqlite3_free(zDir);
+}
+
+/* The database as a fresh connection sees it (0: unreadable). */
+static uint64_t db_digest(Ctx *c) {
+  sqlite3 *db = 0;
+  sqlite3_open_v2(c->w.zDb, &db, SQLITE_OPEN_READWRITE, "unix");
+  uint64_t h = oracle_digest(db);
+  sqlite3_close(db);
+  return h;
+}
+
+/* A shell command killed at random moments: the database is as before or
+** after, intact, and every backup it left is complete (N1, N2, N4). */
+static void mode_shell_kill(Ctx *c) {
+  work_restore(&c->w);
+  c->ref.hBefore = db_digest(c);
+  double t0 = now_ms();
+  int st = 0;
+  waitpid(shell_start(c), &st, 0);
+  double ms = now_ms() - t0;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    violation(c, "fails without any fault (exit status %d)", st);
+    report(c, "");
+    return;
+  }
+  c->ref.hAfter = db_digest(c);
+  check_backups(c, "(fault-free run)");
+  long nCrash = 0;
+  unsigned int seed = 4321;
+  for (int r = 0; r < g.nKills && !c->zWhy; r++) {
+    work_restore(&c->w);
+    pid_t pid = shell_start(c);
+    seed = seed * 1103515245u + 12345u;
+    double wait = (seed >> 8) % 1000 / 1000.0 * 1.2 * ms;
+    usleep((useconds_t)(wait * 1000));
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    fig.killRuns++;
+    if (WIFSIGNALED(st)) nCrash++;
+    char zWhen[96];
+    snprintf(zWhen, sizeof(zWhen), "(kill -9 after %.1f ms of %.1f)", wait, ms);
+    check_after_crash(c, WIFEXITED(st) && WEXITSTATUS(st) == 0, zWhen);
+    check_backups(c, zWhen);
+  }
+  fig.killCrashes += nCrash;
+  char z[96];
+  snprintf(z, sizeof(z), "%d kills, %ld before it ended (%.1f ms each)", g.nKills, nCrash,
+           ms);
+  report(c, z);
+}
+
 /* ------------------------------------------------- contention, read-only */
 
 /* 1 when the message says the database was busy or locked. */
@@ -1377,6 +1477,7 @@ static void usage(void) {
           "usage: fault [--mode LIST] [--dir DIR] [--max N] [--io-max N] [--seed S] "
           "[--seeds N] "
           "[--kills N] [--names FILE] [--only TEXT] [--at N] [--trace] [--known FILE] "
+          "[--devdb PATH] "
           "OPS_FILE\n");
   exit(2);
 }
@@ -1407,6 +1508,8 @@ int main(int argc, char **argv) {
       g.zOnly = v;
     else if (!strcmp(z, "--seed"))
       g.seed = (unsigned)strtoul(v, 0, 10);
+    else if (!strcmp(z, "--devdb"))
+      g.zDevdb = realpath(v, 0); /* the child runs it from the scratch directory */
     else if (!strcmp(z, "--known"))
       g.zKnown = v;
     else if (!strcmp(z, "--at"))
@@ -1431,6 +1534,26 @@ int main(int argc, char **argv) {
   for (int k = 0; k < tab.nOp; k++) {
     const Op *pOp = &tab.aOp[k];
     if (g.zOnly && !only_match(pOp->zName)) continue;
+    if (pOp->bShell) {
+      if (!mode_on("kill") || !g.zDevdb) continue;
+      Ctx c;
+      memset(&c, 0, sizeof(c));
+      c.zMode = "kill";
+      c.zJournal = "delete";
+      char *zWhy = 0;
+      oracle_set_volatile(pOp->zVolatile);
+      if (work_prepare(&c.w, pOp, g.zDir, "delete", DEFAULT_T, DEFAULT_C, 0, &zWhy)) {
+        printf("FAIL setup %s (ops.txt:%d): %s\n", pOp->zName, pOp->iLine, zWhy);
+        g.nFail++;
+        free(zWhy);
+      } else {
+        c.zSql = strdup(c.w.zSql);
+        mode_shell_kill(&c);
+      }
+      free(c.zSql);
+      work_free(&c.w);
+      continue;
+    }
     if (pOp->bBad) {
       if (!mode_on("bad")) continue;
       Ctx c;
