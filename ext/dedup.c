@@ -411,7 +411,8 @@ static int fks_load(Dedup *p) {
     if (iId != iPrevId || strcmp(zChild, zPrevChild) != 0) {
       DedupFk *aNew = sqlite3_realloc64(p->aFk, sizeof(DedupFk) * (p->nFk + 1));
       if (aNew == 0) {
-        rc = SQLITE_NOMEM; /* a foreign key left out would leave its rows dangling */
+        /* a key left out would let rows that point here be deleted from */
+        rc = SQLITE_NOMEM;
         break;
       }
       p->aFk = aNew;

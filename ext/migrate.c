@@ -17,7 +17,7 @@
 **     history row.
 **   devdb_redo(dir [, steps])                   -> number re-applied
 **     devdb_rollback(dir, steps), then devdb_migrate up to where it was.
-**   devdb_mark(dir, version, state)             -> 1 changed, 0 already so
+**   devdb_mark(dir, version, state [, options]) -> 1 changed, 0 already so
 **     Records a migration as 'applied' or 'pending' without running it
 **     (Django's --fake): this also clears a dirty migration, and marking an
 **     applied one 'applied' stores its file's checksum again (accepting an
@@ -79,8 +79,12 @@
 **   SELECT devdb_rollback('db/migrations', 2);
 **   SELECT devdb_mark('db/migrations', '0003', 'applied');
 **
-** NULL dir or version gives NULL. The functions refuse to run inside an
-** open transaction. All are DIRECTONLY: they read files and change the
+** NULL dir or version gives NULL; a directory without migration files is an
+** error. The functions refuse to run inside an open transaction. While a
+** migration runs devdb's authorizer is installed on the connection and
+** removed after it (SQLite cannot hand back a previous one: a program that
+** uses its own authorizer sets it again after migrating). All are DIRECTONLY: they read
+*files and change the
 ** database; devdb_migrations is DIRECTONLY as it reads files.
 */
 #include "devdb.h"
@@ -92,8 +96,13 @@
 
 /* ------------------------------------------------------------ options */
 
-/* The value of "key:value" in the option list (sqlite3_malloc'd), or NULL. */
-static char *opt_value(const char *zOpts, const char *zKey) {
+/* An option's value: room enough for a version, a tool or an app name. */
+#define OPT_MAX 256
+
+/* The value of "key:value" in the option list, copied into zOut
+** (OPT_MAX bytes; no allocation, so no out-of-memory error can pass for
+** an absent option): zOut, or NULL when the list has no such key. */
+static char *opt_value(const char *zOpts, const char *zKey, char *zOut) {
   int nKey = (int)strlen(zKey);
   for (const char *z = zOpts; z && *z;) {
     while (*z == ' ' || *z == ',') z++;
@@ -102,7 +111,11 @@ static char *opt_value(const char *zOpts, const char *zKey) {
     if (zEnd - z > nKey && devdb_strnicmp(z, zKey, nKey) == 0 && z[nKey] == ':') {
       const char *zLast = zEnd;
       while (zLast > z && zLast[-1] == ' ') zLast--;
-      return sqlite3_mprintf("%.*s", (int)(zLast - z - nKey - 1), z + nKey + 1);
+      int n = (int)(zLast - z - nKey - 1);
+      if (n > OPT_MAX - 1) n = OPT_MAX - 1;
+      memcpy(zOut, z + nKey + 1, n);
+      zOut[n] = 0;
+      return zOut;
     }
     z = zEnd;
   }
@@ -212,8 +225,8 @@ static void hist_free(Hist *pH) {
 /* Django's app for the directory: option app:NAME, else the directory's
 ** name, or its parent's when that is "migrations" or "sql". */
 static char *django_app(const char *zDir, const char *zOpts) {
-  char *zApp = opt_value(zOpts, "app");
-  if (zApp) return zApp;
+  char zApp[OPT_MAX];
+  if (opt_value(zOpts, "app", zApp)) return sqlite3_mprintf("%s", zApp);
   int n = (int)strlen(zDir);
   while (n > 1 && zDir[n - 1] == '/') n--;
   int i = n;
@@ -238,7 +251,8 @@ static int hist_choose(sqlite3 *db, const DevdbMigDir *pDir, const char *zOpts, 
   DevdbHistTable *aTab = 0;
   int nTab = 0, rc = devdb_history_find(db, "main", 0, &aTab, &nTab, pzErr);
   if (rc) return rc;
-  char *zWant = opt_value(zOpts, "history");
+  char zBuf[OPT_MAX];
+  const char *zWant = opt_value(zOpts, "history", zBuf);
   int eWant = zWant ? tool_of(zWant) : 0;
   if (zWant && eWant == 0) {
     *pzErr = sqlite3_mprintf("unknown history table format '%s' (devdb, dbmate, "
@@ -246,7 +260,6 @@ static int hist_choose(sqlite3 *db, const DevdbMigDir *pDir, const char *zOpts, 
                              zWant);
     rc = SQLITE_ERROR;
   }
-  sqlite3_free(zWant);
   static const int aPlain[] = {HT_DEVDB, HT_DBMATE, HT_GOOSE, HT_DJANGO};
   int aPref[4], nPref = 0;
   if (eWant) {
@@ -673,12 +686,18 @@ typedef struct Run {
   Status st;
   int msTimeout;
   int nDone;
-  int bAllOrNothing;   /* the current transaction holds every migration */
-  const char *zDenied; /* what the authorizer refused last */
-  char *zErr;          /* the message (without the function name) */
+  int bAllOrNothing;       /* the current transaction holds every migration */
+  const char *zDenied;     /* what the authorizer refused last */
+  int bOwnTx;              /* began outside a transaction: any open one is its own */
+  int bAuthSet;            /* auth_cb is the connection's authorizer */
+  int bAuthOn;             /* auth_cb refuses (a migration's statements run) */
+  sqlite3_stmt *pRollback; /* ROLLBACK, prepared while memory was there */
+  char *zErr;              /* the message (without the function name) */
 } Run;
 
 static void run_free(Run *r) {
+  sqlite3_finalize(r->pRollback);
+  if (r->bAuthSet) sqlite3_set_authorizer(r->db, 0, 0);
   hist_free(&r->hist);
   status_free(&r->st);
   devdb_migdir_free(r->pDir);
@@ -709,8 +728,38 @@ static int exec_retry(Run *r, const char *zSql) {
   }
 }
 
+static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const char *z3,
+                   const char *z4);
+
+/* Keep the run's ROLLBACK ready to run without memory: a schema change
+** (ALTER TABLE, PRAGMA foreign_keys...) expires every prepared statement,
+** and an expired one is prepared again when it runs. */
+static void rollback_ready(Run *r) {
+  if (r->pRollback && !sqlite3_expired(r->pRollback)) return;
+  sqlite3_stmt *pNew = 0;
+  if (sqlite3_prepare_v2(r->db, "ROLLBACK", -1, &pNew, 0) != SQLITE_OK) return;
+  sqlite3_finalize(r->pRollback);
+  r->pRollback = pNew;
+}
+
+/*
+** BEGIN IMMEDIATE. The first time, the run's authorizer is installed (off
+** until a migration's statements run: installing it later would expire the
+** statement below) and a ROLLBACK is prepared before the transaction starts,
+** for when an out-of-memory error makes SQLite refuse to prepare anything
+** until the calling statement ends.
+*/
 static int tx_begin(Run *r) {
-  int rc = exec_retry(r, "BEGIN IMMEDIATE");
+  if (!r->bAuthSet) {
+    sqlite3_set_authorizer(r->db, auth_cb, r);
+    r->bAuthSet = 1;
+  }
+  /* prepared anew each time: a PRAGMA foreign_keys between two transactions
+  ** expires every statement, and an expired one needs memory to run */
+  sqlite3_finalize(r->pRollback);
+  r->pRollback = 0;
+  int rc = sqlite3_prepare_v2(r->db, "ROLLBACK", -1, &r->pRollback, 0);
+  if (rc == SQLITE_OK) rc = exec_retry(r, "BEGIN IMMEDIATE");
   if (rc)
     return run_error(r, rc, "cannot start a write transaction: %s",
                      sqlite3_errmsg(r->db));
@@ -723,11 +772,20 @@ static int tx_commit(Run *r) {
   return SQLITE_OK;
 }
 
-/* Roll back until the connection is out of its transaction (ROLLBACK can
-** fail under memory pressure; it is retried). */
-static void tx_rollback(sqlite3 *db) {
-  for (int i = 0; i < 100 && !sqlite3_get_autocommit(db); i++) {
-    if (sqlite3_exec(db, "ROLLBACK", 0, 0, 0) != SQLITE_OK) sqlite3_sleep(10);
+/* Roll back until the connection is out of its transaction: a busy
+** ROLLBACK is retried; after an out-of-memory error, when SQLite prepares
+** nothing more, the ROLLBACK prepared by tx_begin runs. */
+static void tx_rollback(Run *r) {
+  for (int i = 0; i < 100 && !sqlite3_get_autocommit(r->db); i++) {
+    int rc = sqlite3_exec(r->db, "ROLLBACK", 0, 0, 0);
+    if (rc == SQLITE_NOMEM && r->pRollback) {
+      sqlite3_reset(r->pRollback);
+      sqlite3_step(r->pRollback);
+      sqlite3_reset(r->pRollback);
+      if (!sqlite3_get_autocommit(r->db)) break;
+    } else if (rc != SQLITE_OK) {
+      sqlite3_sleep(10);
+    }
   }
 }
 
@@ -933,6 +991,7 @@ static int step_init(Run *r, Step *pS, DevdbMigration *pM, int bUp) {
 static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const char *z3,
                    const char *z4) {
   Run *r = pArg;
+  if (!r->bAuthOn) return SQLITE_OK;
   switch (op) {
   case SQLITE_TRANSACTION:
   case SQLITE_SAVEPOINT:
@@ -957,7 +1016,7 @@ static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const cha
 /* Run statements [iFrom, iTo) of the step; an error names the file and line. */
 static int run_stmts(Run *r, const Step *pS, int iFrom, int iTo, int bAuth) {
   int rc = SQLITE_OK;
-  if (bAuth) sqlite3_set_authorizer(r->db, auth_cb, r);
+  r->bAuthOn = bAuth;
   for (int k = iFrom; k < iTo && rc == SQLITE_OK; k++) {
     DevdbMigSection *pSec;
     DevdbMigStmt *p = stmt_at(pS->aSec, pS->nSec, k, &pSec);
@@ -967,6 +1026,7 @@ static int run_stmts(Run *r, const Step *pS, int iFrom, int iTo, int bAuth) {
     while (rc == SQLITE_OK && pStmt && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
     }
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    if (bAuth && rc == SQLITE_OK) rollback_ready(r);
     if (rc != SQLITE_OK) {
       if (r->zDenied) {
         run_error(
@@ -980,7 +1040,7 @@ static int run_stmts(Run *r, const Step *pS, int iFrom, int iTo, int bAuth) {
     }
     sqlite3_finalize(pStmt);
   }
-  if (bAuth) sqlite3_set_authorizer(r->db, 0, 0);
+  r->bAuthOn = 0;
   return rc;
 }
 
@@ -1032,6 +1092,7 @@ static int step_run_in_tx(Run *r, const Step *pS, int iMig, int bFkOff) {
     run_error(r, rc, "%s: cannot record it in %s: %s", pS->zFile, r->hist.zTable,
               zErr ? zErr : sqlite3_errstr(rc));
   }
+  if (rc == SQLITE_OK) rollback_ready(r);
   sqlite3_free(zErr);
   return rc;
 }
@@ -1049,7 +1110,7 @@ static int step_run_notx(Run *r, const Step *pS, int iMig) {
   sqlite3_int64 t0 = now_ms();
   if (rc == SQLITE_OK) rc = run_stmts(r, pS, 0, pS->nStmt, 0);
   if (rc != SQLITE_OK) {
-    tx_rollback(r->db);
+    tx_rollback(r);
     if (pS->bUp && (r->hist.eTool == HT_DEVDB || r->hist.eTool == HT_GOLANG)) {
       char *z = sqlite3_mprintf("%s (it ran outside a transaction and may be partly "
                                 "applied: it is marked dirty)",
@@ -1105,7 +1166,7 @@ static int step_run(Run *r, Step *pS, int iMig, int *pbGone) {
   if (rc == SQLITE_OK && pS->nPost)
     rc = run_stmts(r, pS, pS->nStmt - pS->nPost, pS->nStmt, 0);
   if (rc != SQLITE_OK) {
-    tx_rollback(r->db);
+    tx_rollback(r);
     if (fkBefore >= 0) devdb_exec(r->db, 0, "PRAGMA foreign_keys=%d", fkBefore);
   }
   return rc;
@@ -1178,7 +1239,7 @@ static int run_up(Run *r, const char *zTarget) {
     if (rc == SQLITE_OK) rc = step_run(r, &step, aIdx[0], &bGone);
     if (rc == SQLITE_OK && !bGone) r->nDone++;
   }
-  if (rc != SQLITE_OK) tx_rollback(r->db);
+  if (rc != SQLITE_OK) tx_rollback(r);
   sqlite3_free(aIdx);
   return rc;
 }
@@ -1261,7 +1322,7 @@ static int run_down(Run *r, int nSteps, const char *zTo, int *aDone) {
       r->nDone++;
     }
   }
-  if (rc != SQLITE_OK) tx_rollback(r->db);
+  if (rc != SQLITE_OK) tx_rollback(r);
   sqlite3_free(aIdx);
   return rc;
 }
@@ -1321,12 +1382,16 @@ static int run_start(sqlite3_context *ctx, Run *r, const char *zFunc, sqlite3_va
         ctx, "%s: cannot run inside a transaction: COMMIT or ROLLBACK first", zFunc);
     return 0;
   }
-  char *zMs = opt_value(r->zOpts, "timeout");
-  if (zMs) r->msTimeout = atoi(zMs);
-  sqlite3_free(zMs);
+  r->bOwnTx = sqlite3_get_autocommit(r->db);
+  char zMs[OPT_MAX];
+  if (opt_value(r->zOpts, "timeout", zMs)) r->msTimeout = atoi(zMs);
   int rc = devdb_migdir_load(zDir, &r->pDir, &r->zErr);
   if (rc != SQLITE_OK) {
     devdb_result_error(ctx, "%s: %s", zFunc, r->zErr ? r->zErr : sqlite3_errstr(rc));
+    return 0;
+  }
+  if (r->pDir->nMig == 0) { /* most likely a mistaken path */
+    devdb_result_error(ctx, "%s: no migration files found in '%s'", zFunc, zDir);
     return 0;
   }
   return 1;
@@ -1334,6 +1399,18 @@ static int run_start(sqlite3_context *ctx, Run *r, const char *zFunc, sqlite3_va
 
 /* Report the end of a run: the count, or the error with what was kept. */
 static void run_finish(sqlite3_context *ctx, Run *r, int rc) {
+  if (r->bOwnTx && !sqlite3_get_autocommit(r->db)) {
+    /* Only when memory ran out while SQLite reloaded the schema (which
+    ** expires even the prepared ROLLBACK): say so, the caller must ROLLBACK */
+    char *z = sqlite3_mprintf("%s (out of memory: SQLite refused the ROLLBACK; the "
+                              "transaction devdb began is still open: ROLLBACK it)",
+                              r->zErr ? r->zErr : "out of memory");
+    if (z) {
+      sqlite3_free(r->zErr);
+      r->zErr = z;
+    }
+    if (rc == SQLITE_OK) rc = SQLITE_NOMEM;
+  }
   if (rc == SQLITE_NOMEM && r->zErr == 0) {
     sqlite3_result_error_nomem(ctx);
   } else if (rc != SQLITE_OK) {
@@ -1413,7 +1490,8 @@ static void rollbackFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int nSteps = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL
                    ? sqlite3_value_int(argv[1])
                    : 1;
-  char *zTo = opt_value(r.zOpts, "to");
+  char zToBuf[OPT_MAX];
+  const char *zTo = opt_value(r.zOpts, "to", zToBuf);
   if (devdb_opt_has(r.zOpts, "all")) nSteps = 0x7fffffff;
   int rc = SQLITE_OK;
   if (nSteps < 0 || (argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL &&
@@ -1429,13 +1507,11 @@ static void rollbackFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (n < 0) rc = SQLITE_ERROR;
     if (rc == SQLITE_OK) rc = run_plan(ctx, &r, aIdx, n, 0);
     sqlite3_free(aIdx);
-    sqlite3_free(zTo);
     if (rc == SQLITE_OK) return;
     run_finish(ctx, &r, rc);
     return;
   }
   if (rc == SQLITE_OK) rc = run_down(&r, nSteps, zTo, 0);
-  sqlite3_free(zTo);
   run_finish(ctx, &r, rc);
 }
 
@@ -1531,7 +1607,7 @@ static void markFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     rc = mark_one(&r, find_version(r.pDir, zVersion), zVersion, bApplied, &nChanged);
   }
   if (rc == SQLITE_OK) rc = tx_commit(&r);
-  if (rc != SQLITE_OK) tx_rollback(r.db);
+  if (rc != SQLITE_OK) tx_rollback(&r);
   r.nDone = nChanged;
   run_finish(ctx, &r, rc);
 }
@@ -1822,6 +1898,7 @@ int migrate_register(sqlite3 *db) {
       {"devdb_redo", 1, DEVDB_SIDE_EFFECT, redoFunc},
       {"devdb_redo", 2, DEVDB_SIDE_EFFECT, redoFunc},
       {"devdb_mark", 3, DEVDB_SIDE_EFFECT, markFunc},
+      {"devdb_mark", 4, DEVDB_SIDE_EFFECT, markFunc},
   };
   int rc = devdb_register_funcs(db, aFunc, sizeof(aFunc) / sizeof(aFunc[0]));
   if (rc == SQLITE_OK) rc = sqlite3_create_module(db, "devdb_migrations", &migsModule, 0);
