@@ -403,9 +403,13 @@ char *devdb_sql_norm(DevdbArena *pArena, const char *z, int n, int bStripParens)
   if (pArena->pStr == 0) pArena->pStr = sqlite3_str_new(0);
   if (nTok < 0) return 0;
   int iFirst = 0, iLast = nTok - 1;
-  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
-  while (bStripParens && iLast > iFirst && aTok[iFirst].eType == DEVDB_TK_LP &&
-         matching_paren(aTok, iLast + 1, iFirst) == iLast) {
+  /* trailing semicolons and outer parentheses, until neither is left:
+  ** "(a);" and "(a;)" both give "a" */
+  for (;;) {
+    while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
+    if (!bStripParens || iLast <= iFirst || aTok[iFirst].eType != DEVDB_TK_LP ||
+        matching_paren(aTok, iLast + 1, iFirst) != iLast)
+      break;
     iFirst++;
     iLast--;
   }
