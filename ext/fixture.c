@@ -1154,10 +1154,13 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
     return rc;
   }
   if (iDepth == iRecDepth + 1) {
+    /* a key repeated in a record: the last one counts, as in JSON parsers */
     if (bArray && strcmp(zKey, "model") == 0 && !bContainer) {
+      sqlite3_free(r->zModel);
       r->zModel = sqlite3_mprintf("%s", sqlite3_value_text(pAtom));
       if (r->zModel == 0) return SQLITE_NOMEM;
     } else if (bArray && strcmp(zKey, "pk") == 0 && !bContainer) {
+      sqlite3_value_free(r->pPk);
       r->pPk = sqlite3_value_dup(pAtom);
     } else if (bArray && strcmp(zKey, "fields") == 0 && zType[0] == 'o') {
       r->iFields = sqlite3_column_int64(pTree, 0);

@@ -329,6 +329,8 @@ static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnar
   /* "- -x" written "--x", or a slash before a star, would start a comment */
   char cLast = a->n > 0 ? a->z[a->n - 1] : 0;
   if ((cLast == '-' && b->z[0] == '-') || (cLast == '/' && b->z[0] == '*')) return 0;
+  /* "t. 2" written "t.2" would read as t and the number .2 */
+  if (a->eType == DEVDB_TK_DOT && b->eType == DEVDB_TK_NUMBER) return 0;
   if (b->eType == DEVDB_TK_RP || b->eType == DEVDB_TK_COMMA || b->eType == DEVDB_TK_DOT ||
       b->eType == DEVDB_TK_SEMI) {
     return 1;
@@ -401,9 +403,13 @@ char *devdb_sql_norm(DevdbArena *pArena, const char *z, int n, int bStripParens)
   if (pArena->pStr == 0) pArena->pStr = sqlite3_str_new(0);
   if (nTok < 0) return 0;
   int iFirst = 0, iLast = nTok - 1;
-  while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
-  while (bStripParens && iLast > iFirst && aTok[iFirst].eType == DEVDB_TK_LP &&
-         matching_paren(aTok, iLast + 1, iFirst) == iLast) {
+  /* trailing semicolons and outer parentheses, until neither is left:
+  ** "(a);" and "(a;)" both give "a" */
+  for (;;) {
+    while (iLast >= iFirst && aTok[iLast].eType == DEVDB_TK_SEMI) iLast--;
+    if (!bStripParens || iLast <= iFirst || aTok[iFirst].eType != DEVDB_TK_LP ||
+        matching_paren(aTok, iLast + 1, iFirst) != iLast)
+      break;
     iFirst++;
     iLast--;
   }

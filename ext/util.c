@@ -65,7 +65,8 @@ static void close_left_transaction(sqlite3_context *ctx, sqlite3 *db,
     sqlite3_step(pRollback);
     sqlite3_reset(pRollback);
   }
-  if (!sqlite3_get_autocommit(db)) {
+  /* only a transaction that wrote calls the commit hook, and needs it */
+  if (!sqlite3_get_autocommit(db) && sqlite3_txn_state(db, 0) == SQLITE_TXN_WRITE) {
     sqlite3_commit_hook(db, veto_commit, db);
     sqlite3_rollback_hook(db, veto_rollback, db);
   }

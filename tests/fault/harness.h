@@ -115,6 +115,7 @@ typedef struct Op {
   int bBad;        /* a "bad" line: {path...} is a bad input */
   int bSteps;      /* steps: commits step by step; each commit is a valid state */
   int bWarns;      /* warns: under a fault its rows may say so (same number of rows) */
+  int bShell;      /* a "shell" line: zSql is a devdb shell command line */
   int iLine;
 } Op;
 

@@ -8,6 +8,8 @@
 **   setup NAME            a named block of setup SQL, on the lines below it
 **   op  NAME | INVARIANTS | SETUPS | STATEMENTS
 **   bad NAME | INVARIANTS | SETUPS | STATEMENTS with a {path} placeholder
+**   shell NAME | INVARIANTS | SETUPS | ARGUMENTS of the devdb shell (run in
+**                         $DIR as "devdb work.db ARGUMENTS", killed at random)
 **
 ** INVARIANTS lists N1..N7 and options: file=PATH, a file the operation
 ** writes, which must afterwards be complete and verified, or absent;
@@ -168,18 +170,20 @@ void ops_read(const char *zFile, OpTable *pTab) {
       *zNl = 0;
       aSetup[nSetup].zName = strdup(trim(z + 6));
       aSetup[nSetup++].zSql = strdup(zNl + 1);
-    } else if (strncmp(z, "op ", 3) == 0 || strncmp(z, "bad ", 4) == 0) {
+    } else if (strncmp(z, "op ", 3) == 0 || strncmp(z, "bad ", 4) == 0 ||
+               strncmp(z, "shell ", 6) == 0) {
       pTab->aOp = realloc(pTab->aOp, sizeof(Op) * (pTab->nOp + 1));
       Op *pOp = &pTab->aOp[pTab->nOp++];
       memset(pOp, 0, sizeof(*pOp));
       pOp->bBad = z[0] == 'b';
-      parse_op(zFile, iLine, z + (pOp->bBad ? 4 : 3), aSetup, nSetup, pOp);
+      pOp->bShell = z[0] == 's' && z[1] == 'h';
+      parse_op(zFile, iLine, strchr(z, ' ') + 1, aSetup, nSetup, pOp);
       pOp->bIdent = strstr(pOp->zSql, "{T") || strstr(pOp->zSetup, "{T") ||
                     strstr(pOp->zSql, "{C") || strstr(pOp->zSetup, "{C");
       if (pOp->bBad && !strstr(pOp->zSql, "{path") && !strstr(pOp->zSql, "{dirof:"))
         die(zFile, iLine, "a bad line needs a {path} or {dirof:NAME} placeholder");
     } else {
-      die(zFile, iLine, "expected 'setup', 'op' or 'bad'");
+      die(zFile, iLine, "expected 'setup', 'op', 'bad' or 'shell'");
     }
     free(z);
   }

@@ -37,7 +37,8 @@ known=(--known tests/fault/known.txt)
 [ -n "${FAULT_STRICT:-}" ] && known=()
 timeout "${FAULT_SECONDS:-420}" "$B/fault" --dir "$T/work" --max "${FAULT_MAX:-12}" \
   --io-max "${FAULT_IO_MAX:-8}" --seed "$seed" --kills "${FAULT_KILLS:-6}" --seeds "${FAULT_SEEDS:-1}" \
-  --names "$T/names.txt" "${known[@]}" "${only[@]}" tests/fault/ops.txt >"$T/out" 2>&1
+  --names "$T/names.txt" --devdb "$B/devdb" "${known[@]}" "${only[@]}" tests/fault/ops.txt \
+  >"$T/out" 2>&1
 rc=$?
 [ $rc -eq 124 ] && echo "FAIL fault: the time bound of ${FAULT_SECONDS:-420} s was hit" >>"$T/out"
 [ $rc -ne 0 ] && [ $rc -ne 1 ] && [ $rc -ne 124 ] && echo "FAIL fault: exited with status $rc" >>"$T/out"

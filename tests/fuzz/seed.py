@@ -3,9 +3,12 @@
 
   tests/fuzz/seed.py        writes tests/fuzz/corpus/<target>/<sha1>
 
-fuzz_sql     every CREATE statement of the fixtures' .sql files, one a file
-fuzz_source  each fixture as SQL text (first byte 0), as a .sql file (1), and
-             as a small database image (2: page size 512, vacuumed)
+fuzz_sql       every CREATE statement of the fixtures' .sql files, one a file
+fuzz_source    each fixture as SQL text (first byte 0), as a .sql file (1), and
+               as a small database image (2: page size 512, vacuumed)
+fuzz_migration every migration file of fixtures/migrations/, under the name of
+               its directory's format (first byte)
+fuzz_fixture   every fixture of fixtures/fixture/ (first byte: csv, json, sql)
 
 Only inputs derived from fixtures/ are written, so the corpora stay small;
 what a fuzzing run discovers stays in build/ (tests/fuzz/run.sh).
@@ -56,7 +59,26 @@ def db_image(sql):
             return f.read()
 
 
+MIGRATION_FORMAT = {"dbmate": 0, "golang_migrate": 1, "goose": 2, "flyway": 3, "plain": 4}
+FIXTURE_FORMAT = {".csv": 0, ".json": 1, ".sql": 2}
+
+
+def seed_readers():
+    """The migration files and the fixtures, each with its format byte."""
+    for d, fmt in MIGRATION_FORMAT.items():
+        for path in sorted(glob.glob(os.path.join(ROOT, "fixtures", "migrations", d, "*"))):
+            with open(path, "rb") as f:
+                put("fuzz_migration", bytes([fmt]) + f.read())
+    for path in sorted(glob.glob(os.path.join(ROOT, "fixtures", "fixture", "**", "*"),
+                                 recursive=True)):
+        ext = os.path.splitext(path)[1]
+        if ext in FIXTURE_FORMAT and "schema" not in os.path.basename(path):
+            with open(path, "rb") as f:
+                put("fuzz_fixture", bytes([FIXTURE_FORMAT[ext]]) + f.read())
+
+
 def main():
+    seed_readers()
     files = sorted(glob.glob(os.path.join(ROOT, "fixtures", "**", "*.sql"), recursive=True))
     for path in files:
         with open(path, "rb") as f:

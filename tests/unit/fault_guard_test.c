@@ -8,7 +8,10 @@
 **     back, the error is reported, the connection is out of its transaction;
 **   - a function hit by an allocation failure after it began writing: SQLite
 **     runs no ROLLBACK until the calling statement ends, so the guard makes
-**     that transaction's COMMIT a rollback: nothing of the work lands.
+**     that transaction's COMMIT a rollback: nothing of the work lands;
+**   - one that had written nothing: no veto, and a later COMMIT works
+**     (a transaction without writes never calls the commit hook, so a veto
+**     left on it refused the next real commit; found by make fault).
 */
 #include "devdb.h"
 #include "unit.h"
@@ -19,6 +22,16 @@ static void forgetFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   sqlite3_exec(db, "BEGIN; INSERT INTO t VALUES (1);", 0, 0, 0);
   sqlite3_result_error(ctx, "forget: something failed", -1);
+}
+
+/* A savepoint that writes nothing, then an allocation fails. */
+static void readOomFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  sqlite3 *db = sqlite3_context_db_handle(ctx);
+  sqlite3_exec(db, "SAVEPOINT s", 0, 0, 0);
+  faultsim_arm(1, 0);
+  sqlite3_exec(db, "SELECT count(*) FROM t", 0, 0, 0);
+  faultsim_disarm();
+  sqlite3_result_error_nomem(ctx);
 }
 
 /* BEGIN, insert a row, then an allocation fails in the next statement. */
@@ -37,10 +50,11 @@ int main(void) {
   static const DevdbFunc aFunc[] = {
       {"forget", 0, DEVDB_SIDE_EFFECT, forgetFunc},
       {"oom", 0, DEVDB_SIDE_EFFECT, oomFunc},
+      {"read_oom", 0, DEVDB_SIDE_EFFECT, readOomFunc},
   };
   sqlite3 *db;
   sqlite3_open(":memory:", &db);
-  devdb_register_funcs(db, aFunc, 2);
+  devdb_register_funcs(db, aFunc, 3);
   sqlite3_exec(db, "CREATE TABLE t(x)", 0, 0, 0);
 
   char *zErr = 0;
@@ -65,6 +79,12 @@ int main(void) {
   sqlite3_exec(db, "BEGIN; INSERT INTO t VALUES (4); COMMIT;", 0, 0, 0);
   CHECK_EQ_INT("guard-oom-later-commits-work",
                devdb_query_int(db, -1, "SELECT count(*) FROM t"), 1);
+  /* a transaction that wrote nothing is not vetoed: nothing could land,
+  ** and the next transaction's COMMIT must not be refused */
+  sqlite3_exec(db, "SELECT read_oom()", 0, 0, 0);
+  sqlite3_exec(db, "COMMIT", 0, 0, 0);
+  rc = sqlite3_exec(db, "BEGIN; INSERT INTO t VALUES (5); COMMIT;", 0, 0, 0);
+  CHECK_EQ_INT("guard-read-oom-later-commit-works", rc, SQLITE_OK);
   sqlite3_close(db);
   return unit_failures();
 }

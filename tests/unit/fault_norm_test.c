@@ -1,9 +1,11 @@
 /*
 ** Regression tests for the canonical form (devdb_sql_norm), found by make
 ** fuzz (fuzz_sql checks that normalising twice changes nothing):
-**   - trailing semicolons were dropped after the outer parentheses were
-**     stripped, so "(a > 0);" kept its parentheses until a second pass;
-**   - a double negation "- -1" became "--1", the start of a comment.
+**   - trailing semicolons were dropped before or after the outer
+**     parentheses were stripped, not both, so "(a > 0);" and "(;)" changed
+**     again on a second pass;
+**   - a double negation "- -1" became "--1", the start of a comment;
+**   - "c. 2" became "c.2", which reads as c and the number .2.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -24,7 +26,11 @@ static void check_norm(const char *zName, const char *zIn, int bStrip,
 int main(void) {
   check_norm("norm-strip-after-semicolon", "(a > 0);", 1, "a > 0");
   check_norm("norm-empty-parens-semicolon", "();", 1, "");
+  check_norm("norm-semicolon-in-parens", "(;)", 1, "");
+  check_norm("norm-expr-semicolon-in-parens", "((a > 0);)", 1, "a > 0");
   check_norm("norm-double-minus", "a > - -1", 0, "a > - -1");
   check_norm("norm-unary-minus-paren", "-(-1)", 1, "-(-1)");
+  check_norm("norm-dot-then-number", "C. 2", 0, "c. 2");
+  check_norm("norm-dot-then-name", "T . x", 0, "t.x");
   return unit_failures();
 }
