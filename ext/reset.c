@@ -317,8 +317,8 @@ static void protectedFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   int bMarked = 0;
   int rc = read_mark(db, "main", &bMarked, &zReason);
   if (rc != SQLITE_OK) {
-    result_fail(ctx, "devdb_protected", read_failed(db, rc, "the protection mark", &zErr),
-                zErr);
+    read_failed(db, rc, "the protection mark", &zErr);
+    result_fail(ctx, "devdb_protected", rc, zErr);
     return;
   }
   if (bMarked) sqlite3_result_text(ctx, zReason ? zReason : "", -1, SQLITE_TRANSIENT);

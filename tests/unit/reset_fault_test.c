@@ -9,8 +9,9 @@
 **   - devdb_wipe returned 0 tables after wiping them (its count failed);
 **   - devdb_restore restored, then returned 0 bytes (the size was read
 **     after, and an I/O error or an allocation failure made it 0);
-**   - devdb_unprotect returned 0, "was not protected", when reading the
-**     mark failed, and while another connection locked the database;
+**   - devdb_unprotect returned 0, "was not protected", and devdb_protected
+**     NULL, "not protected", when reading the mark failed, and while
+**     another connection locked the database;
 **   - devdb_snapshot said "out of memory" while another connection held
 **     the database;
 **   - devdb_wipe of a protected database went ahead when reading the mark
@@ -165,6 +166,8 @@ static void test_io_faults(void) {
                  aClass[k], zRestore, equals, nOther);
       each_fault(aClass[k] == FV_READ ? "unprotect-read" : "unprotect-lock", azJournal[j],
                  1, aClass[k], "SELECT devdb_unprotect()", equals, 1);
+      each_fault(aClass[k] == FV_READ ? "protected-read" : "protected-lock", azJournal[j],
+                 1, aClass[k], "SELECT devdb_protected() IS NOT NULL", equals, 1);
       each_fault(aClass[k] == FV_READ ? "wipe-protected-read" : "wipe-protected-lock",
                  azJournal[j], 1, aClass[k], "SELECT devdb_wipe()", never, 0);
     }
@@ -240,6 +243,8 @@ static const struct LockCase {
      "SELECT devdb_unprotect()", 0},
     {"unprotect-wal-locked-says-locked", "wal", "BEGIN EXCLUSIVE", 600, 100, 1,
      "SELECT devdb_unprotect()", 0},
+    {"protected-delete-locked-says-locked", "delete", "BEGIN EXCLUSIVE", 600, 100, 1,
+     "SELECT devdb_protected()", 0},
     /* a WAL reader is not locked out by a writer */
     {"snapshot-wal-beside-a-writer", "wal", "BEGIN EXCLUSIVE", 600, 100, 0,
      "SELECT devdb_snapshot('s')", 1},
