@@ -68,9 +68,10 @@
 ** the busy timeout, an I/O error) is an error: none reports a count, a size
 ** or "not protected" it could not read. devdb_protect and devdb_unprotect
 ** write in one BEGIN IMMEDIATE transaction (a savepoint inside the
-** caller's), so they wait for a concurrent writer. NULL arguments give
-** NULL. All are DIRECTONLY (devdb_protected too: it reads the schema of
-** the caller).
+** caller's), so they wait for a concurrent writer; devdb_wipe reads what it
+** needs in one too, so concurrent wipes wait for each other and each finds
+** the state as it is. NULL arguments give NULL. All are DIRECTONLY
+** (devdb_protected too: it reads the schema of the caller).
 */
 #include "devdb.h"
 
