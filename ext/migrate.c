@@ -122,13 +122,6 @@ static char *opt_value(const char *zOpts, const char *zKey, char *zOut) {
   return 0;
 }
 
-/* Milliseconds on a monotonic clock. */
-static sqlite3_int64 now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ------------------------------------------------------ history tables */
 
 /* The tools whose tables devdb writes. */
@@ -717,15 +710,7 @@ static int run_error(Run *r, int rc, const char *zFmt, ...) {
 
 /* Run zSql, retrying while the database is busy, up to the run's timeout. */
 static int exec_retry(Run *r, const char *zSql) {
-  sqlite3_int64 t0 = now_ms();
-  int ms = 1;
-  for (;;) {
-    int rc = sqlite3_exec(r->db, zSql, 0, 0, 0);
-    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
-    if (now_ms() - t0 > r->msTimeout) return rc;
-    sqlite3_sleep(ms);
-    if (ms < 32) ms *= 2;
-  }
+  return devdb_exec_retry(r->db, r->msTimeout, zSql);
 }
 
 static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const char *z3,
@@ -1083,12 +1068,12 @@ static int step_record(Run *r, const Step *pS, int iMig, sqlite3_int64 ms, char 
 ** authorizer, the foreign key check when it turned them off, its history.
 */
 static int step_run_in_tx(Run *r, const Step *pS, int iMig, int bFkOff) {
-  sqlite3_int64 t0 = now_ms();
+  sqlite3_int64 t0 = devdb_now_ms();
   int rc = run_stmts(r, pS, pS->nPre, pS->nStmt - pS->nPost, 1);
   if (rc == SQLITE_OK && bFkOff) rc = fk_check(r, pS);
   char *zErr = 0;
   if (rc == SQLITE_OK &&
-      (rc = step_record(r, pS, iMig, now_ms() - t0, &zErr)) != SQLITE_OK) {
+      (rc = step_record(r, pS, iMig, devdb_now_ms() - t0, &zErr)) != SQLITE_OK) {
     run_error(r, rc, "%s: cannot record it in %s: %s", pS->zFile, r->hist.zTable,
               zErr ? zErr : sqlite3_errstr(rc));
   }
@@ -1107,7 +1092,7 @@ static int step_run_notx(Run *r, const Step *pS, int iMig) {
   int rc =
       pS->bUp ? hist_write(r->db, &r->hist, r->pDir, pS->pM, 1, 0, &zErr) : SQLITE_OK;
   if (rc == SQLITE_OK) rc = tx_commit(r);
-  sqlite3_int64 t0 = now_ms();
+  sqlite3_int64 t0 = devdb_now_ms();
   if (rc == SQLITE_OK) rc = run_stmts(r, pS, 0, pS->nStmt, 0);
   if (rc != SQLITE_OK) {
     tx_rollback(r);
@@ -1123,7 +1108,7 @@ static int step_run_notx(Run *r, const Step *pS, int iMig) {
   }
   rc = tx_begin(r);
   if (rc == SQLITE_OK &&
-      (rc = step_record(r, pS, iMig, now_ms() - t0, &zErr)) != SQLITE_OK) {
+      (rc = step_record(r, pS, iMig, devdb_now_ms() - t0, &zErr)) != SQLITE_OK) {
     run_error(r, rc, "%s: cannot record it: %s", pS->zFile, zErr ? zErr : "");
   }
   sqlite3_free(zErr);
