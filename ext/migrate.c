@@ -1723,7 +1723,11 @@ static int migsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
                       sqlite3_value **argv) {
   migs_cursor *pCur = (migs_cursor *)cur;
   migsReset(pCur);
-  if (argc < 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
+  if (idxNum == 0) { /* no plan had the argument */
+    devdb_vtab_error(cur->pVtab, "devdb_migrations: the directory argument is required");
+    return SQLITE_ERROR;
+  }
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
   Run *r = &pCur->run;
   memset(r, 0, sizeof(*r));
   r->db = ((migs_vtab *)cur->pVtab)->db;
@@ -1838,7 +1842,13 @@ static int migsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
   return SQLITE_OK;
 }
 
-/* The dir argument is required; reject a plan that cannot supply it. */
+/*
+** The dir argument comes from an equality constraint on it; a plan whose
+** constraint is not usable is rejected. A plan without one (a branch of an
+** OR, or a query that names no directory) is no error here: it costs more
+** than any plan with the argument, so SQLite takes one of those when there
+** is one, and it fails in xFilter only when there is none.
+*/
 static int migsBestIndex(sqlite3_vtab *tab, sqlite3_index_info *pInfo) {
   int iDir = -1;
   for (int i = 0; i < pInfo->nConstraint; i++) {
@@ -1847,13 +1857,13 @@ static int migsBestIndex(sqlite3_vtab *tab, sqlite3_index_info *pInfo) {
     if (!pC->usable) return SQLITE_CONSTRAINT;
     if (pC->op == SQLITE_INDEX_CONSTRAINT_EQ) iDir = i;
   }
+  if (iDir < 0) {
+    pInfo->estimatedCost = 1e18;
+    pInfo->estimatedRows = 100;
+    return SQLITE_OK;
+  }
   pInfo->estimatedCost = 1000;
   pInfo->estimatedRows = 100;
-  if (iDir < 0) {
-    tab->zErrMsg =
-        sqlite3_mprintf("devdb_migrations: the directory argument is required");
-    return SQLITE_ERROR;
-  }
   pInfo->aConstraintUsage[iDir].argvIndex = 1;
   pInfo->aConstraintUsage[iDir].omit = 1;
   pInfo->idxNum = 1;
