@@ -696,6 +696,12 @@ int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec);
 const char *devdb_migdir_format_name(int eFormat);
 /* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
 int devdb_version_cmp(const char *a, const char *b);
+/* The runner's wait for the write lock, which devdb_apply shares: run zSql
+** (BEGIN IMMEDIATE, COMMIT) on db again while the database is busy or
+** locked, up to msTimeout ms (the connection's busy timeout counts in it).
+** Returns the last SQLite code; the message is on db. */
+#define DEVDB_LOCK_WAIT_MS 10000
+int devdb_exec_wait(sqlite3 *db, const char *zSql, int msTimeout);
 
 /* -------------------------------------------------------------- dedup.c */
 

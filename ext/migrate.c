@@ -715,17 +715,23 @@ static int run_error(Run *r, int rc, const char *zFmt, ...) {
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
-/* Run zSql, retrying while the database is busy, up to the run's timeout. */
-static int exec_retry(Run *r, const char *zSql) {
+/* The runner's wait for a lock (devdb.h): zSql again while the database is
+** busy or locked, sleeping 1, 2, 4 ... 32 ms between tries, up to msTimeout. */
+int devdb_exec_wait(sqlite3 *db, const char *zSql, int msTimeout) {
   sqlite3_int64 t0 = now_ms();
   int ms = 1;
   for (;;) {
-    int rc = sqlite3_exec(r->db, zSql, 0, 0, 0);
+    int rc = sqlite3_exec(db, zSql, 0, 0, 0);
     if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
-    if (now_ms() - t0 > r->msTimeout) return rc;
+    if (now_ms() - t0 > msTimeout) return rc;
     sqlite3_sleep(ms);
     if (ms < 32) ms *= 2;
   }
+}
+
+/* Run zSql, retrying while the database is busy, up to the run's timeout. */
+static int exec_retry(Run *r, const char *zSql) {
+  return devdb_exec_wait(r->db, zSql, r->msTimeout);
 }
 
 static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const char *z3,
@@ -1370,7 +1376,7 @@ static int run_start(sqlite3_context *ctx, Run *r, const char *zFunc, sqlite3_va
   r->db = sqlite3_context_db_handle(ctx);
   r->zFunc = zFunc;
   r->zOpts = zOpts ? zOpts : "";
-  r->msTimeout = 10000;
+  r->msTimeout = DEVDB_LOCK_WAIT_MS;
   if (sqlite3_value_type(pDir) == SQLITE_NULL) return 0;
   const char *zDir = (const char *)sqlite3_value_text(pDir);
   if (zDir == 0) {
