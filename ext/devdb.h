@@ -710,6 +710,9 @@ int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec);
 const char *devdb_migdir_format_name(int eFormat);
 /* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
 int devdb_version_cmp(const char *a, const char *b);
+/* How long devdb_apply and devdb_add_column wait for the write lock
+** (devdb_exec_retry), in ms. */
+#define DEVDB_LOCK_WAIT_MS 10000
 
 /* -------------------------------------------------------------- dedup.c */
 
