@@ -82,49 +82,54 @@ static void dump_printf(DumpOut *p, const char *zFmt, ...) {
   sqlite3_free(z);
 }
 
-/* Append value v as an SQL literal that reads back to the same value. */
-static void str_literal(sqlite3_str *p, sqlite3_value *v) {
+/* Append value v as an SQL literal that reads back to the same value.
+** SQLITE_NOMEM when the value could not be had: never a NULL in its place. */
+static int str_literal(sqlite3_str *p, sqlite3_value *v) {
   switch (sqlite3_value_type(v)) {
   case SQLITE_INTEGER:
     sqlite3_str_appendf(p, "%lld", sqlite3_value_int64(v));
-    break;
+    return SQLITE_OK;
   case SQLITE_FLOAT: {
     double r = sqlite3_value_double(v);
     if (isinf(r)) {
       sqlite3_str_appendall(p, r < 0 ? "-1e999" : "1e999");
-      break;
+      return SQLITE_OK;
     }
     char *z = sqlite3_mprintf("%!.15g", r);
     if (z && strtod(z, 0) != r) {
       sqlite3_free(z);
       z = sqlite3_mprintf("%!.17g", r);
     }
-    sqlite3_str_appendall(p, z ? z : "NULL");
+    if (z == 0) return SQLITE_NOMEM;
+    sqlite3_str_appendall(p, z);
     sqlite3_free(z);
-    break;
+    return SQLITE_OK;
   }
   case SQLITE_TEXT: {
     const char *z = (const char *)sqlite3_value_text(v);
     int n = sqlite3_value_bytes(v);
+    if (z == 0) return SQLITE_NOMEM;
     if (memchr(z, 0, n) == 0) {
       sqlite3_str_appendf(p, "%Q", z);
-      break;
+      return SQLITE_OK;
     }
     sqlite3_str_appendall(p, "CAST(X'"); /* a NUL inside: keep every byte */
     for (int i = 0; i < n; i++) sqlite3_str_appendf(p, "%02x", (unsigned char)z[i]);
     sqlite3_str_appendall(p, "' AS TEXT)");
-    break;
+    return SQLITE_OK;
   }
   case SQLITE_BLOB: {
     const unsigned char *a = sqlite3_value_blob(v);
     int n = sqlite3_value_bytes(v);
+    if (a == 0 && n > 0) return SQLITE_NOMEM;
     sqlite3_str_appendall(p, "X'");
     for (int i = 0; i < n; i++) sqlite3_str_appendf(p, "%02x", a[i]);
     sqlite3_str_appendall(p, "'");
-    break;
+    return SQLITE_OK;
   }
   default:
     sqlite3_str_appendall(p, "NULL");
+    return SQLITE_OK;
   }
 }
 
@@ -150,6 +155,10 @@ static int row_sql(sqlite3 *db, const char *zSchema, const char *zTable, int bRo
                          zTable, zSchema);
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zCol = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zCol == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     sqlite3_str_appendf(pIns, "%s\"%w\"", nCol ? "," : "", zCol);
     sqlite3_str_appendf(pSel, "%s\"%w\"", nCol ? "," : "", zCol);
     nCol++;
@@ -177,15 +186,13 @@ static void dump_rows(DumpOut *pOut, sqlite3 *db, const char *zSchema, const cha
   while (rc == SQLITE_OK && pOut->rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     sqlite3_str_reset(p);
     sqlite3_str_appendall(p, zInsert);
-    for (int i = 0; i < sqlite3_column_count(pStmt); i++) {
+    for (int i = 0; i < sqlite3_column_count(pStmt) && rc == SQLITE_OK; i++) {
       if (i) sqlite3_str_appendchar(p, 1, ',');
-      str_literal(p, sqlite3_column_value(pStmt, i));
+      rc = str_literal(p, sqlite3_column_value(pStmt, i));
     }
     sqlite3_str_appendall(p, ");\n");
-    if (sqlite3_str_errcode(p)) {
-      rc = sqlite3_str_errcode(p);
-      break;
-    }
+    if (rc == SQLITE_OK) rc = sqlite3_str_errcode(p);
+    if (rc != SQLITE_OK) break;
     pOut->rc = pOut->xOut(pOut->pArg, sqlite3_str_value(p), sqlite3_str_length(p));
   }
   if (rc == SQLITE_OK && pStmt)
@@ -215,13 +222,18 @@ static int dump_tables(DumpOut *pOut, sqlite3 *db, const char *zSchema,
   while (rc == SQLITE_OK && pOut->rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zType = (const char *)sqlite3_column_text(pStmt, 2);
+    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
+    if (zName == 0 || zType == 0 || zSql == 0) {
+      rc = SQLITE_NOMEM; /* every table has all three */
+      break;
+    }
     if (strcmp(zType, "shadow") == 0) {
       /* the virtual table made it; give it the stored content */
       dump_printf(pOut, "DELETE FROM \"%w\";\n", zName);
       dump_rows(pOut, db, zSchema, zName, sqlite3_column_int(pStmt, 3) == 0);
       continue;
     }
-    dump_printf(pOut, "%s;\n", sqlite3_column_text(pStmt, 1));
+    dump_printf(pOut, "%s;\n", zSql);
     if (strcmp(zType, "table") != 0) continue;
     const DevdbTable *pTab = devdb_schema_table(pModel, zName);
     int bRowid = sqlite3_column_int(pStmt, 3) == 0 && pTab && pTab->iRowidAlias < 0;
