@@ -23,15 +23,20 @@
 ** violation the change introduced, and it reloads main and checks it now
 ** equals the target. On any refusal or failure the database is unchanged
 ** and no transaction it opened is left open (inside the caller's
-** transaction it works in a savepoint).
+** transaction it works in a savepoint). Main is read and planned inside
+** the write lock, which BEGIN IMMEDIATE waits for as devdb_migrate does
+** (devdb_exec_retry): of two runs at once, the second finds nothing left to
+** do. A look before the lock answers "nothing to do" and errors without
+** taking it.
 **
 **   SELECT devdb_apply('schema.sql');
 **   -- add column users.age: column users.age added: INT DEFAULT 0
 **   SELECT devdb_apply('new.db', 'allow-data-loss,rename:users.mail=email');
 **
 ** devdb_add_column(tbl, column_def) adds column_def ("age INT DEFAULT 0")
-** to table tbl of main only if it is missing: 1 when added, 0 when the
-** column is there with the same definition, an error naming both
+** to table tbl of main only if it is missing (decided inside the write
+** lock): 1 when added, 0 when the column is there with the same
+** definition, an error naming both
 ** definitions when it is there with another. It works on tables with rows
 ** and with every ADD COLUMN restriction: when a plain ADD COLUMN cannot do
 ** it (NOT NULL without default, UNIQUE, STORED, a non-constant default...)
@@ -49,8 +54,8 @@
 /* What one run of a plan needs to remember. */
 typedef struct Run {
   sqlite3 *db;
-  const char *zFunc; /* devdb_apply or devdb_add_column, for messages */
-  int bInTxn;        /* the caller is inside a transaction: use a savepoint */
+  int bInTxn; /* the caller is inside a transaction: use a savepoint */
+  int bRan;   /* the plan's statements began to run */
   int bFkWasOn, bFkTurnedOff;
   int iLegacy;      /* legacy_alter_table as it was */
   DevdbMap mBefore; /* foreign key violations before the change */
@@ -187,42 +192,52 @@ static int run_sql(Run *R, const char *zSql, const char *zWhat) {
   return rc;
 }
 
-/* Foreign keys off when the plan rebuilds or drops tables (before the
-** transaction: inside one the PRAGMA does nothing); remember the settings. */
-static int run_begin(Run *R, const DevdbPlan *pPlan) {
+/*
+** Take the write lock: BEGIN IMMEDIATE, waited for as the migration runner
+** waits (devdb_exec_retry), or a savepoint inside the caller's transaction.
+** With bFkOff, foreign keys are turned off first when they are on (before
+** the transaction: inside one the PRAGMA does nothing). The settings are
+** remembered for run_end, which must follow even when this fails.
+*/
+static int run_begin(Run *R, int bFkOff) {
   R->bInTxn = sqlite3_get_autocommit(R->db) == 0;
   R->bFkWasOn = devdb_query_int(R->db, 0, "PRAGMA foreign_keys") != 0;
   R->iLegacy = (int)devdb_query_int(R->db, 0, "PRAGMA legacy_alter_table");
-  if (pPlan->bFkOff && R->bFkWasOn) {
-    if (R->bInTxn) {
-      R->zErr = sqlite3_mprintf(
-          "the change rebuilds or drops tables, which needs foreign keys off, and "
-          "PRAGMA foreign_keys cannot change inside a transaction: run it outside "
-          "one (or with foreign_keys off)");
-      return SQLITE_ERROR;
-    }
+  if (bFkOff && R->bFkWasOn && !R->bInTxn) {
     if (run_sql(R, "PRAGMA foreign_keys=OFF", "turning foreign keys off"))
       return SQLITE_ERROR;
     R->bFkTurnedOff = 1;
   }
-  return run_sql(R, R->bInTxn ? "SAVEPOINT devdb_apply" : "BEGIN IMMEDIATE",
-                 "starting a transaction");
+  if (R->bInTxn) return run_sql(R, "SAVEPOINT devdb_apply", "starting a transaction");
+  int rc = devdb_exec_retry(R->db, DEVDB_LOCK_WAIT_MS, "BEGIN IMMEDIATE");
+  if (rc != SQLITE_OK && R->zErr == 0)
+    R->zErr =
+        sqlite3_mprintf("cannot start a write transaction: %s", sqlite3_errmsg(R->db));
+  return rc;
 }
 
-/* Commit, or roll back when rc says the run failed; settings restored. */
-static void run_end(Run *R, int rc) {
-  if (rc == SQLITE_OK)
-    rc = run_sql(R, R->bInTxn ? "RELEASE devdb_apply" : "COMMIT", "COMMIT");
-  if (rc != SQLITE_OK) {
-    sqlite3_exec(R->db,
-                 R->bInTxn ? "ROLLBACK TO devdb_apply; RELEASE devdb_apply" : "ROLLBACK",
-                 0, 0, 0);
+/* Commit (waiting for the lock like BEGIN), or roll back when rc says the
+** run failed or the commit did; settings restored. Returns the outcome. */
+static int run_end(Run *R, int rc) {
+  if (rc == SQLITE_OK && R->bInTxn) rc = run_sql(R, "RELEASE devdb_apply", "COMMIT");
+  if (rc == SQLITE_OK && !R->bInTxn && !sqlite3_get_autocommit(R->db)) {
+    rc = devdb_exec_retry(R->db, DEVDB_LOCK_WAIT_MS, "COMMIT");
+    if (rc != SQLITE_OK && R->zErr == 0)
+      R->zErr = sqlite3_mprintf("COMMIT failed: %s", sqlite3_errmsg(R->db));
+  }
+  if (rc != SQLITE_OK && R->bInTxn) {
+    sqlite3_exec(R->db, "ROLLBACK TO devdb_apply; RELEASE devdb_apply", 0, 0, 0);
+  } else if (rc != SQLITE_OK && !sqlite3_get_autocommit(R->db)) {
+    sqlite3_exec(R->db, "ROLLBACK", 0, 0, 0);
   }
   if (R->bFkTurnedOff) sqlite3_exec(R->db, "PRAGMA foreign_keys=ON", 0, 0, 0);
   devdb_exec(R->db, 0, "PRAGMA legacy_alter_table=%d", R->iLegacy);
   devdb_map_clear(&R->mBefore);
   for (int i = 0; i < R->nKey; i++) sqlite3_free(R->azKey[i]);
   sqlite3_free(R->azKey);
+  R->azKey = 0;
+  R->nKey = 0;
+  return rc;
 }
 
 /* Main after the change equals pTo: planning again finds nothing to do. */
@@ -253,6 +268,7 @@ static int run_verify(Run *R, const DevdbSchema *pTo) {
 /* Run every statement of the plan, then the checks. */
 static int run_steps(Run *R, const DevdbPlan *pPlan, const DevdbSchema *pTo) {
   int rc = fk_before(R, pPlan);
+  R->bRan = 1;
   for (int i = 0; i < pPlan->nChange && rc == SQLITE_OK; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
     if (pC->zSql == 0) continue;
@@ -262,27 +278,6 @@ static int run_steps(Run *R, const DevdbPlan *pPlan, const DevdbSchema *pTo) {
   }
   if (rc == SQLITE_OK) rc = fk_after(R, pPlan);
   if (rc == SQLITE_OK) rc = run_verify(R, pTo);
-  return rc;
-}
-
-/* Run a plan atomically; SQLITE_OK, or an error with *pzErr. */
-static int run_plan(sqlite3 *db, const DevdbPlan *pPlan, const DevdbSchema *pTo,
-                    char **pzErr) {
-  Run R;
-  memset(&R, 0, sizeof(R));
-  R.db = db;
-  int rc = run_begin(&R, pPlan);
-  if (rc != SQLITE_OK) {
-    if (R.bFkTurnedOff) sqlite3_exec(db, "PRAGMA foreign_keys=ON", 0, 0, 0);
-    *pzErr = R.zErr;
-    return rc;
-  }
-  rc = run_steps(&R, pPlan, pTo);
-  run_end(&R, rc);
-  *pzErr = R.zErr;
-  if (rc == SQLITE_OK && R.zErr) {
-    rc = SQLITE_ERROR;
-  }
   return rc;
 }
 
@@ -298,15 +293,56 @@ static char *summary(const DevdbPlan *pPlan) {
   return sqlite3_str_finish(p);
 }
 
-/* What devdb_apply and devdb_add_column run: both models and the options. */
-typedef struct Job {
+/* --------------------------------------------------------------- a job */
+
+/* What devdb_apply and devdb_add_column run: main's model, the target made
+** from it by xTarget, the plan between them. */
+typedef struct Job Job;
+struct Job {
   sqlite3 *db;
-  const DevdbSchema *pFrom, *pTo;
+  const char *zFunc;
   const char *zOpts;
   int bAllowDataLoss;
-  const char *zFunc;
-  DevdbPlan *pPlan; /* the plan it made */
-} Job;
+  /* Set pTo, the target for main's model pFrom, or bDone when there is
+  ** nothing to do; else an error code and a message without zFunc. */
+  int (*xTarget)(Job *, char **pzErr);
+  const DevdbSchema *pTarget;  /* devdb_apply's target */
+  const char *zTbl, *zDef;     /* devdb_add_column's arguments */
+  DevdbSchema *pFrom;          /* main */
+  const DevdbSchema *pTo;      /* the target for pFrom */
+  DevdbSchema *pOne, *pMerged; /* devdb_add_column's: the table, the target */
+  DevdbPlan *pPlan;            /* from pFrom to pTo */
+  int bDone;                   /* nothing to do: main is the target already */
+};
+
+/* Free what a look at main made. */
+static void job_clear(Job *J) {
+  devdb_plan_free(J->pPlan);
+  devdb_schema_free(J->pMerged);
+  devdb_schema_free(J->pOne);
+  devdb_schema_free(J->pFrom);
+  J->pPlan = 0;
+  J->pMerged = J->pOne = J->pFrom = 0;
+  J->pTo = 0;
+  J->bDone = 0;
+}
+
+/* Read main, make the target and plan, counting the risks of mCount. */
+static int job_look(Job *J, int mCount, char **pzErr) {
+  char *zErr = 0;
+  job_clear(J);
+  int rc = devdb_schema_load(J->db, "main", &J->pFrom, &zErr);
+  if (rc == SQLITE_OK) rc = J->xTarget(J, &zErr);
+  if (rc == SQLITE_OK && !J->bDone) {
+    rc = devdb_plan_build(J->db, "main", J->pFrom, J->pTo, J->zOpts, mCount, &J->pPlan,
+                          &zErr);
+    J->bDone = rc == SQLITE_OK && J->pPlan->nChange == 0;
+  }
+  if (rc != SQLITE_OK)
+    *pzErr = sqlite3_mprintf("%s: %s", J->zFunc, zErr ? zErr : sqlite3_errstr(rc));
+  sqlite3_free(zErr);
+  return rc;
+}
 
 /* After a failed run (rolled back, so the rows are as they were): the
 ** changes the rows make fail, counted, as an error message; else NULL. */
@@ -322,36 +358,74 @@ static char *explain_failure(Job *J) {
 }
 
 /*
-** Plan, refuse data loss (counted first), run. Changes that fail on the rows
-** are not counted up front: the run is atomic, so a failure rolls back and
-** only then are the counts made that explain it (a change that works pays
-** for no count).
+** Inside the write lock: read and plan main again (a concurrent run may
+** have done the work meanwhile), refuse data loss (counted first), run.
+** *pbRetry asks for another try with foreign keys off first, when the
+** plan needs them off and the look before the lock did not know it.
 */
-static int apply_job(Job *J, char **pzErr) {
-  int mCount = J->bAllowDataLoss ? 0 : DEVDB_RISK_DATA_LOSS;
-  char *zErr = 0;
-  int rc = devdb_plan_build(J->db, "main", J->pFrom, J->pTo, J->zOpts, mCount, &J->pPlan,
-                            &zErr);
-  if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("%s: %s", J->zFunc, zErr ? zErr : sqlite3_errstr(rc));
-    sqlite3_free(zErr);
-    return rc;
+static int job_locked(Job *J, Run *R, char **pzErr, int *pbRetry) {
+  int rc = job_look(J, J->bAllowDataLoss ? 0 : DEVDB_RISK_DATA_LOSS, pzErr);
+  if (rc != SQLITE_OK || J->bDone) return rc;
+  if (J->pPlan->bFkOff && R->bFkWasOn && !R->bFkTurnedOff) {
+    if (!R->bInTxn) {
+      *pbRetry = 1;
+      return SQLITE_ABORT;
+    }
+    R->zErr = sqlite3_mprintf(
+        "the change rebuilds or drops tables, which needs foreign keys off, and "
+        "PRAGMA foreign_keys cannot change inside a transaction: run it outside "
+        "one (or with foreign_keys off)");
+    return SQLITE_ERROR;
   }
   *pzErr = refusal(J->pPlan, J->bAllowDataLoss, J->zFunc);
   if (*pzErr) return SQLITE_ERROR;
-  if (J->pPlan->nChange == 0) return SQLITE_OK;
-  rc = run_plan(J->db, J->pPlan, J->pTo, &zErr);
-  if (rc != SQLITE_OK) {
-    *pzErr = rc == SQLITE_INTERNAL ? 0 : explain_failure(J);
-    if (*pzErr == 0)
-      *pzErr = sqlite3_mprintf("%s: %s; nothing was changed", J->zFunc,
-                               zErr ? zErr : sqlite3_errstr(rc));
+  return run_steps(R, J->pPlan, J->pTo);
+}
+
+/*
+** Plan, refuse, run. A look before the write lock finds errors and
+** "nothing to do" (neither needs the lock) and whether foreign keys must
+** be off; then job_locked does the work inside the lock. Changes that fail
+** on the rows are not counted up front: the run is atomic, so a failure
+** rolls back and only then are the counts made that explain it (a change
+** that works pays for no count).
+*/
+static int apply_job(Job *J, char **pzErr) {
+  int rc = job_look(J, 0, pzErr);
+  int bFkOff = rc == SQLITE_OK && !J->bDone && J->pPlan->bFkOff;
+  for (int nTry = 0; rc == SQLITE_OK && !J->bDone && nTry < 2; nTry++) {
+    Run R;
+    memset(&R, 0, sizeof(R));
+    R.db = J->db;
+    int bRetry = 0;
+    rc = run_begin(&R, bFkOff);
+    if (rc == SQLITE_OK) rc = job_locked(J, &R, pzErr, &bRetry);
+    rc = run_end(&R, rc);
+    if (bRetry && nTry == 0) {
+      sqlite3_free(R.zErr);
+      bFkOff = 1;
+      rc = SQLITE_OK;
+      continue;
+    }
+    if (rc != SQLITE_OK && *pzErr == 0) {
+      *pzErr = R.bRan && rc != SQLITE_INTERNAL ? explain_failure(J) : 0;
+      if (*pzErr == 0)
+        *pzErr = sqlite3_mprintf("%s: %s; nothing was changed", J->zFunc,
+                                 R.zErr ? R.zErr : sqlite3_errstr(rc));
+    }
+    sqlite3_free(R.zErr);
+    break;
   }
-  sqlite3_free(zErr);
   return rc;
 }
 
 /* --------------------------------------------------------- devdb_apply */
+
+/* devdb_apply's target is the source it was given, whatever main holds. */
+static int apply_target(Job *J, char **pzErr) {
+  J->pTo = J->pTarget;
+  return SQLITE_OK;
+}
 
 /* devdb_apply(target [, options]) */
 static void applyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -359,28 +433,33 @@ static void applyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3 *db = sqlite3_context_db_handle(ctx);
   const char *zTo = (const char *)sqlite3_value_text(argv[0]);
   const char *zOpts = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
-  DevdbDiffInput in;
+  DevdbSchema *pTarget = 0;
   char *zErr = 0;
-  int rc = devdb_diff_load(db, "main", zTo ? zTo : "", &in, &zErr);
+  int rc = devdb_schema_load_source(db, zTo ? zTo : "", &pTarget, &zErr);
   if (rc != SQLITE_OK) {
     devdb_result_error(ctx, "devdb_apply: %s", zErr ? zErr : sqlite3_errstr(rc));
     sqlite3_free(zErr);
     return;
   }
-  Job job = {
-      db, in.pFrom, in.pTo, zOpts, devdb_opt_has(zOpts, "allow-data-loss"), "devdb_apply",
-      0};
+  Job job;
+  memset(&job, 0, sizeof(job));
+  job.db = db;
+  job.zFunc = "devdb_apply";
+  job.zOpts = zOpts;
+  job.bAllowDataLoss = devdb_opt_has(zOpts, "allow-data-loss");
+  job.xTarget = apply_target;
+  job.pTarget = pTarget;
   rc = apply_job(&job, &zErr);
   if (rc == SQLITE_OK) {
-    char *zSummary = summary(job.pPlan);
+    char *zSummary = job.pPlan ? summary(job.pPlan) : 0;
     sqlite3_result_text(ctx, zSummary ? zSummary : "", -1,
                         zSummary ? sqlite3_free : SQLITE_STATIC);
   } else {
     devdb_result_error(ctx, "%s", zErr ? zErr : sqlite3_errstr(rc));
   }
   sqlite3_free(zErr);
-  devdb_plan_free(job.pPlan);
-  devdb_diff_unload(&in);
+  job_clear(&job);
+  devdb_schema_free(pTarget);
 }
 
 /* ---------------------------------------------------- devdb_add_column */
@@ -546,46 +625,36 @@ static int same_column(sqlite3 *db, const DevdbSchema *pMain, const DevdbSchema 
   return rc;
 }
 
-/* The work of devdb_add_column; the result (1 or 0) in *piResult. */
-static int add_column(sqlite3 *db, const char *zTbl, const char *zDef, int *piResult,
-                      char **pzErr) {
-  DevdbSchema *pMain = 0, *pOne = 0, *pTarget = 0;
-  char *zCol = column_name(zDef), *zErr = 0;
-  Job job = {db, 0, 0, 0, 0, "devdb_add_column", 0};
-  int rc = devdb_schema_load(db, "main", &pMain, &zErr);
-  const DevdbTable *pTab = rc == SQLITE_OK ? devdb_schema_table(pMain, zTbl) : 0;
-  const DevdbColumn *pOld = pTab && zCol ? devdb_table_column(pTab, zCol) : 0;
-  int bSame = 0;
-  if (rc == SQLITE_OK && (pTab == 0 || pTab->eKind != DEVDB_TABLE)) {
-    zErr = sqlite3_mprintf("no such table: '%s'", zTbl);
-    rc = SQLITE_ERROR;
-  } else if (rc == SQLITE_OK && zCol == 0) {
-    zErr = sqlite3_mprintf("cannot read the column definition '%s'", zDef);
-    rc = SQLITE_ERROR;
+/*
+** devdb_add_column's target: main with column zDef in table zTbl (bDone
+** when the column is there with the same definition; an error when it is
+** there with another).
+*/
+static int add_column_job_target(Job *J, char **pzErr) {
+  const DevdbTable *pTab = devdb_schema_table(J->pFrom, J->zTbl);
+  if (pTab == 0 || pTab->eKind != DEVDB_TABLE) {
+    *pzErr = sqlite3_mprintf("no such table: '%s'", J->zTbl);
+    return SQLITE_ERROR;
   }
-  if (rc == SQLITE_OK)
-    rc = add_column_target(pMain, pTab, zCol, zDef, &pOne, &pTarget, &zErr);
-  if (rc == SQLITE_OK && pOld) rc = same_column(db, pMain, pTarget, &bSame, &zErr);
+  char *zCol = column_name(J->zDef);
+  if (zCol == 0) {
+    *pzErr = sqlite3_mprintf("cannot read the column definition '%s'", J->zDef);
+    return SQLITE_ERROR;
+  }
+  const DevdbColumn *pOld = devdb_table_column(pTab, zCol);
+  int bSame = 0;
+  int rc = add_column_target(J->pFrom, pTab, zCol, J->zDef, &J->pOne, &J->pMerged, pzErr);
+  if (rc == SQLITE_OK && pOld)
+    rc = same_column(J->db, J->pFrom, J->pMerged, &bSame, pzErr);
   if (rc == SQLITE_OK && pOld && !bSame) {
     char *zHave = written_def(pTab, zCol);
-    zErr = sqlite3_mprintf("column %s.%s exists as '%s', not '%s'", pTab->zName,
-                           pOld->zName, zHave ? zHave : pOld->zDef, zDef);
+    *pzErr = sqlite3_mprintf("column %s.%s exists as '%s', not '%s'", pTab->zName,
+                             pOld->zName, zHave ? zHave : pOld->zDef, J->zDef);
     sqlite3_free(zHave);
     rc = SQLITE_ERROR;
   }
-  if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("devdb_add_column: %s", zErr ? zErr : sqlite3_errstr(rc));
-  } else if (!bSame) {
-    job.pFrom = pMain;
-    job.pTo = pTarget;
-    rc = apply_job(&job, pzErr);
-    *piResult = rc == SQLITE_OK;
-  }
-  sqlite3_free(zErr);
-  devdb_plan_free(job.pPlan);
-  devdb_schema_free(pTarget);
-  devdb_schema_free(pOne);
-  devdb_schema_free(pMain);
+  J->pTo = J->pMerged;
+  J->bDone = bSame;
   sqlite3_free(zCol);
   return rc;
 }
@@ -601,15 +670,23 @@ static void addColumnFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  int iResult = 0;
+  Job job;
+  memset(&job, 0, sizeof(job));
+  job.db = sqlite3_context_db_handle(ctx);
+  job.zFunc = "devdb_add_column";
+  job.xTarget = add_column_job_target;
+  job.zTbl = zTbl;
+  job.zDef = zDef;
   char *zErr = 0;
-  int rc = add_column(sqlite3_context_db_handle(ctx), zTbl, zDef, &iResult, &zErr);
+  int rc = apply_job(&job, &zErr);
   if (rc == SQLITE_OK) {
-    sqlite3_result_int(ctx, iResult);
+    /* 0 when the column was there, before the lock or inside it */
+    sqlite3_result_int(ctx, !job.bDone);
   } else {
     devdb_result_error(ctx, "%s", zErr ? zErr : sqlite3_errstr(rc));
   }
   sqlite3_free(zErr);
+  job_clear(&job);
 }
 
 int apply_register(sqlite3 *db) {

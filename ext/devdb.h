@@ -66,6 +66,17 @@ int devdb_prepare(sqlite3 *db, sqlite3_stmt **ppStmt, const char *zFmt, ...);
 /* The integer from the first column of the first row of a query built
 ** printf-style, or iDefault when there is no row or an error. */
 sqlite3_int64 devdb_query_int(sqlite3 *db, sqlite3_int64 iDefault, const char *zFmt, ...);
+/* The same with its outcome: an SQLite code, and *pVal the integer (iDefault
+** when there is no row). For a read whose failure must not pass for an
+** answer (a lock or an I/O error is no "0 rows"). */
+int devdb_query_int_rc(sqlite3 *db, sqlite3_int64 iDefault, sqlite3_int64 *pVal,
+                       const char *zFmt, ...);
+/* Milliseconds on a monotonic clock. */
+sqlite3_int64 devdb_now_ms(void);
+/* Run zSql (sqlite3_exec), retrying while the database is busy or locked
+** until msTimeout ms have passed: how devdb waits for the write lock
+** (BEGIN IMMEDIATE) and for COMMIT. Returns the last try's code. */
+int devdb_exec_retry(sqlite3 *db, int msTimeout, const char *zSql);
 
 /* Case-insensitive ASCII comparison of two identifiers (SQLite's rule). */
 int devdb_stricmp(const char *a, const char *b);
@@ -74,6 +85,9 @@ int devdb_strnicmp(const char *a, const char *b, int n);
 /* Read a whole file into an sqlite3_malloc'd, NUL-terminated buffer. Returns
 ** NULL and a message in *pzErr (naming the file) on failure. */
 char *devdb_read_file(const char *zPath, sqlite3_int64 *pnByte, char **pzErr);
+/* The same for a text file (SQL, CSV, JSON): a NUL byte in it is an error,
+** "error in <zLabel>: a NUL byte at offset N". */
+char *devdb_read_text_file(const char *zPath, const char *zLabel, char **pzErr);
 /* 1 when zPath is a directory, 2 a regular file, 0 neither or missing. */
 int devdb_path_kind(const char *zPath);
 /* 1 when zPath ends with zSuffix, compared without case. */
@@ -696,6 +710,9 @@ int devdb_migdir_split(DevdbMigDir *p, DevdbMigSection *aSec, int nSec);
 const char *devdb_migdir_format_name(int eFormat);
 /* Compare two versions as numbers, part by part ("1.10" > "1.9", "007" = "7"). */
 int devdb_version_cmp(const char *a, const char *b);
+/* How long devdb_apply and devdb_add_column wait for the write lock
+** (devdb_exec_retry), in ms. */
+#define DEVDB_LOCK_WAIT_MS 10000
 
 /* -------------------------------------------------------------- dedup.c */
 

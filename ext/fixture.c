@@ -4,11 +4,15 @@
 **   devdb_load(path [, tbl])   -> rows (records) loaded
 **   devdb_dump([source])       -> SQL text that rebuilds the source
 **
-** devdb_load reads the file by its extension, all of it in one savepoint
+** devdb_load reads the file by its extension, all of it in one transaction
 ** (atomic: on any error nothing is loaded; foreign keys are checked at the
-** end, as deferred):
+** end, as deferred). The write lock comes first: BEGIN IMMEDIATE, waiting
+** up to the connection's busy timeout (a savepoint inside the caller's
+** transaction), so a concurrent writer makes it wait and a lock it cannot
+** get is reported as "database is locked". A NUL byte in the file is an
+** error naming its offset (the text after it would be silently dropped).
 **   .sql    every statement, in order. BEGIN, COMMIT, END and ROLLBACK
-**           statements are skipped (the load is one savepoint), so the
+**           statements are skipped (the load is one transaction), so the
 **           output of devdb_dump or sqlite3's .dump loads as it is.
 **   .csv    a header row naming columns, then one row per record (RFC 4180:
 **           quoted fields, "" inside quotes, newlines in quotes, CRLF). The
@@ -78,49 +82,54 @@ static void dump_printf(DumpOut *p, const char *zFmt, ...) {
   sqlite3_free(z);
 }
 
-/* Append value v as an SQL literal that reads back to the same value. */
-static void str_literal(sqlite3_str *p, sqlite3_value *v) {
+/* Append value v as an SQL literal that reads back to the same value.
+** SQLITE_NOMEM when the value could not be had: never a NULL in its place. */
+static int str_literal(sqlite3_str *p, sqlite3_value *v) {
   switch (sqlite3_value_type(v)) {
   case SQLITE_INTEGER:
     sqlite3_str_appendf(p, "%lld", sqlite3_value_int64(v));
-    break;
+    return SQLITE_OK;
   case SQLITE_FLOAT: {
     double r = sqlite3_value_double(v);
     if (isinf(r)) {
       sqlite3_str_appendall(p, r < 0 ? "-1e999" : "1e999");
-      break;
+      return SQLITE_OK;
     }
     char *z = sqlite3_mprintf("%!.15g", r);
     if (z && strtod(z, 0) != r) {
       sqlite3_free(z);
       z = sqlite3_mprintf("%!.17g", r);
     }
-    sqlite3_str_appendall(p, z ? z : "NULL");
+    if (z == 0) return SQLITE_NOMEM;
+    sqlite3_str_appendall(p, z);
     sqlite3_free(z);
-    break;
+    return SQLITE_OK;
   }
   case SQLITE_TEXT: {
     const char *z = (const char *)sqlite3_value_text(v);
     int n = sqlite3_value_bytes(v);
+    if (z == 0) return SQLITE_NOMEM;
     if (memchr(z, 0, n) == 0) {
       sqlite3_str_appendf(p, "%Q", z);
-      break;
+      return SQLITE_OK;
     }
     sqlite3_str_appendall(p, "CAST(X'"); /* a NUL inside: keep every byte */
     for (int i = 0; i < n; i++) sqlite3_str_appendf(p, "%02x", (unsigned char)z[i]);
     sqlite3_str_appendall(p, "' AS TEXT)");
-    break;
+    return SQLITE_OK;
   }
   case SQLITE_BLOB: {
     const unsigned char *a = sqlite3_value_blob(v);
     int n = sqlite3_value_bytes(v);
+    if (a == 0 && n > 0) return SQLITE_NOMEM;
     sqlite3_str_appendall(p, "X'");
     for (int i = 0; i < n; i++) sqlite3_str_appendf(p, "%02x", a[i]);
     sqlite3_str_appendall(p, "'");
-    break;
+    return SQLITE_OK;
   }
   default:
     sqlite3_str_appendall(p, "NULL");
+    return SQLITE_OK;
   }
 }
 
@@ -146,6 +155,10 @@ static int row_sql(sqlite3 *db, const char *zSchema, const char *zTable, int bRo
                          zTable, zSchema);
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zCol = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zCol == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     sqlite3_str_appendf(pIns, "%s\"%w\"", nCol ? "," : "", zCol);
     sqlite3_str_appendf(pSel, "%s\"%w\"", nCol ? "," : "", zCol);
     nCol++;
@@ -173,15 +186,13 @@ static void dump_rows(DumpOut *pOut, sqlite3 *db, const char *zSchema, const cha
   while (rc == SQLITE_OK && pOut->rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     sqlite3_str_reset(p);
     sqlite3_str_appendall(p, zInsert);
-    for (int i = 0; i < sqlite3_column_count(pStmt); i++) {
+    for (int i = 0; i < sqlite3_column_count(pStmt) && rc == SQLITE_OK; i++) {
       if (i) sqlite3_str_appendchar(p, 1, ',');
-      str_literal(p, sqlite3_column_value(pStmt, i));
+      rc = str_literal(p, sqlite3_column_value(pStmt, i));
     }
     sqlite3_str_appendall(p, ");\n");
-    if (sqlite3_str_errcode(p)) {
-      rc = sqlite3_str_errcode(p);
-      break;
-    }
+    if (rc == SQLITE_OK) rc = sqlite3_str_errcode(p);
+    if (rc != SQLITE_OK) break;
     pOut->rc = pOut->xOut(pOut->pArg, sqlite3_str_value(p), sqlite3_str_length(p));
   }
   if (rc == SQLITE_OK && pStmt)
@@ -211,13 +222,18 @@ static int dump_tables(DumpOut *pOut, sqlite3 *db, const char *zSchema,
   while (rc == SQLITE_OK && pOut->rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zType = (const char *)sqlite3_column_text(pStmt, 2);
+    const char *zSql = (const char *)sqlite3_column_text(pStmt, 1);
+    if (zName == 0 || zType == 0 || zSql == 0) {
+      rc = SQLITE_NOMEM; /* every table has all three */
+      break;
+    }
     if (strcmp(zType, "shadow") == 0) {
       /* the virtual table made it; give it the stored content */
       dump_printf(pOut, "DELETE FROM \"%w\";\n", zName);
       dump_rows(pOut, db, zSchema, zName, sqlite3_column_int(pStmt, 3) == 0);
       continue;
     }
-    dump_printf(pOut, "%s;\n", sqlite3_column_text(pStmt, 1));
+    dump_printf(pOut, "%s;\n", zSql);
     if (strcmp(zType, "table") != 0) continue;
     const DevdbTable *pTab = devdb_schema_table(pModel, zName);
     int bRowid = sqlite3_column_int(pStmt, 3) == 0 && pTab && pTab->iRowidAlias < 0;
@@ -230,21 +246,24 @@ static int dump_tables(DumpOut *pOut, sqlite3 *db, const char *zSchema,
   return rc;
 }
 
-/* sqlite_sequence and sqlite_stat1, when zSchema has them. */
-static void dump_internal(DumpOut *pOut, sqlite3 *db, const char *zSchema) {
-  if (devdb_query_int(db, 0,
-                      "SELECT count(*) FROM \"%w\".sqlite_schema WHERE name="
-                      "'sqlite_sequence'",
-                      zSchema)) {
-    dump_printf(pOut, "DELETE FROM sqlite_sequence;\n");
-    dump_rows(pOut, db, zSchema, "sqlite_sequence", 0);
+/* sqlite_sequence and sqlite_stat1, when zSchema has them. Whether it has
+** them is read, not guessed: a failed read (a lock, an I/O error) is the
+** dump's error, never a dump without them. */
+static int dump_internal(DumpOut *pOut, sqlite3 *db, const char *zSchema) {
+  static const char *const azTable[] = {"sqlite_sequence", "sqlite_stat1"};
+  static const char *const azFirst[] = {"DELETE FROM sqlite_sequence;\n",
+                                        "ANALYZE sqlite_schema;\n"};
+  for (int i = 0; i < 2; i++) {
+    sqlite3_int64 n = 0;
+    int rc = devdb_query_int_rc(db, 0, &n,
+                                "SELECT count(*) FROM \"%w\".sqlite_schema WHERE name=%Q",
+                                zSchema, azTable[i]);
+    if (rc != SQLITE_OK) return rc;
+    if (n == 0) continue;
+    dump_printf(pOut, "%s", azFirst[i]);
+    dump_rows(pOut, db, zSchema, azTable[i], 0);
   }
-  if (devdb_query_int(
-          db, 0, "SELECT count(*) FROM \"%w\".sqlite_schema WHERE name='sqlite_stat1'",
-          zSchema)) {
-    dump_printf(pOut, "ANALYZE sqlite_schema;\n");
-    dump_rows(pOut, db, zSchema, "sqlite_stat1", 0);
-  }
+  return SQLITE_OK;
 }
 
 /* Indexes, views and triggers, in the order they were made. */
@@ -274,12 +293,18 @@ int devdb_dump_write(sqlite3 *db, const char *zSource,
   if (rc != SQLITE_OK) return rc;
   rc = devdb_schema_load(src.db, src.zSchema, &pModel, pzErr);
   if (rc == SQLITE_OK) {
+    sqlite3_int64 iVersion = 0, iAppId = 0;
+    rc = devdb_query_int_rc(src.db, 0, &iVersion, "PRAGMA \"%w\".user_version",
+                            src.zSchema);
+    if (rc == SQLITE_OK) {
+      rc = devdb_query_int_rc(src.db, 0, &iAppId, "PRAGMA \"%w\".application_id",
+                              src.zSchema);
+    }
     dump_printf(&out, "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
     dump_printf(&out, "PRAGMA user_version=%lld;\nPRAGMA application_id=%lld;\n",
-                devdb_query_int(src.db, 0, "PRAGMA \"%w\".user_version", src.zSchema),
-                devdb_query_int(src.db, 0, "PRAGMA \"%w\".application_id", src.zSchema));
-    rc = dump_tables(&out, src.db, src.zSchema, pModel);
-    dump_internal(&out, src.db, src.zSchema);
+                iVersion, iAppId);
+    if (rc == SQLITE_OK) rc = dump_tables(&out, src.db, src.zSchema, pModel);
+    if (rc == SQLITE_OK) rc = dump_internal(&out, src.db, src.zSchema);
     if (rc == SQLITE_OK) rc = dump_objects(&out, src.db, src.zSchema);
     dump_printf(&out, "COMMIT;\n");
     if (rc == SQLITE_OK) rc = out.rc;
@@ -384,19 +409,37 @@ static int load_error(Load *p, int rc, const char *zFmt, ...) {
   return rc == SQLITE_OK ? SQLITE_ERROR : rc;
 }
 
-/* 1 when table zTable of main has column zCol. */
-static int has_column(sqlite3 *db, const char *zTable, const char *zCol) {
-  return devdb_query_int(db, 0,
-                         "SELECT count(*) FROM pragma_table_xinfo(%Q, 'main') "
-                         "WHERE name=%Q COLLATE NOCASE",
-                         zTable, zCol) > 0;
+/* 1 when the count query built printf-style finds a row; 0 when not, or
+** when it fails: then the error (a lock, an I/O error) is the load's, and
+** is the message, not the "no such table" the caller reports next. */
+static int load_exists(Load *p, const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  sqlite3_int64 n = 0;
+  int rc = zSql ? devdb_query_int_rc(p->db, 0, &n, "%s", zSql) : SQLITE_NOMEM;
+  sqlite3_free(zSql);
+  if (rc != SQLITE_OK) {
+    load_error(p, rc, "cannot read the schema: %s",
+               rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(p->db));
+  }
+  return n > 0;
 }
 
-static int has_table(sqlite3 *db, const char *zTable) {
-  return devdb_query_int(db, 0,
-                         "SELECT count(*) FROM pragma_table_list WHERE schema='main' "
-                         "AND name=%Q COLLATE NOCASE",
-                         zTable) > 0;
+/* 1 when table zTable of main has column zCol. */
+static int has_column(Load *p, const char *zTable, const char *zCol) {
+  return load_exists(p,
+                     "SELECT count(*) FROM pragma_table_xinfo(%Q, 'main') "
+                     "WHERE name=%Q COLLATE NOCASE",
+                     zTable, zCol);
+}
+
+static int has_table(Load *p, const char *zTable) {
+  return load_exists(p,
+                     "SELECT count(*) FROM pragma_table_list WHERE schema='main' "
+                     "AND name=%Q COLLATE NOCASE",
+                     zTable);
 }
 
 /* ------------------------------------------------------------- .sql */
@@ -506,10 +549,11 @@ static int csv_header(Load *p, CsvReader *r, const char *zTable, char **pzInsert
   do {
     rc = csv_field(r);
     if (rc != SQLITE_OK) break;
+    /* an empty field names the column '' (a legal name) */
     const char *zCol = sqlite3_str_value(r->pField);
-    if (zCol == 0 || !has_column(p->db, zTable, zCol)) {
-      rc = load_error(p, SQLITE_ERROR, "line 1: no column '%s' in %s", zCol ? zCol : "",
-                      zTable);
+    if (zCol == 0) zCol = "";
+    if (!has_column(p, zTable, zCol)) {
+      rc = load_error(p, SQLITE_ERROR, "line 1: no column '%s' in %s", zCol, zTable);
       break;
     }
     sqlite3_str_appendf(pIns, "%s\"%w\"", nCol ? "," : "", zCol);
@@ -539,7 +583,7 @@ static int load_csv(Load *p, const char *zText, const char *zTbl) {
   char *zTable = csv_table(p->zPath, zTbl), *zInsert = 0;
   sqlite3_stmt *pStmt = 0;
   int nCol = 0, rc = zTable ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK && !has_table(p->db, zTable)) {
+  if (rc == SQLITE_OK && !has_table(p, zTable)) {
     rc =
         load_error(p, SQLITE_ERROR, "fills table %s, and there is no such table", zTable);
   }
@@ -733,7 +777,7 @@ static TableInfo *json_table(JsonLoad *j, const char *zModel, const char *zTable
   } else {
     t->zTable = devdb_arena_strndup(&j->arena, zTable, -1);
   }
-  if (t->zTable == 0 || !has_table(j->p->db, t->zTable)) {
+  if (t->zTable == 0 || !has_table(j->p, t->zTable)) {
     if (zModel) {
       load_error(j->p, SQLITE_ERROR, "record %d: no table %s for model %s", j->rec.iRec,
                  t->zTable ? t->zTable : "?", zModel);
@@ -793,7 +837,7 @@ static int m2m_columns(JsonLoad *j, FieldInfo *f, const TableInfo *t) {
   if (zName == 0) return SQLITE_NOMEM;
   f->zFrom = devdb_arena_printf(&j->arena, "from_%s_id", zName);
   f->zTo = devdb_arena_printf(&j->arena, "to_%s_id", zName);
-  if (f->zFrom && has_column(j->p->db, f->zThrough, f->zFrom)) return SQLITE_OK;
+  if (f->zFrom && has_column(j->p, f->zThrough, f->zFrom)) return SQLITE_OK;
   f->zFrom = devdb_arena_printf(&j->arena, "%s_id", zName);
   sqlite3_stmt *pStmt = 0;
   f->zTo = 0;
@@ -806,8 +850,8 @@ static int m2m_columns(JsonLoad *j, FieldInfo *f, const TableInfo *t) {
         devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
   }
   sqlite3_finalize(pStmt);
-  return f->zFrom && f->zTo && has_column(j->p->db, f->zThrough, f->zFrom) ? SQLITE_OK
-                                                                           : SQLITE_ERROR;
+  return f->zFrom && f->zTo && has_column(j->p, f->zThrough, f->zFrom) ? SQLITE_OK
+                                                                       : SQLITE_ERROR;
 }
 
 /*
@@ -824,17 +868,17 @@ static FieldInfo *json_field(JsonLoad *j, TableInfo *t, const char *zField, int 
   char *zKey = devdb_arena_strndup(&j->arena, zField, -1);
   if (f == 0 || zKey == 0) return 0;
   sqlite3 *db = j->p->db;
-  if (has_column(db, t->zTable, zField)) {
+  if (has_column(j->p, t->zTable, zField)) {
     f->eKind = FIELD_COLUMN;
     f->zCol = zKey;
   } else if (t->zModel && !bList &&
              (f->zCol = devdb_arena_printf(&j->arena, "%s_id", zField)) != 0 &&
-             has_column(db, t->zTable, f->zCol)) {
+             has_column(j->p, t->zTable, f->zCol)) {
     f->eKind = FIELD_FK;
   } else if (t->zModel && bList &&
              (f->zThrough = devdb_arena_printf(&j->arena, "%s_%s", t->zTable, zField)) !=
                  0 &&
-             has_table(db, f->zThrough) && m2m_columns(j, f, t) == SQLITE_OK) {
+             has_table(j->p, f->zThrough) && m2m_columns(j, f, t) == SQLITE_OK) {
     f->eKind = FIELD_M2M;
   }
   if (t->zModel && f->zCol) f->eConv = field_conv(db, t->zTable, f->zCol);
@@ -1246,15 +1290,21 @@ static int load_json(Load *p, const char *zText, const char *zTbl) {
 
 /* ---------------------------------------------------------- the load */
 
-/* Rows of main whose foreign key points at no row. */
-static sqlite3_int64 count_orphans(sqlite3 *db) {
-  return devdb_query_int(db, 0, "SELECT count(*) FROM main.pragma_foreign_key_check");
+/* *pn gets the rows of main whose foreign key points at no row. */
+static int count_orphans(Load *p, sqlite3_int64 *pn) {
+  int rc = devdb_query_int_rc(p->db, 0, pn,
+                              "SELECT count(*) FROM main.pragma_foreign_key_check");
+  if (rc != SQLITE_OK) {
+    return load_error(p, rc, "cannot check foreign keys: %s", sqlite3_errmsg(p->db));
+  }
+  return SQLITE_OK;
 }
 
 /* An error when the load added rows whose foreign key points at nothing. */
 static int check_new_orphans(Load *p, sqlite3_int64 nBefore) {
-  sqlite3_int64 nAfter = count_orphans(p->db);
-  if (nAfter <= nBefore) return SQLITE_OK;
+  sqlite3_int64 nAfter = 0;
+  int rc = count_orphans(p, &nAfter);
+  if (rc != SQLITE_OK || nAfter <= nBefore) return rc;
   sqlite3_stmt *pStmt = 0;
   const char *zTab = "?", *zParent = "?";
   sqlite3_int64 iRow = 0;
@@ -1267,12 +1317,81 @@ static int check_new_orphans(Load *p, sqlite3_int64 nBefore) {
     iRow = sqlite3_column_int64(pStmt, 1);
     zParent = (const char *)sqlite3_column_text(pStmt, 2);
   }
-  int rc = load_error(p, SQLITE_CONSTRAINT,
-                      "adds %lld row%s whose foreign key points at no row (e.g. %s rowid "
-                      "%lld, parent %s)",
-                      nAfter - nBefore, nAfter - nBefore == 1 ? "" : "s",
-                      zTab ? zTab : "?", iRow, zParent ? zParent : "?");
+  rc = load_error(p, SQLITE_CONSTRAINT,
+                  "adds %lld row%s whose foreign key points at no row (e.g. %s rowid "
+                  "%lld, parent %s)",
+                  nAfter - nBefore, nAfter - nBefore == 1 ? "" : "s", zTab ? zTab : "?",
+                  iRow, zParent ? zParent : "?");
   sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/*
+** Start the load's write before it reads anything. Outside a transaction
+** BEGIN IMMEDIATE, waiting for the write lock as the migration runner does
+** (devdb_exec_retry), up to the connection's busy timeout: a concurrent
+** writer makes it wait, where a read that upgrades to a write would fail at
+** once, and no read of the schema is taken for "no such table" while
+** another connection holds the lock. Inside the caller's transaction a
+** savepoint. *pbOwn says which.
+*/
+static int load_begin(Load *p, int *pbOwn, char **pzErr) {
+  *pbOwn = sqlite3_get_autocommit(p->db);
+  int rc = SQLITE_OK;
+  if (*pbOwn) {
+    int msTimeout = (int)devdb_query_int(p->db, 0, "PRAGMA busy_timeout");
+    rc = devdb_exec_retry(p->db, msTimeout, "BEGIN IMMEDIATE");
+  } else {
+    rc = sqlite3_exec(p->db, "SAVEPOINT devdb_load", 0, 0, 0);
+  }
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_exec(p->db, "PRAGMA defer_foreign_keys=ON", 0, 0, 0);
+    if (rc != SQLITE_OK) {
+      *pzErr = sqlite3_mprintf("'%s' %s", p->zPath, sqlite3_errmsg(p->db));
+      devdb_exec(p->db, 0,
+                 *pbOwn ? "ROLLBACK" : "ROLLBACK TO devdb_load; RELEASE devdb_load");
+    }
+  } else {
+    *pzErr = sqlite3_mprintf("'%s' cannot start a write transaction: %s", p->zPath,
+                             sqlite3_errmsg(p->db));
+  }
+  return rc;
+}
+
+/* End what load_begin started: commit when rc is SQLITE_OK (a deferred
+** foreign key or the COMMIT's lock is the load's error), else roll back.
+** Returns the outcome. */
+static int load_end(Load *p, int bOwn, int rc) {
+  if (rc == SQLITE_OK) {
+    int msTimeout = (int)devdb_query_int(p->db, 0, "PRAGMA busy_timeout");
+    rc = bOwn ? devdb_exec_retry(p->db, msTimeout, "COMMIT")
+              : sqlite3_exec(p->db, "RELEASE devdb_load", 0, 0, 0);
+    if (rc != SQLITE_OK) rc = load_error(p, rc, "%s", sqlite3_errmsg(p->db));
+  }
+  if (rc != SQLITE_OK) {
+    if (bOwn) {
+      if (!sqlite3_get_autocommit(p->db)) devdb_exec(p->db, 0, "ROLLBACK");
+    } else {
+      devdb_exec(p->db, 0, "ROLLBACK TO devdb_load; RELEASE devdb_load");
+    }
+  }
+  return rc;
+}
+
+/* Read the fixture and load it; the load's transaction is open. */
+static int load_body(Load *p, int eKind, const char *zText, const char *zTbl) {
+  /* with enforcement off (SQLite's default) the load checks its own
+  ** foreign keys: it may not add rows that point at nothing */
+  int bCheckFks = devdb_query_int(p->db, 1, "PRAGMA foreign_keys") == 0;
+  sqlite3_int64 nOrphanBefore = 0;
+  int rc = bCheckFks ? count_orphans(p, &nOrphanBefore) : SQLITE_OK;
+  if (rc == SQLITE_OK) {
+    rc = eKind == 1   ? load_sql(p, zText)
+         : eKind == 2 ? load_csv(p, zText, zTbl)
+                      : load_json(p, zText, zTbl);
+  }
+  cache_clear(&p->cache);
+  if (rc == SQLITE_OK && bCheckFks) rc = check_new_orphans(p, nOrphanBefore);
   return rc;
 }
 
@@ -1292,30 +1411,24 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
         sqlite3_mprintf("cannot tell the format of '%s' (.sql, .csv or .json)", zPath);
     return SQLITE_ERROR;
   }
-  char *zText = devdb_read_file(zPath, 0, pzErr);
+  char *zLabel = sqlite3_mprintf("'%s'", zPath);
+  if (zLabel == 0) return SQLITE_NOMEM;
+  char *zText = devdb_read_text_file(zPath, zLabel, pzErr);
+  sqlite3_free(zLabel);
   if (zText == 0) return SQLITE_ERROR;
+  int bOwn = 0;
+  int rc = load_begin(&load, &bOwn, pzErr);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(zText);
+    return rc;
+  }
   /* a page cache the size of a big fixture: no page spills to the file
   ** (and its journal) before the end; the caller's setting comes back */
   sqlite3_int64 nCache = devdb_query_int(db, -2000, "PRAGMA main.cache_size");
   if (nCache > -65536 && nCache < 16384)
     devdb_exec(db, 0, "PRAGMA main.cache_size=-65536");
-  /* with enforcement off (SQLite's default) the load checks its own
-  ** foreign keys: it may not add rows that point at nothing */
-  int bCheckFks = devdb_query_int(db, 1, "PRAGMA foreign_keys") == 0;
-  sqlite3_int64 nOrphanBefore = bCheckFks ? count_orphans(db) : 0;
-  int rc = devdb_exec(db, pzErr, "SAVEPOINT devdb_load; PRAGMA defer_foreign_keys=ON");
-  if (rc == SQLITE_OK) {
-    rc = eKind == 1   ? load_sql(&load, zText)
-         : eKind == 2 ? load_csv(&load, zText, zTbl)
-                      : load_json(&load, zText, zTbl);
-  }
-  cache_clear(&load.cache);
-  if (rc == SQLITE_OK && bCheckFks) rc = check_new_orphans(&load, nOrphanBefore);
-  if (rc == SQLITE_OK && devdb_exec(db, 0, "RELEASE devdb_load") != SQLITE_OK) {
-    rc = load_error(&load, SQLITE_CONSTRAINT, "%s", sqlite3_errmsg(db));
-  }
-  if (rc != SQLITE_OK && *pzErr == 0) {
-    devdb_exec(db, 0, "ROLLBACK TO devdb_load; RELEASE devdb_load");
+  rc = load_end(&load, bOwn, load_body(&load, eKind, zText, zTbl));
+  if (rc != SQLITE_OK) {
     *pzErr =
         load.zErr ? load.zErr : sqlite3_mprintf("'%s': %s", zPath, sqlite3_errstr(rc));
     load.zErr = 0;

@@ -308,7 +308,9 @@ static void stat_text(const struct stat *st, char *zOut) {
 }
 
 /* Read file zName of the directory into the arena (NUL-terminated): one
-** allocation of the file's size, no intermediate buffer. */
+** allocation of the file's size, no intermediate buffer. A NUL byte in the
+** file is an error naming the file and its offset: SQLite would stop at it,
+** and the statements after it would silently never run. */
 static int read_mig_file(DevdbMigDir *p, const char *zName, char **pzText, int *pnText,
                          char *zStat, char **pzErr) {
   char *zPath = sqlite3_mprintf("%s/%s", p->zDir, zName);
@@ -339,6 +341,12 @@ static int read_mig_file(DevdbMigDir *p, const char *zName, char **pzText, int *
   }
   close(fd);
   if (rc) return rc;
+  const char *zNul = memchr(z, 0, n);
+  if (zNul) {
+    *pzErr = sqlite3_mprintf("error in '%s/%s': a NUL byte at offset %d", p->zDir, zName,
+                             (int)(zNul - z));
+    return SQLITE_ERROR;
+  }
   z[n] = 0;
   *pzText = z;
   *pnText = n;

@@ -16,7 +16,13 @@
 **     default 1), newest first, each in its own transaction with its
 **     history row.
 **   devdb_redo(dir [, steps])                   -> number re-applied
-**     devdb_rollback(dir, steps), then devdb_migrate up to where it was.
+**     devdb_rollback(dir, steps), then devdb_migrate up to where it was, in
+**     one BEGIN IMMEDIATE transaction: concurrent redos take turns, and an
+**     up step that fails leaves the database as it was. When a migration
+**     involved opts out of the transaction or sets PRAGMA foreign_keys,
+**     each step runs in its own transaction instead: a failing up step
+**     then leaves the migrations rolled back (pending), and another
+**     process may act between the steps.
 **   devdb_mark(dir, version, state [, options]) -> 1 changed, 0 already so
 **     Records a migration as 'applied' or 'pending' without running it
 **     (Django's --fake): this also clears a dirty migration, and marking an
@@ -120,13 +126,6 @@ static char *opt_value(const char *zOpts, const char *zKey, char *zOut) {
     z = zEnd;
   }
   return 0;
-}
-
-/* Milliseconds on a monotonic clock. */
-static sqlite3_int64 now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ------------------------------------------------------ history tables */
@@ -717,15 +716,7 @@ static int run_error(Run *r, int rc, const char *zFmt, ...) {
 
 /* Run zSql, retrying while the database is busy, up to the run's timeout. */
 static int exec_retry(Run *r, const char *zSql) {
-  sqlite3_int64 t0 = now_ms();
-  int ms = 1;
-  for (;;) {
-    int rc = sqlite3_exec(r->db, zSql, 0, 0, 0);
-    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
-    if (now_ms() - t0 > r->msTimeout) return rc;
-    sqlite3_sleep(ms);
-    if (ms < 32) ms *= 2;
-  }
+  return devdb_exec_retry(r->db, r->msTimeout, zSql);
 }
 
 static int auth_cb(void *pArg, int op, const char *z1, const char *z2, const char *z3,
@@ -1083,12 +1074,12 @@ static int step_record(Run *r, const Step *pS, int iMig, sqlite3_int64 ms, char 
 ** authorizer, the foreign key check when it turned them off, its history.
 */
 static int step_run_in_tx(Run *r, const Step *pS, int iMig, int bFkOff) {
-  sqlite3_int64 t0 = now_ms();
+  sqlite3_int64 t0 = devdb_now_ms();
   int rc = run_stmts(r, pS, pS->nPre, pS->nStmt - pS->nPost, 1);
   if (rc == SQLITE_OK && bFkOff) rc = fk_check(r, pS);
   char *zErr = 0;
   if (rc == SQLITE_OK &&
-      (rc = step_record(r, pS, iMig, now_ms() - t0, &zErr)) != SQLITE_OK) {
+      (rc = step_record(r, pS, iMig, devdb_now_ms() - t0, &zErr)) != SQLITE_OK) {
     run_error(r, rc, "%s: cannot record it in %s: %s", pS->zFile, r->hist.zTable,
               zErr ? zErr : sqlite3_errstr(rc));
   }
@@ -1107,7 +1098,7 @@ static int step_run_notx(Run *r, const Step *pS, int iMig) {
   int rc =
       pS->bUp ? hist_write(r->db, &r->hist, r->pDir, pS->pM, 1, 0, &zErr) : SQLITE_OK;
   if (rc == SQLITE_OK) rc = tx_commit(r);
-  sqlite3_int64 t0 = now_ms();
+  sqlite3_int64 t0 = devdb_now_ms();
   if (rc == SQLITE_OK) rc = run_stmts(r, pS, 0, pS->nStmt, 0);
   if (rc != SQLITE_OK) {
     tx_rollback(r);
@@ -1123,7 +1114,7 @@ static int step_run_notx(Run *r, const Step *pS, int iMig) {
   }
   rc = tx_begin(r);
   if (rc == SQLITE_OK &&
-      (rc = step_record(r, pS, iMig, now_ms() - t0, &zErr)) != SQLITE_OK) {
+      (rc = step_record(r, pS, iMig, devdb_now_ms() - t0, &zErr)) != SQLITE_OK) {
     run_error(r, rc, "%s: cannot record it: %s", pS->zFile, zErr ? zErr : "");
   }
   sqlite3_free(zErr);
@@ -1370,7 +1361,7 @@ static int run_start(sqlite3_context *ctx, Run *r, const char *zFunc, sqlite3_va
   r->db = sqlite3_context_db_handle(ctx);
   r->zFunc = zFunc;
   r->zOpts = zOpts ? zOpts : "";
-  r->msTimeout = 10000;
+  r->msTimeout = DEVDB_LOCK_WAIT_MS;
   if (sqlite3_value_type(pDir) == SQLITE_NULL) return 0;
   const char *zDir = (const char *)sqlite3_value_text(pDir);
   if (zDir == 0) {
@@ -1515,7 +1506,65 @@ static void rollbackFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   run_finish(ctx, &r, rc);
 }
 
-/* devdb_redo(dir [, steps]): roll back, then migrate up to where it was. */
+/* 1 when the step must leave the transaction: it opts out of it, or sets
+** PRAGMA foreign_keys (which works only outside one). */
+static int step_leaves_tx(const Step *pS) {
+  return pS->bNoTx || pS->nPre || pS->nPost;
+}
+
+/*
+** Steps n of aIdx in direction bUp inside the open transaction, each with
+** its history. SQLITE_DONE (nothing run) when one must leave the
+** transaction.
+*/
+static int run_steps_in_tx(Run *r, const int *aIdx, int n, int bUp) {
+  Step *aStep = sqlite3_malloc64(sizeof(Step) * (n + 1));
+  if (aStep == 0) return run_error(r, SQLITE_NOMEM, "out of memory");
+  int rc = SQLITE_OK;
+  for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+    rc = step_init(r, &aStep[i], &r->pDir->aMig[aIdx[i]], bUp);
+    if (rc == SQLITE_OK && step_leaves_tx(&aStep[i])) rc = SQLITE_DONE;
+  }
+  for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+    rc = step_run_in_tx(r, &aStep[i], aIdx[i], 0);
+  }
+  sqlite3_free(aStep);
+  return rc;
+}
+
+/*
+** devdb_redo in one transaction: the write lock is held from the first
+** down step to the last up step, so concurrent redos take turns and a
+** failing up step leaves the database as it was. SQLITE_DONE (rolled back,
+** nothing done) when a step involved must leave the transaction.
+*/
+static int redo_in_tx(Run *r, int nSteps, int *aIdx) {
+  int rc = tx_begin(r);
+  if (rc == SQLITE_OK) rc = run_refresh(r);
+  int n = rc == SQLITE_OK ? collect_down(r, nSteps, 0, aIdx) : 0;
+  if (n < 0) rc = SQLITE_ERROR;
+  r->bAllOrNothing = 1;
+  if (rc == SQLITE_OK && n > 0) {
+    char *zTarget = r->pDir->aMig[aIdx[0]].zVersion;
+    rc = run_steps_in_tx(r, aIdx, n, 0);
+    if (rc == SQLITE_OK) rc = run_refresh(r);
+    n = rc == SQLITE_OK ? collect_up(r, zTarget, aIdx) : 0;
+    if (n < 0) rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK) rc = run_steps_in_tx(r, aIdx, n, 1);
+  }
+  if (rc == SQLITE_OK) rc = tx_commit(r);
+  if (rc == SQLITE_OK) r->nDone = n;
+  if (rc != SQLITE_OK) tx_rollback(r);
+  r->bAllOrNothing = rc != SQLITE_DONE;
+  return rc;
+}
+
+/*
+** devdb_redo(dir [, steps]): roll back, then migrate up to where it was,
+** in one transaction (redo_in_tx); when a migration involved opts out of
+** the transaction or sets PRAGMA foreign_keys, as devdb_rollback then
+** devdb_migrate, each step in its own transaction.
+*/
 static void redoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   Run r;
   if (!run_start(ctx, &r, "devdb_redo", argv[0], "")) {
@@ -1526,8 +1575,9 @@ static void redoFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                    ? sqlite3_value_int(argv[1])
                    : 1;
   int *aDone = sqlite3_malloc64(sizeof(int) * (r.pDir->nMig + 1));
-  int rc = aDone ? run_down(&r, nSteps, 0, aDone) : SQLITE_NOMEM;
-  if (rc == SQLITE_OK && r.nDone > 0) {
+  int rc = aDone ? redo_in_tx(&r, nSteps, aDone) : SQLITE_NOMEM;
+  if (rc == SQLITE_DONE) rc = run_down(&r, nSteps, 0, aDone);
+  if (rc == SQLITE_OK && r.nDone > 0 && !r.bAllOrNothing) {
     const char *zTarget = r.pDir->aMig[aDone[0]].zVersion;
     r.nDone = 0;
     rc = run_up(&r, zTarget);
@@ -1723,7 +1773,11 @@ static int migsFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr, 
                       sqlite3_value **argv) {
   migs_cursor *pCur = (migs_cursor *)cur;
   migsReset(pCur);
-  if (argc < 1 || sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
+  if (idxNum == 0) { /* no plan had the argument */
+    devdb_vtab_error(cur->pVtab, "devdb_migrations: the directory argument is required");
+    return SQLITE_ERROR;
+  }
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return SQLITE_OK;
   Run *r = &pCur->run;
   memset(r, 0, sizeof(*r));
   r->db = ((migs_vtab *)cur->pVtab)->db;
@@ -1838,7 +1892,13 @@ static int migsRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
   return SQLITE_OK;
 }
 
-/* The dir argument is required; reject a plan that cannot supply it. */
+/*
+** The dir argument comes from an equality constraint on it; a plan whose
+** constraint is not usable is rejected. A plan without one (a branch of an
+** OR, or a query that names no directory) is no error here: it costs more
+** than any plan with the argument, so SQLite takes one of those when there
+** is one, and it fails in xFilter only when there is none.
+*/
 static int migsBestIndex(sqlite3_vtab *tab, sqlite3_index_info *pInfo) {
   int iDir = -1;
   for (int i = 0; i < pInfo->nConstraint; i++) {
@@ -1847,13 +1907,13 @@ static int migsBestIndex(sqlite3_vtab *tab, sqlite3_index_info *pInfo) {
     if (!pC->usable) return SQLITE_CONSTRAINT;
     if (pC->op == SQLITE_INDEX_CONSTRAINT_EQ) iDir = i;
   }
+  if (iDir < 0) {
+    pInfo->estimatedCost = 1e18;
+    pInfo->estimatedRows = 100;
+    return SQLITE_OK;
+  }
   pInfo->estimatedCost = 1000;
   pInfo->estimatedRows = 100;
-  if (iDir < 0) {
-    tab->zErrMsg =
-        sqlite3_mprintf("devdb_migrations: the directory argument is required");
-    return SQLITE_ERROR;
-  }
   pInfo->aConstraintUsage[iDir].argvIndex = 1;
   pInfo->aConstraintUsage[iDir].omit = 1;
   pInfo->idxNum = 1;

@@ -114,16 +114,8 @@ static int fill_scratch(const char *zSource, DevdbSource *pSrc, char **pzErr) {
   case DEVDB_SRC_SQLTEXT:
     return run_sql(pSrc->db, zSource, "the SQL text", pzErr);
   case DEVDB_SRC_SQLFILE: {
-    sqlite3_int64 nByte = 0;
-    char *zSql = devdb_read_file(zSource, &nByte, pzErr);
+    char *zSql = devdb_read_text_file(zSource, pSrc->zLabel, pzErr);
     if (zSql == 0) return SQLITE_ERROR;
-    if ((sqlite3_int64)strlen(zSql) != nByte) {
-      /* SQLite would stop at the NUL and drop the rest of the file */
-      *pzErr = sqlite3_mprintf("error in %s: a NUL byte at offset %lld", pSrc->zLabel,
-                               (long long)strlen(zSql));
-      sqlite3_free(zSql);
-      return SQLITE_ERROR;
-    }
     rc = run_sql(pSrc->db, zSql, pSrc->zLabel, pzErr);
     sqlite3_free(zSql);
     return rc;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /*
 ** 1 when a statement that writes is running on db. A side-effect function
@@ -196,6 +197,19 @@ int devdb_prepare(sqlite3 *db, sqlite3_stmt **ppStmt, const char *zFmt, ...) {
   return rc;
 }
 
+/* The first column of the first row of the query zSql into *pVal (left as
+** it is when there is no row); an SQLite code. */
+static int query_int(sqlite3 *db, sqlite3_int64 *pVal, const char *zSql) {
+  if (zSql == 0) return SQLITE_NOMEM;
+  sqlite3_stmt *pStmt = 0;
+  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
+    if (sqlite3_step(pStmt) == SQLITE_ROW) *pVal = sqlite3_column_int64(pStmt, 0);
+    rc = sqlite3_finalize(pStmt);
+  }
+  return rc;
+}
+
 /*
 ** The first column of the first row of a query built printf-style, or
 ** iDefault when the query fails or returns no row.
@@ -206,16 +220,52 @@ sqlite3_int64 devdb_query_int(sqlite3 *db, sqlite3_int64 iDefault, const char *z
   va_start(ap, zFmt);
   char *zSql = sqlite3_vmprintf(zFmt, ap);
   va_end(ap);
-  if (zSql == 0) return iDefault;
-  sqlite3_stmt *pStmt = 0;
   sqlite3_int64 v = iDefault;
-  if (sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
-    v = sqlite3_column_int64(pStmt, 0);
-  }
-  sqlite3_finalize(pStmt);
+  if (query_int(db, &v, zSql) != SQLITE_OK) v = iDefault;
   sqlite3_free(zSql);
   return v;
+}
+
+/*
+** The same query, with its outcome: SQLITE_OK and the value (iDefault when
+** there is no row) or the error (a lock, an I/O error, out of memory), for
+** callers that must not take a failed read for an answer.
+*/
+int devdb_query_int_rc(sqlite3 *db, sqlite3_int64 iDefault, sqlite3_int64 *pVal,
+                       const char *zFmt, ...) {
+  va_list ap;
+  va_start(ap, zFmt);
+  char *zSql = sqlite3_vmprintf(zFmt, ap);
+  va_end(ap);
+  *pVal = iDefault;
+  int rc = query_int(db, pVal, zSql);
+  sqlite3_free(zSql);
+  return rc;
+}
+
+/* Milliseconds on a monotonic clock. */
+sqlite3_int64 devdb_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (sqlite3_int64)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+** Run zSql, retrying while the database is busy or locked until msTimeout
+** ms have passed since the first try (the connection's own busy handler
+** waits inside each try; this also waits where SQLite calls none, or when
+** the connection has none). Returns the last try's code.
+*/
+int devdb_exec_retry(sqlite3 *db, int msTimeout, const char *zSql) {
+  sqlite3_int64 t0 = devdb_now_ms();
+  int ms = 1;
+  for (;;) {
+    int rc = sqlite3_exec(db, zSql, 0, 0, 0);
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
+    if (devdb_now_ms() - t0 > msTimeout) return rc;
+    sqlite3_sleep(ms);
+    if (ms < 32) ms *= 2;
+  }
 }
 
 /* ASCII lower case of c, as SQLite folds identifiers. */
@@ -276,6 +326,24 @@ read_error:
   fclose(f);
   sqlite3_free(z);
   return 0;
+}
+
+/*
+** Read the text file zPath whole (SQL, CSV, JSON): as devdb_read_file, and
+** a NUL byte in it is an error naming zLabel and the byte's offset, as
+** SQLite (and every reader of C strings) would stop at it and silently drop
+** the rest of the file.
+*/
+char *devdb_read_text_file(const char *zPath, const char *zLabel, char **pzErr) {
+  sqlite3_int64 nByte = 0;
+  char *z = devdb_read_file(zPath, &nByte, pzErr);
+  if (z && (sqlite3_int64)strlen(z) != nByte) {
+    *pzErr = sqlite3_mprintf("error in %s: a NUL byte at offset %lld", zLabel,
+                             (long long)strlen(z));
+    sqlite3_free(z);
+    return 0;
+  }
+  return z;
 }
 
 int devdb_path_kind(const char *zPath) {
