@@ -294,12 +294,12 @@ static char *header_problem(sqlite3 *pDb, const char *zPath, const struct stat *
   if (rc != SQLITE_OK || memcmp(aHdr, "SQLite format 3", 16) != 0) {
     return sqlite3_mprintf("'%s' has no SQLite header", zPath);
   }
-  /* -1: the size could not be read (a lock, an I/O error), which is no
-  ** verdict on the file */
-  sqlite3_int64 nByte = devdb_query_int(pDb, -1,
-                                        "SELECT page_count*page_size FROM "
-                                        "pragma_page_count, pragma_page_size");
-  if (nByte < 0) {
+  /* a size that cannot be read (a lock, an I/O error) is no verdict on
+  ** the file */
+  sqlite3_int64 nByte = 0;
+  if (devdb_query_int_rc(pDb, 0, &nByte,
+                         "SELECT page_count*page_size FROM "
+                         "pragma_page_count, pragma_page_size") != SQLITE_OK) {
     return sqlite3_mprintf("cannot read '%s': %s", zPath, sqlite3_errmsg(pDb));
   }
   if (nByte > st->st_size || nByte == 0) {

@@ -76,36 +76,11 @@
 #include "devdb.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* ------------------------------------------------------ reading safely */
-
-/*
-** *pV gets the integer in the first column of the first row of a query
-** built printf-style (0 when there is no row). Unlike devdb_query_int, an
-** error (the database locked, an I/O error, no memory) is returned and
-** never read as a value: a count or a setting read wrong would make these
-** functions report, keep or drop the wrong thing.
-*/
-static int query_int(sqlite3 *db, sqlite3_int64 *pV, const char *zFmt, ...) {
-  va_list ap;
-  va_start(ap, zFmt);
-  char *zSql = sqlite3_vmprintf(zFmt, ap);
-  va_end(ap);
-  *pV = 0;
-  if (zSql == 0) return SQLITE_NOMEM;
-  sqlite3_stmt *pStmt = 0;
-  int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
-  sqlite3_free(zSql);
-  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    *pV = sqlite3_column_int64(pStmt, 0);
-  }
-  int rc2 = sqlite3_finalize(pStmt);
-  return rc != SQLITE_OK ? rc : rc2;
-}
 
 /* Set *pzErr (when unset) to "cannot read zWhat: <db's error>" for the
 ** failed read rc, and return rc. An out-of-memory error gets no message. */
@@ -121,10 +96,10 @@ static int read_failed(sqlite3 *db, int rc, const char *zWhat, char **pzErr) {
 /* *pbHas gets 1 when schema zSchema of db has a table named zTable. */
 static int has_table(sqlite3 *db, const char *zSchema, const char *zTable, int *pbHas) {
   sqlite3_int64 n = 0;
-  int rc = query_int(db, &n,
-                     "SELECT count(*) FROM \"%w\".sqlite_schema "
-                     "WHERE type='table' AND name=%Q",
-                     zSchema, zTable);
+  int rc = devdb_query_int_rc(db, 0, &n,
+                              "SELECT count(*) FROM \"%w\".sqlite_schema "
+                              "WHERE type='table' AND name=%Q",
+                              zSchema, zTable);
   *pbHas = n > 0;
   return rc;
 }
@@ -359,10 +334,11 @@ static int has_columns(sqlite3 *db, const char *zSchema, const char *zTable,
   *pbHas = 1;
   for (int i = 0; i < nCol && azCol[i] && *pbHas && rc == SQLITE_OK; i++) {
     sqlite3_int64 n = 0;
-    rc = query_int(db, &n,
-                   "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
-                   "COLLATE NOCASE",
-                   zTable, zSchema, azCol[i]);
+    rc =
+        devdb_query_int_rc(db, 0, &n,
+                           "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
+                           "COLLATE NOCASE",
+                           zTable, zSchema, azCol[i]);
     *pbHas = n > 0;
   }
   return rc;
@@ -450,10 +426,10 @@ static int copy_rows_prepare(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
   sqlite3_stmt *pCols = 0;
   sqlite3_int64 bRowid = 0;
   int nCol = 0;
-  int rc = query_int(pFrom, &bRowid,
-                     "SELECT wr=0 AND type='table' FROM pragma_table_list "
-                     "WHERE schema=%Q AND name=%Q",
-                     zSchema, zTable);
+  int rc = devdb_query_int_rc(pFrom, 0, &bRowid,
+                              "SELECT wr=0 AND type='table' FROM pragma_table_list "
+                              "WHERE schema=%Q AND name=%Q",
+                              zSchema, zTable);
   if (rc == SQLITE_OK) {
     rc = devdb_prepare(pFrom, &pCols,
                        "SELECT name FROM pragma_table_xinfo(%Q, %Q) WHERE hidden=0",
@@ -520,7 +496,7 @@ static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eM
   int rc = SQLITE_OK;
   for (int i = 0; i < 4 && rc == SQLITE_OK; i++) {
     sqlite3_int64 v = 0;
-    rc = query_int(db, &v, "PRAGMA \"%w\".%s", zSchema, azInt[i]);
+    rc = devdb_query_int_rc(db, 0, &v, "PRAGMA \"%w\".%s", zSchema, azInt[i]);
     if (rc != SQLITE_OK) return read_failed(db, rc, "the database header", pzErr);
     if (i == 3 && eMode == DEVDB_WIPE_SCHEMA) v = 0;
     rc = devdb_exec(pImg, pzErr, "PRAGMA %s=%lld", azInt[i], v);
@@ -655,12 +631,13 @@ static int page_size_needed(sqlite3 *db, sqlite3 *pSrc, sqlite3_int64 *pnDest,
   const char *zFile = sqlite3_db_filename(db, "main");
   int bFile = zFile && zFile[0];
   sqlite3_int64 bWal = 0;
-  int rc = query_int(db, pnDest, "PRAGMA main.page_size");
+  int rc = devdb_query_int_rc(db, 0, pnDest, "PRAGMA main.page_size");
   if (rc == SQLITE_OK && bFile) {
-    rc = query_int(db, &bWal, "SELECT journal_mode='wal' FROM pragma_journal_mode");
+    rc = devdb_query_int_rc(db, 0, &bWal,
+                            "SELECT journal_mode='wal' FROM pragma_journal_mode");
   }
   if (rc != SQLITE_OK) return read_failed(db, rc, "the database", pzErr);
-  rc = query_int(pSrc, pnSrc, "PRAGMA main.page_size");
+  rc = devdb_query_int_rc(pSrc, 0, pnSrc, "PRAGMA main.page_size");
   if (rc != SQLITE_OK) return read_failed(pSrc, rc, "the copy", pzErr);
   if (*pnDest == *pnSrc || (bFile && !bWal)) *pnDest = 0;
   return SQLITE_OK;
@@ -723,7 +700,7 @@ static int replace_main(sqlite3 *db, sqlite3 *pSrc, int bMark, const char *zReas
   if (pConv) pSrc = pConv;
   if (bMark) rc = read_mark(pSrc, "main", &bSrcMarked, 0);
   if (rc == SQLITE_OK && bMark && !bSrcMarked) {
-    rc = query_int(pSrc, &nPage, "PRAGMA main.page_size");
+    rc = devdb_query_int_rc(pSrc, 0, &nPage, "PRAGMA main.page_size");
   }
   if (rc != SQLITE_OK) {
     read_failed(pSrc, rc, "the copy", pzErr);
@@ -751,7 +728,7 @@ static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
   sqlite3_int64 bFk = 0;
   int bSeq = 0;
   DevdbKeep keep;
-  int rc = query_int(db, &bFk, "PRAGMA foreign_keys");
+  int rc = devdb_query_int_rc(db, 0, &bFk, "PRAGMA foreign_keys");
   if (rc != SQLITE_OK) return read_failed(db, rc, "the schema", pzErr);
   rc = devdb_keep_open(db, "main", DEVDB_WIPE_DATA, &keep);
   if (rc != SQLITE_OK) return read_failed(db, rc, "the schema", pzErr);
@@ -915,16 +892,16 @@ static int copy_main(sqlite3 *db, sqlite3 **ppDb, sqlite3_int64 *pnByte, char **
   sqlite3 *pDb = 0;
   sqlite3_int64 nPage = 0;
   *ppDb = 0;
-  int rc = query_int(db, &nPage, "PRAGMA main.page_size");
+  int rc = devdb_query_int_rc(db, 0, &nPage, "PRAGMA main.page_size");
   if (rc != SQLITE_OK) return read_failed(db, rc, "the database", pzErr);
   /* an in-memory copy cannot change its page size once it has pages */
   rc = devdb_scratch_open(&pDb, pzErr);
   if (rc == SQLITE_OK) rc = devdb_exec(pDb, pzErr, "PRAGMA page_size=%lld", nPage);
   if (rc == SQLITE_OK) rc = devdb_copy_into(pDb, "main", db, "main", pzErr);
   if (rc == SQLITE_OK) {
-    rc = query_int(pDb, pnByte,
-                   "SELECT page_count*page_size FROM pragma_page_count, "
-                   "pragma_page_size");
+    rc = devdb_query_int_rc(pDb, 0, pnByte,
+                            "SELECT page_count*page_size FROM pragma_page_count, "
+                            "pragma_page_size");
   }
   if (rc != SQLITE_OK) {
     sqlite3_close(pDb);
@@ -1043,9 +1020,9 @@ int devdb_restore_file(sqlite3 *db, const char *zPath, const char *zOpts,
   /* its size is read before main changes: an error after would hide a
   ** restore that was done */
   if (rc == SQLITE_OK) {
-    rc = query_int(pSrc, &nByte,
-                   "SELECT page_count*page_size FROM pragma_page_count, "
-                   "pragma_page_size");
+    rc = devdb_query_int_rc(pSrc, 0, &nByte,
+                            "SELECT page_count*page_size FROM pragma_page_count, "
+                            "pragma_page_size");
     if (rc != SQLITE_OK) read_failed(pSrc, rc, zPath, pzErr);
   }
   if (rc == SQLITE_OK) rc = replace_main(db, pSrc, bMarked, zReason, pzErr);
