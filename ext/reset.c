@@ -178,8 +178,10 @@ static int read_mark(sqlite3 *db, const char *zSchema, int *pbMarked, char **pzR
   if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     *pbMarked = 1;
     if (pzReason) {
-      *pzReason = sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0));
-      if (*pzReason == 0) rc = SQLITE_NOMEM;
+      const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+      *pzReason = sqlite3_mprintf("%s", z);
+      if (*pzReason == 0 || (z == 0 && sqlite3_column_type(pStmt, 0) != SQLITE_NULL))
+        rc = SQLITE_NOMEM;
     }
   }
   int rc2 = sqlite3_finalize(pStmt);
@@ -439,6 +441,10 @@ static int copy_rows_prepare(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
   sqlite3_str_appendf(pIns, "INSERT INTO \"%w\"(%s", zTable, bRowid ? "_rowid_" : "");
   while (rc == SQLITE_OK && sqlite3_step(pCols) == SQLITE_ROW) {
     const char *zCol = (const char *)sqlite3_column_text(pCols, 0);
+    if (zCol == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     sqlite3_str_appendf(pSel, ", \"%w\"", zCol);
     sqlite3_str_appendf(pIns, "%s\"%w\"", (nCol || bRowid) ? ", " : "", zCol);
     nCol++;
@@ -471,11 +477,15 @@ static int copy_rows(sqlite3 *pFrom, const char *zSchema, sqlite3 *pTo,
   sqlite3 *pErrDb = pRead && !pWrite ? pTo : pFrom;
   int nCol = pRead ? sqlite3_column_count(pRead) : 0;
   while (rc == SQLITE_OK && sqlite3_step(pRead) == SQLITE_ROW) {
-    for (int i = bRowid ? 0 : 1; i < nCol; i++) {
-      sqlite3_bind_value(pWrite, i + bRowid, sqlite3_column_value(pRead, i));
+    /* a value that cannot be bound (no memory) fails the copy: never a
+    ** NULL or the previous row's value in its place */
+    for (int i = bRowid ? 0 : 1; i < nCol && rc == SQLITE_OK; i++) {
+      rc = sqlite3_bind_value(pWrite, i + bRowid, sqlite3_column_value(pRead, i));
     }
-    sqlite3_step(pWrite);
-    rc = sqlite3_reset(pWrite);
+    if (rc == SQLITE_OK) {
+      sqlite3_step(pWrite);
+      rc = sqlite3_reset(pWrite);
+    }
     if (rc != SQLITE_OK) pErrDb = pTo;
   }
   rc = stmt_done(pRead, rc);
@@ -504,7 +514,8 @@ static int copy_settings(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eM
   sqlite3_stmt *pStmt = 0;
   if (rc == SQLITE_OK) rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".encoding", zSchema);
   if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    rc = devdb_exec(pImg, pzErr, "PRAGMA encoding=%Q", sqlite3_column_text(pStmt, 0));
+    const char *zEnc = (const char *)sqlite3_column_text(pStmt, 0);
+    rc = zEnc ? devdb_exec(pImg, pzErr, "PRAGMA encoding=%Q", zEnc) : SQLITE_NOMEM;
   }
   return stmt_done(pStmt, rc);
 }
@@ -517,6 +528,7 @@ static int copy_sequences(sqlite3 *db, const char *zSchema, sqlite3 *pImg,
       devdb_prepare(db, &pStmt, "SELECT name, seq FROM \"%w\".sqlite_sequence", zSchema);
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zName == 0) rc = SQLITE_NOMEM; /* a name is never NULL */
     if (zName == 0 || !devdb_keep_has(db, zSchema, pKeep, zName)) continue;
     rc = devdb_exec(pImg, pzErr,
                     "DELETE FROM sqlite_sequence WHERE name=%Q;"
@@ -555,9 +567,14 @@ static int copy_objects(sqlite3 *db, const char *zSchema, sqlite3 *pImg, int eMo
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zName = (const char *)sqlite3_column_text(pStmt, 1);
+    const char *zSql = (const char *)sqlite3_column_text(pStmt, 2);
+    if (zType == 0 || zName == 0 || zSql == 0) {
+      rc = SQLITE_NOMEM; /* none is NULL in these rows */
+      break;
+    }
     int bKeep = devdb_keep_has(db, zSchema, &keep, zName);
     if (eMode == DEVDB_WIPE_SCHEMA && !bKeep) continue;
-    rc = devdb_exec(pImg, pzErr, "%s", sqlite3_column_text(pStmt, 2));
+    rc = devdb_exec(pImg, pzErr, "%s", zSql);
     if (rc == SQLITE_OK && bKeep && strcmp(zType, "table") == 0) {
       rc = copy_rows(db, zSchema, pImg, zName, pzErr);
     }
@@ -743,6 +760,10 @@ static int wipe_by_delete(sqlite3 *db, sqlite3_int64 *pnTable, char **pzErr) {
   }
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zName == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     if (devdb_keep_has(db, "main", &keep, zName)) continue;
     rc = devdb_exec(db, pzErr, "DELETE FROM main.\"%w\"", zName);
     if (rc == SQLITE_OK && bSeq) {
@@ -771,6 +792,10 @@ static int count_wiped(sqlite3 *db, int eMode, sqlite3_int64 *pn) {
                      "('table','virtual') AND name NOT LIKE 'sqlite\\_%%' ESCAPE '\\'");
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zName == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     *pn += !devdb_keep_has(db, "main", &keep, zName);
   }
   rc = stmt_done(pStmt, rc);

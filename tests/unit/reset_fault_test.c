@@ -18,7 +18,11 @@
 **     failed (found while fixing the above; restore and revert shared it);
 **   - devdb_protect's SAVEPOINT was a deferred transaction that upgraded to
 **     a write, so a concurrent writer made it fail at once instead of
-**     waiting (BEGIN IMMEDIATE now).
+**     waiting (BEGIN IMMEDIATE now);
+**   - devdb_wipe('data') copied the kept history rows into the empty image
+**     without checking each bind, so an allocation failure left a NULL (or
+**     the previous row's value) in a kept row, and skipped a kept table's
+**     sqlite_sequence row when reading its name failed, as a success.
 ** Each fault loop runs the function with a transient fault at every point
 ** until one run reaches none: every run must fail with an error or give
 ** the fault-free result.
@@ -336,12 +340,81 @@ static void test_races(void) {
   race("wipe-data-wal-concurrent-waits", "wal", "SELECT devdb_wipe()", 10);
 }
 
+/* What the database holds: the kept history rows, the sequence and the
+** number of users (malloc'd, NULL when it cannot be read). */
+static char *wipe_state(sqlite3 *db) {
+  sqlite3_stmt *pStmt = 0;
+  char *z = 0;
+  if (sqlite3_prepare_v2(
+          db,
+          "SELECT (SELECT group_concat(quote(id) || quote(app) || quote(name) "
+          "|| quote(applied), ';') FROM django_migrations) || '/' || "
+          "coalesce((SELECT group_concat(name || seq) FROM sqlite_sequence), '') || '/' "
+          "|| "
+          "(SELECT count(*) FROM users)",
+          -1, &pStmt, 0) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0))
+    z = strdup((const char *)sqlite3_column_text(pStmt, 0));
+  sqlite3_finalize(pStmt);
+  return z;
+}
+
+/* devdb_wipe('data') with an allocation failing at every point, once: an
+** error leaves the database as it was, a success leaves exactly what a
+** fault-free wipe leaves (the history rows whole). */
+static void test_wipe_oom_keeps_history(void) {
+  make_db(path("app.db"), "delete", 0);
+  sqlite3 *db = open_db(path("app.db"));
+  sqlite3_exec(db,
+               "INSERT INTO django_migrations VALUES (2, 'shop', '0002_a longer name', "
+               "'2024-01-02 03:04:05'); INSERT INTO posts(user_id, body) VALUES (1, 'x')",
+               0, 0, 0);
+  sqlite3_close(db);
+  char zTemplate[600];
+  snprintf(zTemplate, sizeof(zTemplate), "%s", path("template.db"));
+  char zCmd[1300];
+  snprintf(zCmd, sizeof(zCmd), "cp '%s' '%s'", path("app.db"), zTemplate);
+  if (system(zCmd) != 0) return;
+  db = open_db(zTemplate);
+  char *zBefore = wipe_state(db);
+  sqlite3_close(db);
+  snprintf(zCmd, sizeof(zCmd), "cp '%s' '%s'", zTemplate, path("app.db"));
+  if (system(zCmd) != 0) return;
+  db = open_db(path("app.db"));
+  sqlite3_exec(db, "SELECT devdb_wipe('data')", 0, 0, 0);
+  char *zAfter = wipe_state(db);
+  sqlite3_close(db);
+  int nBad = 0, n = 1;
+  for (;; n++) {
+    if (system(zCmd) != 0) return;
+    db = open_db(path("app.db"));
+    sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
+    faultsim_arm(n, 0);
+    int rc = sqlite3_exec(db, "SELECT devdb_wipe('data')", 0, 0, 0);
+    int nFault = faultsim_disarm();
+    char *zNow = wipe_state(db);
+    int bOk = zNow && sqlite3_get_autocommit(db) &&
+              strcmp(zNow, rc == SQLITE_OK ? zAfter : zBefore) == 0;
+    if (!bOk && nBad++ == 0)
+      printf("# wipe-oom: allocation %d: rc %d, state %s\n", n, rc, zNow ? zNow : "?");
+    free(zNow);
+    sqlite3_close(db);
+    if (nFault == 0) break;
+  }
+  char z[160];
+  snprintf(z, sizeof(z), "wipe-data-oom-keeps-history-whole (%d points)", n);
+  CHECK(z, nBad == 0 && zAfter && strstr(zAfter, "0002_a longer name"));
+  free(zBefore);
+  free(zAfter);
+}
+
 int main(void) {
   faultsim_install();
   faultvfs_register();
   snprintf(zDir, sizeof(zDir), "/tmp/devdb-reset-fault-%d", (int)getpid());
   mkdir(zDir, 0700);
   test_io_faults();
+  test_wipe_oom_keeps_history();
   test_locks();
   test_races();
   char zCmd[300];
