@@ -362,6 +362,7 @@ typedef struct Load {
   sqlite3_int64 nRow;
   StmtCache cache;
   char *zErr;
+  int rcErr; /* the first error recorded: the load fails whatever follows */
 } Load;
 
 static void cache_clear(StmtCache *p) {
@@ -398,6 +399,7 @@ static int cache_get(Load *pLoad, const char *zSql, sqlite3_stmt **ppStmt) {
 
 /* Record an error of the load, "'path' WHERE: message", once. */
 static int load_error(Load *p, int rc, const char *zFmt, ...) {
+  if (p->rcErr == SQLITE_OK) p->rcErr = rc == SQLITE_OK ? SQLITE_ERROR : rc;
   if (p->zErr == 0) {
     va_list ap;
     va_start(ap, zFmt);
@@ -540,6 +542,14 @@ static int csv_field(CsvReader *p) {
   return SQLITE_OK;
 }
 
+/* csv_field, with a field whose text could not be kept (out of memory) an
+** error, never an empty or NULL field. */
+static int csv_next(CsvReader *p) {
+  int rc = csv_field(p);
+  if (rc == SQLITE_OK && sqlite3_str_errcode(p->pField) != SQLITE_OK) rc = SQLITE_NOMEM;
+  return rc;
+}
+
 /* Read the header and build the INSERT for table zTable. */
 static int csv_header(Load *p, CsvReader *r, const char *zTable, char **pzInsert,
                       int *pnCol) {
@@ -547,7 +557,7 @@ static int csv_header(Load *p, CsvReader *r, const char *zTable, char **pzInsert
   int rc = SQLITE_OK, nCol = 0;
   sqlite3_str_appendf(pIns, "INSERT INTO main.\"%w\"(", zTable);
   do {
-    rc = csv_field(r);
+    rc = csv_next(r);
     if (rc != SQLITE_OK) break;
     /* an empty field names the column '' (a legal name) */
     const char *zCol = sqlite3_str_value(r->pField);
@@ -592,15 +602,15 @@ static int load_csv(Load *p, const char *zText, const char *zTbl) {
   while (rc == SQLITE_OK && *r.z) {
     int iLine = r.iLine, i = 0;
     for (r.bEol = 0; rc == SQLITE_OK && !r.bEol; i++) {
-      rc = csv_field(&r);
+      rc = csv_next(&r);
       if (rc == SQLITE_ERROR)
         rc = load_error(p, rc, "line %d: unterminated quote", iLine);
       if (rc != SQLITE_OK || i >= nCol) continue;
       const char *z = sqlite3_str_value(r.pField);
       if (z == 0 && !r.bQuoted)
-        sqlite3_bind_null(pStmt, i + 1);
+        rc = sqlite3_bind_null(pStmt, i + 1);
       else
-        sqlite3_bind_text(pStmt, i + 1, z ? z : "", -1, SQLITE_TRANSIENT);
+        rc = sqlite3_bind_text(pStmt, i + 1, z ? z : "", -1, SQLITE_TRANSIENT);
     }
     if (rc == SQLITE_DONE) rc = SQLITE_OK;
     if (rc == SQLITE_OK && i != nCol) {
@@ -788,14 +798,21 @@ static TableInfo *json_table(JsonLoad *j, const char *zModel, const char *zTable
   }
   if (zModel) {
     sqlite3_stmt *pStmt = 0;
-    if (devdb_prepare(j->p->db, &pStmt,
-                      "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=1",
-                      t->zTable) == SQLITE_OK &&
-        sqlite3_step(pStmt) == SQLITE_ROW) {
-      t->zPk =
-          devdb_arena_strndup(&j->arena, (const char *)sqlite3_column_text(pStmt, 0), -1);
+    int rc = devdb_prepare(j->p->db, &pStmt,
+                           "SELECT name FROM pragma_table_info(%Q, 'main') WHERE pk=1",
+                           t->zTable);
+    if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+      const char *zPk = (const char *)sqlite3_column_text(pStmt, 0);
+      t->zPk = zPk ? devdb_arena_strndup(&j->arena, zPk, -1) : 0;
+      if (t->zPk == 0) rc = SQLITE_NOMEM;
     }
-    sqlite3_finalize(pStmt);
+    int rc2 = sqlite3_finalize(pStmt);
+    if (rc == SQLITE_OK) rc = rc2;
+    if (rc != SQLITE_OK) {
+      load_error(j->p, rc, "record %d: cannot read the primary key of %s: %s",
+                 j->rec.iRec, t->zTable, sqlite3_errstr(rc));
+      return 0;
+    }
     if (t->zPk == 0) t->zPk = "id";
   }
   if (j->nTable == j->nTableAlloc) {
@@ -811,20 +828,22 @@ static TableInfo *json_table(JsonLoad *j, const char *zModel, const char *zTable
 
 /* The conversion Django applies to values of column zCol of zTable, by
 ** the type its SQLite backend declares: datetime, and char(32) (UUID). */
-static int field_conv(sqlite3 *db, const char *zTable, const char *zCol) {
+static int field_conv(sqlite3 *db, const char *zTable, const char *zCol, int *peConv) {
   sqlite3_stmt *pStmt = 0;
-  int eConv = CONV_NONE;
-  if (devdb_prepare(db, &pStmt,
-                    "SELECT lower(type) FROM pragma_table_info(%Q, 'main') WHERE name=%Q "
-                    "COLLATE NOCASE",
-                    zTable, zCol) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW) {
+  *peConv = CONV_NONE;
+  int rc = devdb_prepare(db, &pStmt,
+                         "SELECT lower(type) FROM pragma_table_info(%Q, 'main') WHERE "
+                         "name=%Q COLLATE NOCASE",
+                         zTable, zCol);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    int eType = sqlite3_column_type(pStmt, 0);
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    if (zType && strcmp(zType, "datetime") == 0) eConv = CONV_DATETIME;
-    if (zType && strcmp(zType, "char(32)") == 0) eConv = CONV_UUID;
+    if (zType == 0 && eType != SQLITE_NULL) rc = SQLITE_NOMEM;
+    if (zType && strcmp(zType, "datetime") == 0) *peConv = CONV_DATETIME;
+    if (zType && strcmp(zType, "char(32)") == 0) *peConv = CONV_UUID;
   }
-  sqlite3_finalize(pStmt);
-  return eConv;
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc == SQLITE_OK ? rc2 : rc;
 }
 
 /* The columns of Django's many-to-many table f->zThrough for model t:
@@ -881,16 +900,27 @@ static FieldInfo *json_field(JsonLoad *j, TableInfo *t, const char *zField, int 
              has_table(j->p, f->zThrough) && m2m_columns(j, f, t) == SQLITE_OK) {
     f->eKind = FIELD_M2M;
   }
-  if (t->zModel && f->zCol) f->eConv = field_conv(db, t->zTable, f->zCol);
-  devdb_map_put(pMap, zKey, f);
+  if (t->zModel && f->zCol && f->eKind) {
+    int rc = field_conv(db, t->zTable, f->zCol, &f->eConv);
+    if (rc != SQLITE_OK) {
+      load_error(j->p, rc, "cannot read the type of %s.%s: %s", t->zTable, f->zCol,
+                 sqlite3_errstr(rc));
+      return 0;
+    }
+  }
+  if (devdb_map_put(pMap, zKey, f) != SQLITE_OK) {
+    load_error(j->p, SQLITE_NOMEM, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    return 0;
+  }
   return f->eKind ? f : 0;
 }
 
 /*
 ** Django's stored form of a fixture datetime "YYYY-MM-DDTHH:MM:SS[.fff][Z|
-** +HH:MM]": UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]". NULL when z is not one.
+** +HH:MM]": UTC as "YYYY-MM-DD HH:MM:SS[.ffffff]". NULL when z is not one,
+** or when the conversion failed (*pRc the error: out of memory).
 */
-static char *django_datetime(sqlite3 *db, const char *z) {
+static char *django_datetime(sqlite3 *db, const char *z, int *pRc) {
   int n = (int)strlen(z);
   if (n < 19 || z[10] != 'T' || z[4] != '-' || z[13] != ':') return 0;
   int i = 19, nFrac = 0;
@@ -910,35 +940,49 @@ static char *django_datetime(sqlite3 *db, const char *z) {
   }
   char *zOut = 0;
   sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(db, "SELECT strftime('%Y-%m-%d %H:%M:%S', ?1)", -1, &pStmt, 0) ==
-      SQLITE_OK) {
+  int rc =
+      sqlite3_prepare_v2(db, "SELECT strftime('%Y-%m-%d %H:%M:%S', ?1)", -1, &pStmt, 0);
+  if (rc == SQLITE_OK) {
     char *zIn = sqlite3_mprintf("%.10s %.8s%s", z, z + 11, strcmp(zTz, "Z") ? zTz : "");
-    sqlite3_bind_text(pStmt, 1, zIn, -1, sqlite3_free);
-    if (sqlite3_step(pStmt) == SQLITE_ROW &&
-        sqlite3_column_type(pStmt, 0) == SQLITE_TEXT) {
-      zOut = sqlite3_mprintf("%s%s%s", sqlite3_column_text(pStmt, 0), zFrac[0] ? "." : "",
-                             zFrac);
-    }
+    rc = zIn ? sqlite3_bind_text(pStmt, 1, zIn, -1, sqlite3_free) : SQLITE_NOMEM;
   }
-  sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW &&
+      sqlite3_column_type(pStmt, 0) == SQLITE_TEXT) {
+    const char *zDay = (const char *)sqlite3_column_text(pStmt, 0);
+    zOut = zDay ? sqlite3_mprintf("%s%s%s", zDay, zFrac[0] ? "." : "", zFrac) : 0;
+    if (zOut == 0) rc = SQLITE_NOMEM;
+  }
+  int rc2 = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_OK) rc = rc2;
+  if (rc != SQLITE_OK) {
+    sqlite3_free(zOut);
+    zOut = 0;
+    *pRc = rc;
+  }
   return zOut;
 }
 
-/* Django's stored form of a UUID "8-4-4-4-12": the 32 hex digits. */
-static char *django_uuid(const char *z) {
+/* Django's stored form of a UUID "8-4-4-4-12": the 32 hex digits. NULL when
+** z is not one, or out of memory (*pRc SQLITE_NOMEM). */
+static char *django_uuid(const char *z, int *pRc) {
   if (strlen(z) != 36 || z[8] != '-' || z[13] != '-' || z[18] != '-' || z[23] != '-') {
     return 0;
   }
-  return sqlite3_mprintf("%.8s%.4s%.4s%.4s%.12s", z, z + 9, z + 14, z + 19, z + 24);
+  char *zOut = sqlite3_mprintf("%.8s%.4s%.4s%.4s%.12s", z, z + 9, z + 14, z + 19, z + 24);
+  if (zOut == 0) *pRc = SQLITE_NOMEM;
+  return zOut;
 }
 
 /* Bind v to parameter i of pStmt, converted as f says. */
 static int bind_field(sqlite3 *db, sqlite3_stmt *pStmt, int i, const FieldInfo *f,
                       sqlite3_value *v) {
   char *z = 0;
+  int rc = SQLITE_OK;
   if (f && f->eConv && sqlite3_value_type(v) == SQLITE_TEXT) {
     const char *zIn = (const char *)sqlite3_value_text(v);
-    z = f->eConv == CONV_DATETIME ? django_datetime(db, zIn) : django_uuid(zIn);
+    if (zIn == 0) return SQLITE_NOMEM;
+    z = f->eConv == CONV_DATETIME ? django_datetime(db, zIn, &rc) : django_uuid(zIn, &rc);
+    if (rc != SQLITE_OK) return rc;
   }
   if (z) return sqlite3_bind_text(pStmt, i, z, -1, sqlite3_free);
   return sqlite3_bind_value(pStmt, i, v);
@@ -1054,10 +1098,13 @@ static int json_insert(JsonLoad *j, TableInfo *t, int n, int bPk) {
 static int write_django(JsonLoad *j) {
   JsonRecord *r = &j->rec;
   Load *p = j->p;
+  /* the pk's type before its text: a failed conversion makes it NULL */
+  int bPk = r->pPk && sqlite3_value_type(r->pPk) != SQLITE_NULL, n = 0, bM2m = 0;
   const char *zPk = r->pPk ? (const char *)sqlite3_value_text(r->pPk) : 0;
+  if (bPk && zPk == 0)
+    return load_error(p, SQLITE_NOMEM, "%s", sqlite3_errstr(SQLITE_NOMEM));
   TableInfo *t = json_table(j, r->zModel, 0);
   if (t == 0) return SQLITE_ERROR;
-  int bPk = r->pPk && sqlite3_value_type(r->pPk) != SQLITE_NULL, n = 0, bM2m = 0;
   int rc = bind_room(j, r->nField + 1);
   if (rc == SQLITE_OK && bPk) {
     j->apCols[n] = 0;
@@ -1095,6 +1142,11 @@ static int write_django(JsonLoad *j) {
         pKey = sqlite3_value_dup(sqlite3_column_value(pId, 0));
       }
       sqlite3_finalize(pId);
+    }
+    if (pKey == 0) {
+      rc = load_error(p, SQLITE_NOMEM, "record %d (%s pk %s): cannot keep its key: %s",
+                      r->iRec, r->zModel, zPk ? zPk : "none",
+                      sqlite3_errstr(SQLITE_NOMEM));
     }
     for (int i = 0; rc == SQLITE_OK && i < r->nField; i++) {
       JsonField *f = &r->aField[i];
@@ -1172,8 +1224,15 @@ static int tree_depth(TreeStack *s, int bRoot, sqlite3_int64 iParent) {
 static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
                     const char *zTbl) {
   JsonRecord *r = &j->rec;
+  /* a value whose text cannot be made (out of memory) turns NULL: its type
+  ** is read first */
+  int eKey = sqlite3_column_type(pTree, 2);
   const char *zKey = (const char *)sqlite3_column_text(pTree, 2);
   const char *zType = (const char *)sqlite3_column_text(pTree, 3);
+  if (zType == 0 || (zKey == 0 && eKey != SQLITE_NULL)) {
+    return SQLITE_NOMEM;
+  }
+  if (zKey == 0) zKey = "";
   int bContainer = zType[0] == 'o' || zType[0] == 'a';
   sqlite3_value *pAtom = sqlite3_column_value(pTree, bContainer ? 5 : 4);
   int iRecDepth = bArray ? 1 : 2; /* where records are */
@@ -1184,7 +1243,7 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
     }
     int rc = record_end(j, zTbl);
     r->zTable = devdb_arena_strndup(&j->arena, zKey, -1);
-    return rc;
+    return rc == SQLITE_OK && r->zTable == 0 ? SQLITE_NOMEM : rc;
   }
   if (iDepth == iRecDepth) {
     const char *zTable = bArray ? 0 : r->zTable;
@@ -1200,12 +1259,16 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
   if (iDepth == iRecDepth + 1) {
     /* a key repeated in a record: the last one counts, as in JSON parsers */
     if (bArray && strcmp(zKey, "model") == 0 && !bContainer) {
+      int eModel = sqlite3_value_type(pAtom);
+      const char *zModel = (const char *)sqlite3_value_text(pAtom);
+      if (zModel == 0 && eModel != SQLITE_NULL) return SQLITE_NOMEM;
       sqlite3_free(r->zModel);
-      r->zModel = sqlite3_mprintf("%s", sqlite3_value_text(pAtom));
+      r->zModel = sqlite3_mprintf("%s", zModel);
       if (r->zModel == 0) return SQLITE_NOMEM;
     } else if (bArray && strcmp(zKey, "pk") == 0 && !bContainer) {
       sqlite3_value_free(r->pPk);
       r->pPk = sqlite3_value_dup(pAtom);
+      if (r->pPk == 0) return SQLITE_NOMEM;
     } else if (bArray && strcmp(zKey, "fields") == 0 && zType[0] == 'o') {
       r->iFields = sqlite3_column_int64(pTree, 0);
     }
@@ -1239,11 +1302,15 @@ static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bA
                               "'$.*[[]*') THEN value END FROM json_tree(?1)",
                               -1, &pTree, 0);
   TreeStack stack = {{0}, 0};
-  if (rc == SQLITE_OK) sqlite3_bind_text(pTree, 1, zText, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(pTree, 1, zText, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && sqlite3_step(pTree) == SQLITE_ROW) {
     int bRoot = sqlite3_column_type(pTree, 1) == SQLITE_NULL;
     int iDepth = tree_depth(&stack, bRoot, sqlite3_column_int64(pTree, 1));
     const char *zType = (const char *)sqlite3_column_text(pTree, 3);
+    if (zType == 0) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     if ((zType[0] == 'o' || zType[0] == 'a') && stack.n < 8) {
       stack.aId[stack.n++] = sqlite3_column_int64(pTree, 0);
     }
@@ -1382,14 +1449,21 @@ static int load_end(Load *p, int bOwn, int rc) {
 static int load_body(Load *p, int eKind, const char *zText, const char *zTbl) {
   /* with enforcement off (SQLite's default) the load checks its own
   ** foreign keys: it may not add rows that point at nothing */
-  int bCheckFks = devdb_query_int(p->db, 1, "PRAGMA foreign_keys") == 0;
-  sqlite3_int64 nOrphanBefore = 0;
-  int rc = bCheckFks ? count_orphans(p, &nOrphanBefore) : SQLITE_OK;
+  sqlite3_int64 bFkOn = 1, nOrphanBefore = 0;
+  int rc = devdb_query_int_rc(p->db, 1, &bFkOn, "PRAGMA foreign_keys");
+  if (rc != SQLITE_OK) {
+    rc = load_error(p, rc, "cannot read foreign_keys: %s", sqlite3_errmsg(p->db));
+  }
+  int bCheckFks = bFkOn == 0;
+  if (rc == SQLITE_OK && bCheckFks) rc = count_orphans(p, &nOrphanBefore);
   if (rc == SQLITE_OK) {
     rc = eKind == 1   ? load_sql(p, zText)
          : eKind == 2 ? load_csv(p, zText, zTbl)
                       : load_json(p, zText, zTbl);
   }
+  /* an error recorded where the caller went on (a failed schema read taken
+  ** for "no such column" and then another way found) still fails the load */
+  if (rc == SQLITE_OK) rc = p->rcErr;
   cache_clear(&p->cache);
   if (rc == SQLITE_OK && bCheckFks) rc = check_new_orphans(p, nOrphanBefore);
   return rc;
@@ -1424,16 +1498,18 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
   }
   /* a page cache the size of a big fixture: no page spills to the file
   ** (and its journal) before the end; the caller's setting comes back */
-  sqlite3_int64 nCache = devdb_query_int(db, -2000, "PRAGMA main.cache_size");
-  if (nCache > -65536 && nCache < 16384)
-    devdb_exec(db, 0, "PRAGMA main.cache_size=-65536");
+  sqlite3_int64 nCache = -2000;
+  int bCache =
+      devdb_query_int_rc(db, -2000, &nCache, "PRAGMA main.cache_size") == SQLITE_OK &&
+      nCache > -65536 && nCache < 16384;
+  if (bCache) devdb_exec(db, 0, "PRAGMA main.cache_size=-65536");
   rc = load_end(&load, bOwn, load_body(&load, eKind, zText, zTbl));
   if (rc != SQLITE_OK) {
     *pzErr =
         load.zErr ? load.zErr : sqlite3_mprintf("'%s': %s", zPath, sqlite3_errstr(rc));
     load.zErr = 0;
   }
-  devdb_exec(db, 0, "PRAGMA main.cache_size=%lld", nCache);
+  if (bCache) devdb_exec(db, 0, "PRAGMA main.cache_size=%lld", nCache);
   sqlite3_free(load.zErr);
   sqlite3_free(zText);
   if (pnRow) *pnRow = load.nRow;
@@ -1442,8 +1518,15 @@ int devdb_load_file(sqlite3 *db, const char *zPath, const char *zTbl,
 
 /* devdb_load(path [, tbl]) */
 static void loadFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  /* types first: an argument whose text cannot be made turns NULL */
+  int bPath = sqlite3_value_type(argv[0]) != SQLITE_NULL;
+  int bTbl = argc > 1 && sqlite3_value_type(argv[1]) != SQLITE_NULL;
   const char *zPath = (const char *)sqlite3_value_text(argv[0]);
   const char *zTbl = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : 0;
+  if ((bPath && zPath == 0) || (bTbl && zTbl == 0)) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
   if (zPath == 0) return;
   sqlite3_int64 nRow = 0;
   char *zErr = 0;

@@ -84,8 +84,10 @@ static int fk_check_query(DevdbLint *p, sqlite3 *db, const char *zSchema,
                     zTab, zSchema);
   int nBefore = p->nFinding;
   while (rc == SQLITE_OK && (rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    fk_violation(p, pS, (const char *)sqlite3_column_text(pStmt, 0),
-                 sqlite3_column_int(pStmt, 1), sqlite3_column_int64(pStmt, 2));
+    const char *zTable = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zTable == 0) p->arena.bOom = 1; /* the violation would be lost */
+    fk_violation(p, pS, zTable, sqlite3_column_int(pStmt, 1),
+                 sqlite3_column_int64(pStmt, 2));
     rc = SQLITE_OK;
   }
   if (pStmt) rc = sqlite3_finalize(pStmt);

@@ -63,13 +63,21 @@ static int chk(Resolver *R, sqlite3 *db, int rc) {
   return rc;
 }
 
+/* A copy of db's last message (caller frees). NULL when it cannot be kept:
+** then the run fails (a finding read from the message would be lost). */
+static char *msg_copy(Resolver *R, sqlite3 *db) {
+  char *z = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  if (z == 0) R->p->arena.bOom = 1;
+  return z;
+}
+
 /* Prepare (never step) zSql on db. On failure returns the code and, when
 ** pzMsg is not NULL, SQLite's message (caller frees). */
 static int try_prepare(Resolver *R, sqlite3 *db, const char *zSql, char **pzMsg) {
   if (zSql == 0) return chk(R, db, SQLITE_NOMEM);
   sqlite3_stmt *pStmt = 0;
   int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
-  if (rc != SQLITE_OK && pzMsg) *pzMsg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && pzMsg) *pzMsg = msg_copy(R, db);
   sqlite3_finalize(pStmt);
   return chk(R, db, rc);
 }
@@ -228,7 +236,9 @@ static void stand_in(Resolver *R, const char *zName, const char *zColSql,
   sqlite3_str_appendf(s, "CREATE TABLE \"%w\"(", zName);
   int n = 0;
   while (sqlite3_step(pStmt) == SQLITE_ROW) {
+    int eType = sqlite3_column_type(pStmt, 0);
     const char *zCol = (const char *)sqlite3_column_text(pStmt, 0);
+    if (zCol == 0 && eType != SQLITE_NULL) R->p->arena.bOom = 1;
     sqlite3_str_appendf(s, "%s\"%w\"", n++ ? ", " : "", zCol ? zCol : "");
   }
   chk(R, R->db, sqlite3_finalize(pStmt));
@@ -251,12 +261,14 @@ static void view_visit(Resolver *R, int i) {
   }
   if ((R->aView[i] & (F_CAND | F_BROKEN)) != F_CAND) return;
   char *zSql = sqlite3_mprintf("SELECT * FROM \"%w\"", pV->zName), *zOff = 0;
+  if (zSql == 0) R->p->arena.bOom = 1;
   if (zSql && prepare_both(R, zSql, &zOff, 0) == SQLITE_OK && is_no_column(zOff)) {
     dqs_finding(R, "view", pV->zName, zOff);
     char *zCols = sqlite3_mprintf("SELECT name FROM pragma_table_info(%Q)", pV->zName);
     char *zDrop = sqlite3_mprintf("DROP VIEW \"%w\"", pV->zName);
     set_dqs(R, 1);
     if (zCols && zDrop) stand_in(R, pV->zName, zCols, zDrop);
+    if (zCols == 0 || zDrop == 0) R->p->arena.bOom = 1;
     set_dqs(R, 0);
     sqlite3_free(zCols);
     sqlite3_free(zDrop);
@@ -274,7 +286,11 @@ static void view_visit(Resolver *R, int i) {
 */
 static void trigger_event(Resolver *R, const DevdbTrigger *pT, TriggerEvent *pEv) {
   DevdbSpan name = devdb_parse_create_name(pT->zSql ? pT->zSql : "");
-  if (name.n == 0) return;
+  if (name.n == 0) {
+    /* a stored CREATE TRIGGER names its trigger: the parser ran out of memory */
+    if (pT->zSql) R->p->arena.bOom = 1;
+    return;
+  }
   DevdbLexer lx;
   devdb_lexer_init(&lx, name.z + name.n, -1);
   int eEvent = 0;
@@ -290,6 +306,7 @@ static void trigger_event(Resolver *R, const DevdbTrigger *pT, TriggerEvent *pEv
     if (devdb_token_is(&t, "of")) {
       t = devdb_lexer_next(&lx);
       zCol = devdb_token_ident(&t);
+      if (zCol == 0) R->p->arena.bOom = 1;
     }
   }
   if (eEvent == 'U' && zCol == 0) {
@@ -315,6 +332,10 @@ static void trigger_event(Resolver *R, const DevdbTrigger *pT, TriggerEvent *pEv
       zSql = sqlite3_mprintf("INSERT INTO %s DEFAULT VALUES", zTab);
     if (zTab && eEvent == 'U' && zCol) {
       zSql = sqlite3_mprintf("UPDATE %s SET \"%w\" = \"%w\"", zTab, zCol, zCol);
+    }
+    /* an event that could not be written would skip the trigger's checks */
+    if (eEvent && (zTab == 0 || (zSql == 0 && (eEvent != 'U' || zCol)))) {
+      R->p->arena.bOom = 1;
     }
     *(bSource ? &pEv->zSource : &pEv->zScratch) = zSql;
     sqlite3_free(zTab);
@@ -383,7 +404,7 @@ static void scratch_table(Resolver *R, const DevdbTable *pTab) {
   if (pTab->zSql) {
     rc = run(R, pTab->zSql);
     if (rc == SQLITE_ERROR && pTab->eKind == DEVDB_TABLE) {
-      zOff = sqlite3_mprintf("%s", sqlite3_errmsg(R->db));
+      zOff = msg_copy(R, R->db);
       set_dqs(R, 1);
       rc = run(R, pTab->zSql);
       set_dqs(R, 0);
@@ -398,6 +419,7 @@ static void scratch_table(Resolver *R, const DevdbTable *pTab) {
       sqlite3_str_appendf(s, "%s(%Q)", i ? "," : "VALUES ", pTab->aCol[i].zName);
     }
     char *zCols = sqlite3_str_finish(s);
+    if (zCols == 0) R->p->arena.bOom = 1;
     if (zCols) stand_in(R, pTab->zName, zCols, 0);
     sqlite3_free(zCols);
   }
@@ -416,7 +438,7 @@ static int index_has_expr(const DevdbIndex *pIdx) {
 /* dqs-literal in the expressions or WHERE of an index. */
 static void scratch_index(Resolver *R, const DevdbIndex *pIdx) {
   if (run(R, pIdx->zSql) != SQLITE_ERROR) return;
-  char *zMsg = sqlite3_mprintf("%s", sqlite3_errmsg(R->db));
+  char *zMsg = msg_copy(R, R->db);
   set_dqs(R, 1);
   if (run(R, pIdx->zSql) == SQLITE_OK && is_no_column(zMsg)) {
     dqs_finding(R, "index", pIdx->zName, zMsg);

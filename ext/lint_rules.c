@@ -101,8 +101,13 @@ static char *new_index_name(DevdbLint *p, const DevdbSchema *pS, const char *zTa
   sqlite3_str *s = sqlite3_str_new(0);
   sqlite3_str_appendall(s, zTab);
   for (int i = 0; i < n; i++) sqlite3_str_appendf(s, "_%s", az[i] ? az[i] : "");
+  int rc = sqlite3_str_errcode(s);
   char *zBase = sqlite3_str_finish(s);
-  if (zBase == 0) return 0;
+  if (rc != SQLITE_OK || zBase == 0) { /* the name is lost: the run fails */
+    p->arena.bOom = 1;
+    sqlite3_free(zBase);
+    return 0;
+  }
   char *zName = PRINTF("%s_%s", zBase, zSuffix);
   for (int k = 2;
        zName && (devdb_schema_index(pS, zName) || devdb_schema_table(pS, zName)); k++) {
