@@ -498,14 +498,21 @@ static void find_history(Planner *P) {
   DevdbHistTable *aHist = 0;
   int nHist = 0;
   char *zErr = 0;
-  if (P->db &&
-      devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) == SQLITE_OK) {
-    for (int i = 0; i < nHist; i++) {
-      const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
-      if (pTab) mark(P, &P->mHistory, pTab->zName);
-    }
+  int rc =
+      P->db ? devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) : SQLITE_OK;
+  for (int i = 0; i < nHist; i++) {
+    const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
+    if (pTab) mark(P, &P->mHistory, pTab->zName);
   }
   devdb_history_free(aHist, nHist);
+  /* a table it cannot read (SQLITE_ERROR: a virtual table without its
+  ** module) is no history table; a failed read (memory, I/O, a lock) is no
+  ** answer, and a history table it missed would be dropped */
+  if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
+    plan_error(P, rc,
+               sqlite3_mprintf("cannot look for migration history tables: %s",
+                               zErr ? zErr : sqlite3_errstr(rc)));
+  }
   sqlite3_free(zErr);
 }
 
