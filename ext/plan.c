@@ -768,12 +768,21 @@ static char *strict_misfit(Planner *P, const char *z, const char *zType);
 ** 1 when the DEFAULT of a STRICT column fits its type. ADD COLUMN does not
 ** check it (3.40 adds the column and integrity_check then reports every
 ** row), a rebuild's INSERT does. Asked of SQLite on the source's connection;
-** without one, 0.
+** without one, 0; a default SQLite cannot evaluate (SQLITE_ERROR), 0. A
+** read that fails (memory, I/O) is a planner error: taken for "misfit" it
+** would plan another change than a fault-free run.
 */
 static int default_fits(Planner *P, const DevdbColumn *c) {
   char *zMisfit = strict_misfit(P, PF("(%s)", c->zDefault), c->zType);
   if (zMisfit == 0) return 1; /* ANY */
-  return P->db != 0 && devdb_query_int(P->db, 1, "SELECT %s", zMisfit) == 0;
+  if (P->db == 0) return 0;
+  sqlite3_int64 iMisfit = 1;
+  int rc = devdb_query_int_rc(P->db, 1, &iMisfit, "SELECT %s", zMisfit);
+  if (rc != SQLITE_OK && rc != SQLITE_ERROR)
+    plan_error(P, rc,
+               sqlite3_mprintf("cannot check the default of column %s: %s", c->zName,
+                               sqlite3_errmsg(P->db)));
+  return iMisfit == 0;
 }
 
 /*

@@ -6,10 +6,12 @@
 ** whole transaction back, and the run, finding no transaction left to
 ** commit, reported every change as made; a failed read of PRAGMA
 ** foreign_keys passed for "off"; a summary that could not be built was
-** reported as "nothing changed". Every allocation of each operation is
-** failed in turn (transient faults; make fault sweeps persistent ones): the
-** operation is an error with main as before (or as after, when the error
-** came after COMMIT), or exactly the fault-free result and main.
+** reported as "nothing changed"; a failed check of a STRICT column's
+** default passed for "does not fit" and planned a rebuild, not an ADD
+** COLUMN. Every allocation of each operation is failed in turn (transient
+** faults; make fault sweeps persistent ones): the operation is an error
+** with main as before (or as after, when the error came after COMMIT), or
+** exactly the fault-free result and main.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -25,19 +27,23 @@ static const char *zSchema =
     "CREATE TABLE posts(id INTEGER PRIMARY KEY,"
     " user_id INT REFERENCES users(id) ON DELETE CASCADE, body TEXT);"
     "CREATE INDEX posts_user ON posts(user_id);"
+    "CREATE TABLE s(id INTEGER PRIMARY KEY, n INT) STRICT; INSERT INTO s VALUES (1, 2);"
     "INSERT INTO users VALUES (1, 'a@x', 30), (2, 'b@x', 40);"
     "INSERT INTO posts VALUES (1, 1, 'hi'), (2, 2, 'yo'), (3, 1, 'more');";
 
 static const char *azOp[] = {
     /* a rebuild of users, an index dropped, a table added */
-    "SELECT devdb_apply('CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL "
-    "UNIQUE, age INT CHECK (age >= 0 AND age < 200), nick TEXT);"
-    "CREATE TABLE posts(id INTEGER PRIMARY KEY, user_id INT REFERENCES users(id) ON "
-    "DELETE "
-    "CASCADE, body TEXT); CREATE TABLE tags(id INTEGER PRIMARY KEY, label TEXT "
-    "UNIQUE);')",
+    "SELECT devdb_apply('"
+    "CREATE TABLE users(id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE,"
+    " age INT CHECK (age >= 0 AND age < 200), nick TEXT);"
+    "CREATE TABLE posts(id INTEGER PRIMARY KEY,"
+    " user_id INT REFERENCES users(id) ON DELETE CASCADE, body TEXT);"
+    "CREATE TABLE s(id INTEGER PRIMARY KEY, n INT) STRICT;"
+    "CREATE TABLE tags(id INTEGER PRIMARY KEY, label TEXT UNIQUE);')",
     "SELECT devdb_add_column('users', 'nick TEXT DEFAULT ''x''')",
     "SELECT devdb_add_column('users', 'slug TEXT AS (lower(email)) STORED')",
+    /* a STRICT table: whether the default fits is asked of SQLite */
+    "SELECT devdb_add_column('s', 'k INT DEFAULT 3')",
 };
 
 static sqlite3 *setup(int bFk) {
@@ -71,6 +77,7 @@ static char *state(sqlite3 *db) {
   append_rows(db, "SELECT type, name, sql FROM sqlite_schema ORDER BY name", &z);
   append_rows(db, "SELECT * FROM users ORDER BY id", &z);
   append_rows(db, "SELECT * FROM posts ORDER BY id", &z);
+  append_rows(db, "SELECT * FROM s ORDER BY id", &z);
   return z;
 }
 
