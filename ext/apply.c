@@ -200,16 +200,25 @@ static int run_sql(Run *R, const char *zSql, const char *zWhat) {
 ** remembered for run_end, which must follow even when this fails.
 */
 static int run_begin(Run *R, int bFkOff) {
+  sqlite3_int64 iFk = 0, iLegacy = 0;
   R->bInTxn = sqlite3_get_autocommit(R->db) == 0;
-  R->bFkWasOn = devdb_query_int(R->db, 0, "PRAGMA foreign_keys") != 0;
-  R->iLegacy = (int)devdb_query_int(R->db, 0, "PRAGMA legacy_alter_table");
+  int rc = devdb_query_int_rc(R->db, 0, &iFk, "PRAGMA foreign_keys");
+  if (rc == SQLITE_OK)
+    rc = devdb_query_int_rc(R->db, 0, &iLegacy, "PRAGMA legacy_alter_table");
+  R->bFkWasOn = iFk != 0;
+  R->iLegacy = (int)iLegacy;
+  if (rc != SQLITE_OK) {
+    R->zErr = sqlite3_mprintf("cannot read the connection's settings: %s",
+                              sqlite3_errmsg(R->db));
+    return rc;
+  }
   if (bFkOff && R->bFkWasOn && !R->bInTxn) {
     if (run_sql(R, "PRAGMA foreign_keys=OFF", "turning foreign keys off"))
       return SQLITE_ERROR;
     R->bFkTurnedOff = 1;
   }
   if (R->bInTxn) return run_sql(R, "SAVEPOINT devdb_apply", "starting a transaction");
-  int rc = devdb_exec_retry(R->db, DEVDB_LOCK_WAIT_MS, "BEGIN IMMEDIATE");
+  rc = devdb_exec_retry(R->db, DEVDB_LOCK_WAIT_MS, "BEGIN IMMEDIATE");
   if (rc != SQLITE_OK && R->zErr == 0)
     R->zErr =
         sqlite3_mprintf("cannot start a write transaction: %s", sqlite3_errmsg(R->db));
@@ -219,6 +228,15 @@ static int run_begin(Run *R, int bFkOff) {
 /* Commit (waiting for the lock like BEGIN), or roll back when rc says the
 ** run failed or the commit did; settings restored. Returns the outcome. */
 static int run_end(Run *R, int rc) {
+  /* SQLite rolls the whole transaction back when a statement in it fails for
+  ** want of memory: with no transaction left, the work is gone */
+  if (rc == SQLITE_OK && sqlite3_get_autocommit(R->db)) {
+    rc = SQLITE_ABORT;
+    if (R->zErr == 0)
+      R->zErr = sqlite3_mprintf("the transaction was rolled back: %s",
+                                sqlite3_errcode(R->db) ? sqlite3_errmsg(R->db)
+                                                       : "it ended before its COMMIT");
+  }
   if (rc == SQLITE_OK && R->bInTxn) rc = run_sql(R, "RELEASE devdb_apply", "COMMIT");
   if (rc == SQLITE_OK && !R->bInTxn && !sqlite3_get_autocommit(R->db)) {
     rc = devdb_exec_retry(R->db, DEVDB_LOCK_WAIT_MS, "COMMIT");
@@ -281,8 +299,9 @@ static int run_steps(Run *R, const DevdbPlan *pPlan, const DevdbSchema *pTo) {
   return rc;
 }
 
-/* "change kind name: detail" of every change made, one per line. */
-static char *summary(const DevdbPlan *pPlan) {
+/* "change kind name: detail" of every change made, one per line, in *pz
+** (NULL when empty). Returns SQLITE_OK or SQLITE_NOMEM. */
+static int summary(const DevdbPlan *pPlan, char **pz) {
   sqlite3_str *p = sqlite3_str_new(0);
   for (int i = 0; i < pPlan->nChange; i++) {
     const DevdbChange *pC = &pPlan->aChange[i];
@@ -290,7 +309,13 @@ static char *summary(const DevdbPlan *pPlan) {
     sqlite3_str_appendf(p, "%s%s %s %s: %s", sqlite3_str_length(p) ? "\n" : "",
                         pC->zChange, pC->zKind, pC->zName ? pC->zName : "", pC->zDetail);
   }
-  return sqlite3_str_finish(p);
+  int rc = sqlite3_str_errcode(p);
+  *pz = sqlite3_str_finish(p);
+  if (rc != SQLITE_OK) {
+    sqlite3_free(*pz);
+    *pz = 0;
+  }
+  return rc;
 }
 
 /* --------------------------------------------------------------- a job */
@@ -313,6 +338,7 @@ struct Job {
   DevdbSchema *pOne, *pMerged; /* devdb_add_column's: the table, the target */
   DevdbPlan *pPlan;            /* from pFrom to pTo */
   int bDone;                   /* nothing to do: main is the target already */
+  char *zSummary;              /* what the run did (summary()), made before COMMIT */
 };
 
 /* Free what a look at main made. */
@@ -325,6 +351,8 @@ static void job_clear(Job *J) {
   J->pMerged = J->pOne = J->pFrom = 0;
   J->pTo = 0;
   J->bDone = 0;
+  sqlite3_free(J->zSummary);
+  J->zSummary = 0;
 }
 
 /* Read main, make the target and plan, counting the risks of mCount. */
@@ -379,7 +407,10 @@ static int job_locked(Job *J, Run *R, char **pzErr, int *pbRetry) {
   }
   *pzErr = refusal(J->pPlan, J->bAllowDataLoss, J->zFunc);
   if (*pzErr) return SQLITE_ERROR;
-  return run_steps(R, J->pPlan, J->pTo);
+  rc = run_steps(R, J->pPlan, J->pTo);
+  /* the report is made before COMMIT: one that cannot be made fails the run */
+  if (rc == SQLITE_OK) rc = summary(J->pPlan, &J->zSummary);
+  return rc;
 }
 
 /*
@@ -451,9 +482,9 @@ static void applyFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   job.pTarget = pTarget;
   rc = apply_job(&job, &zErr);
   if (rc == SQLITE_OK) {
-    char *zSummary = job.pPlan ? summary(job.pPlan) : 0;
-    sqlite3_result_text(ctx, zSummary ? zSummary : "", -1,
-                        zSummary ? sqlite3_free : SQLITE_STATIC);
+    sqlite3_result_text(ctx, job.zSummary ? job.zSummary : "", -1,
+                        job.zSummary ? sqlite3_free : SQLITE_STATIC);
+    job.zSummary = 0; /* the result owns it */
   } else {
     devdb_result_error(ctx, "%s", zErr ? zErr : sqlite3_errstr(rc));
   }

@@ -246,10 +246,15 @@ static int cols_read(sqlite3 *db, const char *zSchema, const char *zTable, Table
       break;
     }
     int i = p->n++;
-    p->azName[i] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 0));
-    p->azType[i] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(pStmt, 2));
+    const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
+    const char *zType = (const char *)sqlite3_column_text(pStmt, 2);
+    p->azName[i] = zName ? sqlite3_mprintf("%s", zName) : 0;
+    p->azType[i] = sqlite3_mprintf("%s", zType ? zType : "");
     p->aPk[i] = sqlite3_column_int(pStmt, 1);
-    if (p->azName[i] == 0 || p->azType[i] == 0) rc = SQLITE_NOMEM;
+    /* a NULL text is a failed conversion: pragma_table_info gives no NULL name */
+    if (p->azName[i] == 0 || p->azType[i] == 0 ||
+        (zType == 0 && sqlite3_column_type(pStmt, 2) != SQLITE_NULL))
+      rc = SQLITE_NOMEM;
   }
   int rc2 = sqlite3_finalize(pStmt);
   return rc != SQLITE_OK ? rc : rc2;
@@ -356,6 +361,10 @@ static int find_tables(sqlite3 *db, const char *zSchema, const char *zSql,
   while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zName = (const char *)sqlite3_column_text(pStmt, 0);
     const char *zTool = 0;
+    if (zName == 0) { /* a table's name is never NULL: memory ran out */
+      rc = SQLITE_NOMEM;
+      break;
+    }
     const HistShape *pS = table_shape(db, zSchema, zName, &zTool, &rc);
     if (pS == 0) continue;
     DevdbHistTable *aNew =

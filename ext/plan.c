@@ -498,14 +498,21 @@ static void find_history(Planner *P) {
   DevdbHistTable *aHist = 0;
   int nHist = 0;
   char *zErr = 0;
-  if (P->db &&
-      devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) == SQLITE_OK) {
-    for (int i = 0; i < nHist; i++) {
-      const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
-      if (pTab) mark(P, &P->mHistory, pTab->zName);
-    }
+  int rc =
+      P->db ? devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) : SQLITE_OK;
+  for (int i = 0; i < nHist; i++) {
+    const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
+    if (pTab) mark(P, &P->mHistory, pTab->zName);
   }
   devdb_history_free(aHist, nHist);
+  /* a table it cannot read (SQLITE_ERROR: a virtual table without its
+  ** module) is no history table; a failed read (memory, I/O, a lock) is no
+  ** answer, and a history table it missed would be dropped */
+  if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
+    plan_error(P, rc,
+               sqlite3_mprintf("cannot look for migration history tables: %s",
+                               zErr ? zErr : sqlite3_errstr(rc)));
+  }
   sqlite3_free(zErr);
 }
 
@@ -761,12 +768,21 @@ static char *strict_misfit(Planner *P, const char *z, const char *zType);
 ** 1 when the DEFAULT of a STRICT column fits its type. ADD COLUMN does not
 ** check it (3.40 adds the column and integrity_check then reports every
 ** row), a rebuild's INSERT does. Asked of SQLite on the source's connection;
-** without one, 0.
+** without one, 0; a default SQLite cannot evaluate (SQLITE_ERROR), 0. A
+** read that fails (memory, I/O) is a planner error: taken for "misfit" it
+** would plan another change than a fault-free run.
 */
 static int default_fits(Planner *P, const DevdbColumn *c) {
   char *zMisfit = strict_misfit(P, PF("(%s)", c->zDefault), c->zType);
   if (zMisfit == 0) return 1; /* ANY */
-  return P->db != 0 && devdb_query_int(P->db, 1, "SELECT %s", zMisfit) == 0;
+  if (P->db == 0) return 0;
+  sqlite3_int64 iMisfit = 1;
+  int rc = devdb_query_int_rc(P->db, 1, &iMisfit, "SELECT %s", zMisfit);
+  if (rc != SQLITE_OK && rc != SQLITE_ERROR)
+    plan_error(P, rc,
+               sqlite3_mprintf("cannot check the default of column %s: %s", c->zName,
+                               sqlite3_errmsg(P->db)));
+  return iMisfit == 0;
 }
 
 /*
