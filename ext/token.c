@@ -329,8 +329,9 @@ static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnar
   /* "- -x" written "--x", or a slash before a star, would start a comment */
   char cLast = a->n > 0 ? a->z[a->n - 1] : 0;
   if ((cLast == '-' && b->z[0] == '-') || (cLast == '/' && b->z[0] == '*')) return 0;
-  /* "t. 2" written "t.2" would read as t and the number .2 */
-  if (a->eType == DEVDB_TK_DOT && b->eType == DEVDB_TK_NUMBER) return 0;
+  /* "t. 2" written "t.2" would read as t and the number .2 (as would any
+  ** token that starts with a digit, such as the malformed "2x") */
+  if (a->eType == DEVDB_TK_DOT && b->n > 0 && b->z[0] >= '0' && b->z[0] <= '9') return 0;
   if (b->eType == DEVDB_TK_RP || b->eType == DEVDB_TK_COMMA || b->eType == DEVDB_TK_DOT ||
       b->eType == DEVDB_TK_SEMI) {
     return 1;

@@ -5,7 +5,9 @@
 **     parentheses were stripped, not both, so "(a > 0);" and "(;)" changed
 **     again on a second pass;
 **   - a double negation "- -1" became "--1", the start of a comment;
-**   - "c. 2" became "c.2", which reads as c and the number .2.
+**   - "c. 2" became "c.2", which reads as c and the number .2, and "t. 0x"
+**     (a malformed token that starts with a digit) became "t.0x", which
+**     reads as t, the number .0 and x.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -31,6 +33,7 @@ int main(void) {
   check_norm("norm-double-minus", "a > - -1", 0, "a > - -1");
   check_norm("norm-unary-minus-paren", "-(-1)", 1, "-(-1)");
   check_norm("norm-dot-then-number", "C. 2", 0, "c. 2");
+  check_norm("norm-dot-then-digit-word", "t. 0lect", 0, "t. 0lect");
   check_norm("norm-dot-then-name", "T . x", 0, "t.x");
   return unit_failures();
 }
