@@ -332,6 +332,8 @@ static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnar
   /* "t. 2" written "t.2" would read as t and the number .2 (as would any
   ** token that starts with a digit, such as the malformed "2x") */
   if (a->eType == DEVDB_TK_DOT && b->n > 0 && b->z[0] >= '0' && b->z[0] <= '9') return 0;
+  /* "2 ." written "2." would read as the number 2. */
+  if (a->eType == DEVDB_TK_NUMBER && b->eType == DEVDB_TK_DOT) return 0;
   if (b->eType == DEVDB_TK_RP || b->eType == DEVDB_TK_COMMA || b->eType == DEVDB_TK_DOT ||
       b->eType == DEVDB_TK_SEMI) {
     return 1;

@@ -7,7 +7,8 @@
 **   - a double negation "- -1" became "--1", the start of a comment;
 **   - "c. 2" became "c.2", which reads as c and the number .2, and "t. 0x"
 **     (a malformed token that starts with a digit) became "t.0x", which
-**     reads as t, the number .0 and x.
+**     reads as t, the number .0 and x; "2 .x" became "2.x", the number 2.
+**     and x.
 */
 #include "devdb.h"
 #include "unit.h"
@@ -34,6 +35,7 @@ int main(void) {
   check_norm("norm-unary-minus-paren", "-(-1)", 1, "-(-1)");
   check_norm("norm-dot-then-number", "C. 2", 0, "c. 2");
   check_norm("norm-dot-then-digit-word", "t. 0lect", 0, "t. 0lect");
+  check_norm("norm-number-then-dot", "c = 2 .\"x\"", 0, "c = 2 .x");
   check_norm("norm-dot-then-name", "T . x", 0, "t.x");
   return unit_failures();
 }
