@@ -343,7 +343,9 @@ static int no_space_between(const DevdbToken *a, const DevdbToken *b, int bAUnar
       (a->eType == DEVDB_TK_WORD || a->eType == DEVDB_TK_QUOTED)) {
     return 1;
   }
-  return bAUnary;
+  /* a unary operator goes against its operand, but never against another
+  ** operator: "- >=" written "->=" would read as "->" and "=" */
+  return bAUnary && strchr("<>=!|&*/%-+~", b->z[0]) == 0;
 }
 
 /*

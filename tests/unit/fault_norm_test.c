@@ -8,7 +8,7 @@
 **   - "c. 2" became "c.2", which reads as c and the number .2, and "t. 0x"
 **     (a malformed token that starts with a digit) became "t.0x", which
 **     reads as t, the number .0 and x; "2 .x" became "2.x", the number 2.
-**     and x.
+**     and x; a unary minus before ">=" became "->=", read as "->" and "=".
 */
 #include "devdb.h"
 #include "unit.h"
@@ -36,6 +36,7 @@ int main(void) {
   check_norm("norm-dot-then-number", "C. 2", 0, "c. 2");
   check_norm("norm-dot-then-digit-word", "t. 0lect", 0, "t. 0lect");
   check_norm("norm-number-then-dot", "c = 2 .\"x\"", 0, "c = 2 .x");
+  check_norm("norm-unary-then-operator", "a NOT - >= 1", 0, "a NOT - >= 1");
   check_norm("norm-dot-then-name", "T . x", 0, "t.x");
   return unit_failures();
 }
