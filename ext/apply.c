@@ -57,7 +57,7 @@ typedef struct Run {
   int bInTxn; /* the caller is inside a transaction: use a savepoint */
   int bRan;   /* the plan's statements began to run */
   int bFkWasOn, bFkTurnedOff;
-  int iLegacy;      /* legacy_alter_table as it was */
+  int iLegacy;      /* legacy_alter_table as it was (-1: could not be read) */
   DevdbMap mBefore; /* foreign key violations before the change */
   int nKey;
   char **azKey;
@@ -206,7 +206,7 @@ static int run_begin(Run *R, int bFkOff) {
   if (rc == SQLITE_OK)
     rc = devdb_query_int_rc(R->db, 0, &iLegacy, "PRAGMA legacy_alter_table");
   R->bFkWasOn = iFk != 0;
-  R->iLegacy = (int)iLegacy;
+  R->iLegacy = rc == SQLITE_OK ? (int)iLegacy : -1; /* -1: unknown, left alone */
   if (rc != SQLITE_OK) {
     R->zErr = sqlite3_mprintf("cannot read the connection's settings: %s",
                               sqlite3_errmsg(R->db));
@@ -249,7 +249,7 @@ static int run_end(Run *R, int rc) {
     sqlite3_exec(R->db, "ROLLBACK", 0, 0, 0);
   }
   if (R->bFkTurnedOff) sqlite3_exec(R->db, "PRAGMA foreign_keys=ON", 0, 0, 0);
-  devdb_exec(R->db, 0, "PRAGMA legacy_alter_table=%d", R->iLegacy);
+  if (R->iLegacy >= 0) devdb_exec(R->db, 0, "PRAGMA legacy_alter_table=%d", R->iLegacy);
   devdb_map_clear(&R->mBefore);
   for (int i = 0; i < R->nKey; i++) sqlite3_free(R->azKey[i]);
   sqlite3_free(R->azKey);

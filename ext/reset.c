@@ -607,8 +607,43 @@ int devdb_empty_image(sqlite3 *db, const char *zSchema, int eMode, sqlite3 **ppI
 
 /* ---------------------------------------------------- the backup API */
 
-int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char *zSrc,
-                    char **pzErr) {
+/*
+** Whether anyone committed to a database since a point: the data version
+** of its pager (SQLITE_FCNTL_DATA_VERSION), which moves when the pager,
+** taking a lock, sees that another connection committed. A wipe reads the
+** state inside its own write transaction but must end it before the backup
+** API takes the write lock again: what another connection commits in that
+** instant would be overwritten.
+*/
+typedef struct Watch {
+  sqlite3 *db;
+  unsigned int iVersion; /* the data version when the state was read */
+} Watch;
+
+/* Note the data version of main of db (inside db's write transaction). */
+static int watch_start(sqlite3 *db, Watch *pW, char **pzErr) {
+  pW->db = db;
+  pW->iVersion = 0;
+  int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &pW->iVersion);
+  if (rc != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("cannot read the data version: %s", sqlite3_errstr(rc));
+  }
+  return rc;
+}
+
+/* *pbChanged gets 1 when someone committed since watch_start (to be asked
+** with the write lock held, so that the pager has looked). */
+static int watch_changed(Watch *pW, int *pbChanged) {
+  unsigned int v = 0;
+  int rc = sqlite3_file_control(pW->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+  *pbChanged = rc == SQLITE_OK && v != pW->iVersion;
+  return rc;
+}
+
+/* devdb_copy_into; with pW, the copy is made only when, with the write lock
+** of pDest taken, nobody committed since pW started (else *pbChanged 1). */
+static int copy_into_watched(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc,
+                             const char *zSrc, Watch *pW, int *pbChanged, char **pzErr) {
   *pzErr = 0;
   sqlite3_backup *p = sqlite3_backup_init(pDest, zDest, pSrc, zSrc);
   if (p == 0) {
@@ -621,9 +656,19 @@ int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char
     }
     return SQLITE_ERROR;
   }
-  int rc = sqlite3_backup_step(p, -1);
-  int rc2 = sqlite3_backup_finish(p);
+  /* a step of no pages takes the write lock of pDest (waiting for it) */
+  int rc = pW ? sqlite3_backup_step(p, 0) : SQLITE_OK;
+  if (pW && rc == SQLITE_OK) {
+    rc = watch_changed(pW, pbChanged);
+    if (rc == SQLITE_OK && *pbChanged) rc = SQLITE_BUSY;
+  }
+  if (rc == SQLITE_OK) rc = sqlite3_backup_step(p, -1);
+  int rc2 = sqlite3_backup_finish(p); /* unfinished: pDest rolls back */
   if (rc == SQLITE_DONE) rc = rc2;
+  if (pW && *pbChanged) {
+    *pzErr = sqlite3_mprintf("another connection changed the database meanwhile");
+    return SQLITE_BUSY;
+  }
   if (rc == SQLITE_READONLY &&
       devdb_query_int(pSrc, 0, "PRAGMA \"%w\".page_size", zSrc) !=
           devdb_query_int(pDest, 0, "PRAGMA \"%w\".page_size", zDest)) {
@@ -638,6 +683,11 @@ int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char
     *pzErr = sqlite3_mprintf("%s", sqlite3_errstr(rc));
   }
   return rc;
+}
+
+int devdb_copy_into(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc, const char *zSrc,
+                    char **pzErr) {
+  return copy_into_watched(pDest, zDest, pSrc, zSrc, 0, 0, pzErr);
 }
 
 /* *pnDest gets the page size main of db needs a copy from pSrc (of page
@@ -808,12 +858,16 @@ sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode) {
   return count_wiped(db, eMode, &n) == SQLITE_OK ? n : -1;
 }
 
-int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
-                  char **pzErr) {
+/* One try of devdb_wipe_db; *pbChanged 1 when another connection committed
+** between reading the state and copying the empty image in (nothing done). */
+static int wipe_once(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
+                     int *pbChanged, char **pzErr) {
   int bMarked = 0;
+  Watch watch;
+  memset(&watch, 0, sizeof(watch));
   *pzErr = 0;
-  int rc = check_idle(db, "devdb_wipe", pzErr);
-  if (rc != SQLITE_OK) return rc;
+  *pbChanged = 0;
+  int rc;
   /* everything is read in one write transaction: a concurrent wipe or
   ** writer is waited for (busy handler), and the state is then read as it
   ** is, whole, instead of in pieces a concurrent wipe could change between
@@ -831,6 +885,7 @@ int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTa
     rc = devdb_empty_image(db, "main", eMode, &pImg, pzErr);
     bNoImage = rc == SQLITE_ERROR;
   }
+  if (rc == SQLITE_OK) rc = watch_start(db, &watch, pzErr);
   /* the backup API takes the write lock itself, with no transaction open */
   if (!sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
   if (rc == SQLITE_OK && !sqlite3_get_autocommit(db)) {
@@ -838,7 +893,7 @@ int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTa
     rc = SQLITE_ERROR;
   }
   if (rc == SQLITE_OK) {
-    rc = devdb_copy_into(db, "main", pImg, "main", pzErr);
+    rc = copy_into_watched(db, "main", pImg, "main", &watch, pbChanged, pzErr);
   } else if (eMode == DEVDB_WIPE_DATA && bNoImage && sqlite3_get_autocommit(db)) {
     /* the scratch cannot hold the schema (a module or function only this
     ** connection has); a read that failed is reported instead */
@@ -848,6 +903,27 @@ int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTa
     rc = wipe_by_delete(db, pnTable, pzErr);
   }
   sqlite3_close(pImg);
+  return rc;
+}
+
+int devdb_wipe_db(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
+                  char **pzErr) {
+  *pzErr = 0;
+  int rc = check_idle(db, "devdb_wipe", pzErr);
+  /* a commit by another connection in the instant between reading the state
+  ** and copying the image in: read it again (each try waits its turn) */
+  int bChanged = 1;
+  for (int i = 0; rc == SQLITE_OK && bChanged && i < 50; i++) {
+    sqlite3_free(*pzErr);
+    rc = wipe_once(db, eMode, zOpts, pnTable, &bChanged, pzErr);
+    if (bChanged) rc = SQLITE_OK; /* nothing was done: again */
+  }
+  if (rc == SQLITE_OK && bChanged) {
+    sqlite3_free(*pzErr);
+    *pzErr = sqlite3_mprintf("the database is locked: other connections kept writing to "
+                             "it (50 tries); nothing was changed");
+    rc = SQLITE_BUSY;
+  }
   return rc;
 }
 

@@ -22,7 +22,11 @@
 **   - devdb_wipe('data') copied the kept history rows into the empty image
 **     without checking each bind, so an allocation failure left a NULL (or
 **     the previous row's value) in a kept row, and skipped a kept table's
-**     sqlite_sequence row when reading its name failed, as a success.
+**     sqlite_sequence row when reading its name failed, as a success;
+**   - devdb_wipe ends its read transaction before the backup API takes the
+**     write lock again: a commit by another connection in that instant was
+**     overwritten by the image read before it (now it is seen, and the wipe
+**     reads the state again).
 ** Each fault loop runs the function with a transient fault at every point
 ** until one run reaches none: every run must fail with an error or give
 ** the fault-free result.
@@ -408,6 +412,42 @@ static void test_wipe_oom_keeps_history(void) {
   free(zAfter);
 }
 
+/* Another connection's commit, made once in the instant a wipe ends its
+** read transaction (the rollback hook runs after the locks are released). */
+static sqlite3 *pGapWriter;
+static int nGapCommits;
+static void commit_in_gap(void *pArg) {
+  if (nGapCommits++ > 0) return;
+  sqlite3_exec(pGapWriter,
+               "INSERT INTO django_migrations VALUES (3, 'app', '0003_in_the_gap', 'y')",
+               0, 0, 0);
+}
+
+static void test_wipe_commit_in_gap(void) {
+  static const char *azJournal[] = {"delete", "wal"};
+  for (int j = 0; j < 2; j++) {
+    make_db(path("app.db"), azJournal[j], 0);
+    sqlite3 *db = open_db(path("app.db"));
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_open(path("app.db"), &pGapWriter);
+    nGapCommits = 0;
+    sqlite3_rollback_hook(db, commit_in_gap, 0);
+    int rc = sqlite3_exec(db, "SELECT devdb_wipe()", 0, 0, 0);
+    sqlite3_rollback_hook(db, 0, 0);
+    sqlite3_int64 nKept = devdb_query_int(
+        db, -1, "SELECT count(*) FROM django_migrations WHERE name='0003_in_the_gap'");
+    sqlite3_int64 nUsers = devdb_query_int(db, -1, "SELECT count(*) FROM users");
+    char z[120];
+    snprintf(z, sizeof(z), "wipe-%s-keeps-a-commit-made-in-the-gap", azJournal[j]);
+    if (rc != SQLITE_OK || nKept != 1 || nUsers != 0)
+      printf("# %s: rc %d (%s), %d commits, %lld kept, %lld users\n", z, rc,
+             sqlite3_errmsg(db), nGapCommits, nKept, nUsers);
+    CHECK(z, rc == SQLITE_OK && nGapCommits > 0 && nKept == 1 && nUsers == 0);
+    sqlite3_close(pGapWriter);
+    sqlite3_close(db);
+  }
+}
+
 int main(void) {
   faultsim_install();
   faultvfs_register();
@@ -415,6 +455,7 @@ int main(void) {
   mkdir(zDir, 0700);
   test_io_faults();
   test_wipe_oom_keeps_history();
+  test_wipe_commit_in_gap();
   test_locks();
   test_races();
   char zCmd[300];
