@@ -613,37 +613,19 @@ int devdb_empty_image(sqlite3 *db, const char *zSchema, int eMode, sqlite3 **ppI
 ** taking a lock, sees that another connection committed. A wipe reads the
 ** state inside its own write transaction but must end it before the backup
 ** API takes the write lock again: what another connection commits in that
-** instant would be overwritten.
+** instant would be overwritten. *piVersion gets that version for main of db.
 */
-typedef struct Watch {
-  sqlite3 *db;
-  unsigned int iVersion; /* the data version when the state was read */
-} Watch;
-
-/* Note the data version of main of db (inside db's write transaction). */
-static int watch_start(sqlite3 *db, Watch *pW, char **pzErr) {
-  pW->db = db;
-  pW->iVersion = 0;
-  int rc = sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, &pW->iVersion);
-  if (rc != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("cannot read the data version: %s", sqlite3_errstr(rc));
-  }
-  return rc;
+static int data_version(sqlite3 *db, unsigned int *piVersion) {
+  *piVersion = 0;
+  return sqlite3_file_control(db, "main", SQLITE_FCNTL_DATA_VERSION, piVersion);
 }
 
-/* *pbChanged gets 1 when someone committed since watch_start (to be asked
-** with the write lock held, so that the pager has looked). */
-static int watch_changed(Watch *pW, int *pbChanged) {
-  unsigned int v = 0;
-  int rc = sqlite3_file_control(pW->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
-  *pbChanged = rc == SQLITE_OK && v != pW->iVersion;
-  return rc;
-}
-
-/* devdb_copy_into; with pW, the copy is made only when, with the write lock
-** of pDest taken, nobody committed since pW started (else *pbChanged 1). */
+/* devdb_copy_into; with piVersion, the copy is made only when, with the
+** write lock of pDest taken (so that its pager has looked), the data version
+** of pDest is still *piVersion: nobody committed since (else *pbChanged 1). */
 static int copy_into_watched(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc,
-                             const char *zSrc, Watch *pW, int *pbChanged, char **pzErr) {
+                             const char *zSrc, const unsigned int *piVersion,
+                             int *pbChanged, char **pzErr) {
   *pzErr = 0;
   sqlite3_backup *p = sqlite3_backup_init(pDest, zDest, pSrc, zSrc);
   if (p == 0) {
@@ -657,15 +639,17 @@ static int copy_into_watched(sqlite3 *pDest, const char *zDest, sqlite3 *pSrc,
     return SQLITE_ERROR;
   }
   /* a step of no pages takes the write lock of pDest (waiting for it) */
-  int rc = pW ? sqlite3_backup_step(p, 0) : SQLITE_OK;
-  if (pW && rc == SQLITE_OK) {
-    rc = watch_changed(pW, pbChanged);
-    if (rc == SQLITE_OK && *pbChanged) rc = SQLITE_BUSY;
+  int rc = piVersion ? sqlite3_backup_step(p, 0) : SQLITE_OK;
+  if (piVersion && rc == SQLITE_OK) {
+    unsigned int iNow = 0;
+    rc = data_version(pDest, &iNow);
+    *pbChanged = rc == SQLITE_OK && iNow != *piVersion;
+    if (*pbChanged) rc = SQLITE_BUSY;
   }
   if (rc == SQLITE_OK) rc = sqlite3_backup_step(p, -1);
   int rc2 = sqlite3_backup_finish(p); /* unfinished: pDest rolls back */
   if (rc == SQLITE_DONE) rc = rc2;
-  if (pW && *pbChanged) {
+  if (piVersion && *pbChanged) {
     *pzErr = sqlite3_mprintf("another connection changed the database meanwhile");
     return SQLITE_BUSY;
   }
@@ -863,8 +847,7 @@ sqlite3_int64 devdb_wipe_count(sqlite3 *db, int eMode) {
 static int wipe_once(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *pnTable,
                      int *pbChanged, char **pzErr) {
   int bMarked = 0;
-  Watch watch;
-  memset(&watch, 0, sizeof(watch));
+  unsigned int iVersion = 0;
   *pzErr = 0;
   *pbChanged = 0;
   int rc;
@@ -885,7 +868,12 @@ static int wipe_once(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *p
     rc = devdb_empty_image(db, "main", eMode, &pImg, pzErr);
     bNoImage = rc == SQLITE_ERROR;
   }
-  if (rc == SQLITE_OK) rc = watch_start(db, &watch, pzErr);
+  /* the data version the state was read at: the copy must find it unchanged
+  ** (the backup API needs the transaction ended, so another connection may
+  ** commit before it takes the write lock again) */
+  if (rc == SQLITE_OK && (rc = data_version(db, &iVersion)) != SQLITE_OK) {
+    *pzErr = sqlite3_mprintf("cannot read the data version: %s", sqlite3_errstr(rc));
+  }
   /* the backup API takes the write lock itself, with no transaction open */
   if (!sqlite3_get_autocommit(db)) devdb_exec(db, 0, "ROLLBACK");
   if (rc == SQLITE_OK && !sqlite3_get_autocommit(db)) {
@@ -893,7 +881,7 @@ static int wipe_once(sqlite3 *db, int eMode, const char *zOpts, sqlite3_int64 *p
     rc = SQLITE_ERROR;
   }
   if (rc == SQLITE_OK) {
-    rc = copy_into_watched(db, "main", pImg, "main", &watch, pbChanged, pzErr);
+    rc = copy_into_watched(db, "main", pImg, "main", &iVersion, pbChanged, pzErr);
   } else if (eMode == DEVDB_WIPE_DATA && bNoImage && sqlite3_get_autocommit(db)) {
     /* the scratch cannot hold the schema (a module or function only this
     ** connection has); a read that failed is reported instead */
