@@ -17,10 +17,12 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 HEADERS   := $(wildcard ext/*.h shell/*.h tests/*.h)
 
 # libedit is optional: line editing and history in the REPL when present.
+# It is loaded with dlopen when the REPL starts on a terminal (shell/input.c),
+# not linked: one-shot commands do not pay for loading it and its libraries.
 HAVE_EDIT := $(shell test -f /usr/include/histedit.h && echo 1)
 ifeq ($(HAVE_EDIT),1)
   EDIT_CFLAGS := -DHAVE_EDITLINE=1
-  EDIT_LIBS   := -ledit
+  EDIT_LIBS   := -ldl
 endif
 
 SO_OBJ    := $(EXT_SRC:ext/%.c=$(B)/so/%.o)

@@ -968,16 +968,23 @@ static int open_to_wipe(const char *zDbPath, sqlite3 **pDb, char **pzErr) {
 int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr) {
+  return devdb_wipe_file_on(0, zDbPath, zMode, zBackupDir, zCacheDir, zOpts, pInfo,
+                            pzErr);
+}
+
+int devdb_wipe_file_on(sqlite3 *db, const char *zDbPath, const char *zMode,
+                       const char *zBackupDir, const char *zCacheDir, const char *zOpts,
+                       DevdbWipeInfo *pInfo, char **pzErr) {
   memset(pInfo, 0, sizeof(*pInfo));
   *pzErr = 0;
   int eMode = devdb_wipe_mode(zMode);
   if (eMode == 0) {
     *pzErr = sqlite3_mprintf("devdb_wipe: unknown mode '%s' (data or schema)", zMode);
+    sqlite3_close(db);
     return SQLITE_ERROR;
   }
-  sqlite3 *db = 0;
   int bMarked = 0;
-  int rc = open_to_wipe(zDbPath, &db, pzErr);
+  int rc = db ? SQLITE_OK : open_to_wipe(zDbPath, &db, pzErr);
   if (rc == SQLITE_OK) {
     devdb_exec(db, 0, "BEGIN"); /* one read transaction for all that is read */
     rc = devdb_check_protection(db, "main", "devdb_wipe", zOpts, &bMarked, pzErr);

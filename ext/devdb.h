@@ -941,6 +941,13 @@ typedef struct DevdbWipeInfo {
 int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr);
+/* devdb_wipe_file on a connection db the caller opened on zDbPath (its
+** only connection to the file), which the call takes over and closes
+** (NULL: it opens its own): what the caller already read of the schema is
+** not read again. The shell hands over its connection this way. */
+int devdb_wipe_file_on(sqlite3 *db, const char *zDbPath, const char *zMode,
+                       const char *zBackupDir, const char *zCacheDir, const char *zOpts,
+                       DevdbWipeInfo *pInfo, char **pzErr);
 
 /*
 ** Put the image file zImage in place of the database file zDbPath, keeping
