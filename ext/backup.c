@@ -32,10 +32,13 @@
 ** quick_check, not integrity_check: faster, as it does not compare indexes
 ** with their tables nor check UNIQUE; the option 'integrity' runs the full
 ** integrity_check instead. A rollback-journal
-** database file is copied as pages read through SQLite's own file handle
-** while a read transaction holds its SHARED lock, so no writer can commit
-** meanwhile and no second open/close of the file drops SQLite's POSIX locks;
-** WAL and in-memory databases go through the backup API in one step. The
+** database file is copied while a read transaction holds its SHARED lock,
+** so no writer can commit meanwhile: in the kernel (copy_file_range) from
+** the descriptor SQLite's unix VFS reads it through (found among the
+** process's descriptors), else as pages read through SQLite's own file
+** handle; never through a second open/close of the file, which would drop
+** SQLite's POSIX locks. WAL and in-memory databases go through the backup
+** API in one step. The
 ** copy is always a rollback-journal file (header bytes 18 and 19 set to 1)
 ** so it never needs a -wal to be complete.
 */
@@ -147,15 +150,78 @@ static mode_t file_mode(sqlite3 *db, const char *zSchema) {
 /* ------------------------------------------------------------- copying */
 
 /*
-** Copy nByte bytes of the open database file pFile into a new file zTmp,
-** starting writeback as it goes.
+** The descriptor SQLite's unix VFS reads the database file of zSchema
+** through, or -1: found among this process's open descriptors as the one
+** on the same file (device and inode of the file's path) open for reading.
+** Nothing is opened on the database file itself: a second descriptor,
+** closed, would drop SQLite's POSIX locks on it (reliability.md). Only
+** for the unix VFS, whose file holds the pages exactly as xRead returns
+** them (a VFS shim could transform them).
 */
-static int write_pages(sqlite3_file *pFile, sqlite3_int64 nByte, const char *zTmp,
-                       mode_t mode, char **pzErr) {
+static int sqlite_fd(sqlite3 *db, const char *zSchema) {
+  sqlite3_vfs *pVfs = 0;
+  const char *zFile = sqlite3_db_filename(db, zSchema);
+  struct stat st, fst;
+  if (sqlite3_file_control(db, zSchema, SQLITE_FCNTL_VFS_POINTER, &pVfs) != SQLITE_OK ||
+      pVfs == 0 || strncmp(pVfs->zName, "unix", 4) != 0 || zFile == 0 ||
+      stat(zFile, &st) != 0) {
+    return -1;
+  }
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int fd = -1;
+  while (d && fd < 0 && (e = readdir(d)) != 0) {
+    int i = atoi(e->d_name);
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || i == dirfd(d)) continue;
+    int flags = fcntl(i, F_GETFL);
+    if (flags >= 0 && (flags & O_ACCMODE) != O_WRONLY && fstat(i, &fst) == 0 &&
+        S_ISREG(fst.st_mode) && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino) {
+      fd = i;
+    }
+  }
+  if (d) closedir(d);
+  return fd;
+}
+
+/*
+** Copy nByte bytes from offset *piOff of the database file fdSrc into fd
+** in the kernel (copy_file_range: no copy through this process), starting
+** writeback as it goes and advancing *piOff. SQLITE_OK when done; any
+** failure (the file systems cannot, a short file) leaves *piOff where the
+** copy stopped for the caller to go on by reading pages.
+*/
+static int kernel_copy(int fdSrc, int fd, sqlite3_int64 nByte, sqlite3_int64 *piOff,
+                       sqlite3_int64 *piFlushed) {
+  while (*piOff < nByte) {
+    loff_t iIn = *piOff, iOut = *piOff;
+    size_t n =
+        nByte - *piOff < WRITEBACK_CHUNK ? (size_t)(nByte - *piOff) : WRITEBACK_CHUNK;
+    ssize_t k = copy_file_range(fdSrc, &iIn, fd, &iOut, n, 0);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return SQLITE_IOERR;
+    *piOff += k;
+    if (*piOff - *piFlushed >= WRITEBACK_CHUNK) {
+      sync_file_range(fd, *piFlushed, *piOff - *piFlushed, SYNC_FILE_RANGE_WRITE);
+      *piFlushed = *piOff;
+    }
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Copy nByte bytes of the open database file pFile (read by SQLite through
+** descriptor fdSrc, -1 when unknown) into a new file zTmp, starting
+** writeback as it goes: in the kernel when it can, else as pages read
+** through pFile.
+*/
+static int write_pages(sqlite3_file *pFile, int fdSrc, sqlite3_int64 nByte,
+                       const char *zTmp, mode_t mode, char **pzErr) {
   int fd = open(zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  char *aBuf = sqlite3_malloc(COPY_CHUNK);
-  int rc = fd < 0 ? SQLITE_CANTOPEN : aBuf == 0 ? SQLITE_NOMEM : SQLITE_OK;
+  int rc = fd < 0 ? SQLITE_CANTOPEN : SQLITE_OK;
   sqlite3_int64 iOff = 0, iFlushed = 0;
+  if (rc == SQLITE_OK && fdSrc >= 0) kernel_copy(fdSrc, fd, nByte, &iOff, &iFlushed);
+  char *aBuf = rc == SQLITE_OK && iOff < nByte ? sqlite3_malloc(COPY_CHUNK) : 0;
+  if (rc == SQLITE_OK && iOff < nByte && aBuf == 0) rc = SQLITE_NOMEM;
   while (rc == SQLITE_OK && iOff < nByte) {
     int n = nByte - iOff < COPY_CHUNK ? (int)(nByte - iOff) : COPY_CHUNK;
     rc = pFile->pMethods->xRead(pFile, aBuf, n, iOff);
@@ -203,7 +269,8 @@ static int copy_pages(sqlite3 *db, const char *zSchema, const char *zTmp,
     rc = SQLITE_ERROR;
   } else {
     *pnByte = nPage * szPage;
-    rc = write_pages(pFile, *pnByte, zTmp, file_mode(db, zSchema), pzErr);
+    rc = write_pages(pFile, sqlite_fd(db, zSchema), *pnByte, zTmp, file_mode(db, zSchema),
+                     pzErr);
   }
   devdb_exec(db, 0, "COMMIT");
   return rc;
