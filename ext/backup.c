@@ -27,8 +27,9 @@
 ** already checked with quick_check. DIRECTONLY: it reads the file system.
 **
 ** How a backup is written (devdb_backup_file): a temp file beside the
-** target, synced (writeback starts while copying), checked on a read-only
-** connection, renamed into place, the directory synced. The check is PRAGMA
+** target, synced (on a second thread, while the copy is checked on a
+** read-only connection), renamed into place once both are done, the
+** directory synced. The check is PRAGMA
 ** quick_check, not integrity_check: faster, as it does not compare indexes
 ** with their tables nor check UNIQUE; the option 'integrity' runs the full
 ** integrity_check instead. A rollback-journal
@@ -47,6 +48,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,8 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1 << 20)       /* bytes per read while copying pages */
-#define WRITEBACK_CHUNK (16 << 20) /* start writeback every this many bytes */
+#define COPY_CHUNK (1 << 20)    /* bytes per read while copying pages */
+#define KERNEL_CHUNK (64 << 20) /* bytes per copy_file_range */
 
 static double now_ms(void) {
   struct timespec t;
@@ -185,41 +187,35 @@ static int sqlite_fd(sqlite3 *db, const char *zSchema) {
 
 /*
 ** Copy nByte bytes from offset *piOff of the database file fdSrc into fd
-** in the kernel (copy_file_range: no copy through this process), starting
-** writeback as it goes and advancing *piOff. SQLITE_OK when done; any
-** failure (the file systems cannot, a short file) leaves *piOff where the
-** copy stopped for the caller to go on by reading pages.
+** in the kernel (copy_file_range: no copy through this process), advancing
+** *piOff. SQLITE_OK when done; any failure (the file systems cannot, a
+** short file) leaves *piOff where the copy stopped for the caller to go on
+** by reading pages.
 */
-static int kernel_copy(int fdSrc, int fd, sqlite3_int64 nByte, sqlite3_int64 *piOff,
-                       sqlite3_int64 *piFlushed) {
+static int kernel_copy(int fdSrc, int fd, sqlite3_int64 nByte, sqlite3_int64 *piOff) {
   while (*piOff < nByte) {
     loff_t iIn = *piOff, iOut = *piOff;
-    size_t n =
-        nByte - *piOff < WRITEBACK_CHUNK ? (size_t)(nByte - *piOff) : WRITEBACK_CHUNK;
+    size_t n = nByte - *piOff < KERNEL_CHUNK ? (size_t)(nByte - *piOff) : KERNEL_CHUNK;
     ssize_t k = copy_file_range(fdSrc, &iIn, fd, &iOut, n, 0);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return SQLITE_IOERR;
     *piOff += k;
-    if (*piOff - *piFlushed >= WRITEBACK_CHUNK) {
-      sync_file_range(fd, *piFlushed, *piOff - *piFlushed, SYNC_FILE_RANGE_WRITE);
-      *piFlushed = *piOff;
-    }
   }
   return SQLITE_OK;
 }
 
 /*
 ** Copy nByte bytes of the open database file pFile (read by SQLite through
-** descriptor fdSrc, -1 when unknown) into a new file zTmp, starting
-** writeback as it goes: in the kernel when it can, else as pages read
-** through pFile.
+** descriptor fdSrc, -1 when unknown) into a new file zTmp: in the kernel
+** when it can, else as pages read through pFile. Not synced: the caller
+** syncs while the copy is checked.
 */
 static int write_pages(sqlite3_file *pFile, int fdSrc, sqlite3_int64 nByte,
                        const char *zTmp, mode_t mode, char **pzErr) {
   int fd = open(zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   int rc = fd < 0 ? SQLITE_CANTOPEN : SQLITE_OK;
-  sqlite3_int64 iOff = 0, iFlushed = 0;
-  if (rc == SQLITE_OK && fdSrc >= 0) kernel_copy(fdSrc, fd, nByte, &iOff, &iFlushed);
+  sqlite3_int64 iOff = 0;
+  if (rc == SQLITE_OK && fdSrc >= 0) kernel_copy(fdSrc, fd, nByte, &iOff);
   char *aBuf = rc == SQLITE_OK && iOff < nByte ? sqlite3_malloc(COPY_CHUNK) : 0;
   if (rc == SQLITE_OK && iOff < nByte && aBuf == 0) rc = SQLITE_NOMEM;
   while (rc == SQLITE_OK && iOff < nByte) {
@@ -227,10 +223,6 @@ static int write_pages(sqlite3_file *pFile, int fdSrc, sqlite3_int64 nByte,
     rc = pFile->pMethods->xRead(pFile, aBuf, n, iOff);
     if (rc == SQLITE_OK) rc = write_at(fd, aBuf, n, iOff);
     iOff += n;
-    if (rc == SQLITE_OK && iOff - iFlushed >= WRITEBACK_CHUNK) {
-      sync_file_range(fd, iFlushed, iOff - iFlushed, SYNC_FILE_RANGE_WRITE);
-      iFlushed = iOff;
-    }
   }
   if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
     *pzErr = sqlite3_mprintf("cannot copy the database to '%s': %s", zTmp,
@@ -479,6 +471,21 @@ static int is_wal(sqlite3 *db, const char *zSchema, int *pbWal) {
   return rc != SQLITE_OK ? rc : rc2;
 }
 
+/* The sync of a finished copy, run on its own thread. */
+typedef struct SyncJob {
+  const char *zPath;
+  int rc;
+  double rMs; /* how long it took */
+} SyncJob;
+
+static void *sync_main(void *pArg) {
+  SyncJob *p = pArg;
+  double t0 = now_ms();
+  p->rc = sync_path(p->zPath, 1);
+  p->rMs = now_ms() - t0;
+  return 0;
+}
+
 /* devdb_backup_file with the choice of replacing an existing zPath. */
 static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                      const char *zOpts, int bNoReplace, DevdbBackupInfo *pInfo,
@@ -507,18 +514,26 @@ static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                         : copy_api(db, zSchema, zTmp, &pInfo->nByte, pzErr);
   if (rc == SQLITE_OK) rc = set_rollback_header(zTmp);
   double t1 = now_ms();
-  if (rc == SQLITE_OK && (rc = sync_path(zTmp, 1)) != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("cannot sync '%s'", zTmp);
-  }
-  double t2 = now_ms();
+  /* the sync runs while the copy is checked (the check reads what the page
+  ** cache holds); the copy is published only once both are done */
+  SyncJob sync = {zTmp, SQLITE_OK, 0};
+  pthread_t thread;
+  int bThread = rc == SQLITE_OK && pthread_create(&thread, 0, sync_main, &sync) == 0;
+  if (rc == SQLITE_OK && !bThread) sync_main(&sync);
   if (rc == SQLITE_OK)
     rc = check_temp(zTmp, zOpts && devdb_opt_has(zOpts, "integrity"), pzErr);
   double t3 = now_ms();
+  if (bThread) pthread_join(thread, 0);
+  if (rc == SQLITE_OK && sync.rc != SQLITE_OK) {
+    rc = sync.rc;
+    *pzErr = sqlite3_mprintf("cannot sync '%s'", zTmp);
+  }
+  double t2 = t1 + sync.rMs;
   if (rc == SQLITE_OK) rc = publish(zTmp, zPath, bNoReplace, pzErr);
   if (rc != SQLITE_OK) unlink(zTmp);
   pInfo->rCopyMs = t1 - t0;
   pInfo->rSyncMs = t2 - t1;
-  pInfo->rCheckMs = t3 - t2;
+  pInfo->rCheckMs = t3 - t1; /* at the same time as the sync */
   sqlite3_free(zTmp);
   return rc;
 }

@@ -876,7 +876,8 @@ typedef struct DevdbBackupInfo {
   int bPageCopy;       /* copied as pages through SQLite's own file handle
                           under a read lock (rollback-journal files), not
                           through the backup API */
-  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase */
+  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase (the sync and the
+                                     ** check run at the same time) */
 } DevdbBackupInfo;
 
 /*
