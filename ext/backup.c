@@ -97,6 +97,39 @@ static int sync_dir_of(const char *zPath) {
   return rc;
 }
 
+/* The data sync of the file zPath, run on a thread of its own while the
+** caller goes on. */
+typedef struct SyncJob {
+  const char *zPath;
+  int rc;
+  double rMs; /* how long it took */
+  pthread_t thread;
+  int bThread; /* it runs on thread (else it ran at once) */
+} SyncJob;
+
+static void *sync_main(void *pArg) {
+  SyncJob *p = pArg;
+  double t0 = now_ms();
+  p->rc = sync_path(p->zPath, 1);
+  p->rMs = now_ms() - t0;
+  return 0;
+}
+
+/* Start the sync of p (at once when no thread can be had). */
+static void sync_start(SyncJob *p, const char *zPath) {
+  memset(p, 0, sizeof(*p));
+  p->zPath = zPath;
+  p->bThread = pthread_create(&p->thread, 0, sync_main, p) == 0;
+  if (!p->bThread) sync_main(p);
+}
+
+/* Wait for the sync p; its result. */
+static int sync_wait(SyncJob *p) {
+  if (p->bThread) pthread_join(p->thread, 0);
+  p->bThread = 0;
+  return p->rc;
+}
+
 /* Write n bytes of a to fd at offset iOff, all of them. */
 static int write_at(int fd, const void *a, size_t n, off_t iOff) {
   const char *z = a;
@@ -471,21 +504,6 @@ static int is_wal(sqlite3 *db, const char *zSchema, int *pbWal) {
   return rc != SQLITE_OK ? rc : rc2;
 }
 
-/* The sync of a finished copy, run on its own thread. */
-typedef struct SyncJob {
-  const char *zPath;
-  int rc;
-  double rMs; /* how long it took */
-} SyncJob;
-
-static void *sync_main(void *pArg) {
-  SyncJob *p = pArg;
-  double t0 = now_ms();
-  p->rc = sync_path(p->zPath, 1);
-  p->rMs = now_ms() - t0;
-  return 0;
-}
-
 /* devdb_backup_file with the choice of replacing an existing zPath. */
 static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                      const char *zOpts, int bNoReplace, DevdbBackupInfo *pInfo,
@@ -516,15 +534,13 @@ static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
   double t1 = now_ms();
   /* the sync runs while the copy is checked (the check reads what the page
   ** cache holds); the copy is published only once both are done */
-  SyncJob sync = {zTmp, SQLITE_OK, 0};
-  pthread_t thread;
-  int bThread = rc == SQLITE_OK && pthread_create(&thread, 0, sync_main, &sync) == 0;
-  if (rc == SQLITE_OK && !bThread) sync_main(&sync);
+  SyncJob sync;
+  memset(&sync, 0, sizeof(sync));
+  if (rc == SQLITE_OK) sync_start(&sync, zTmp);
   if (rc == SQLITE_OK)
     rc = check_temp(zTmp, zOpts && devdb_opt_has(zOpts, "integrity"), pzErr);
   double t3 = now_ms();
-  if (bThread) pthread_join(thread, 0);
-  if (rc == SQLITE_OK && sync.rc != SQLITE_OK) {
+  if (sync_wait(&sync) != SQLITE_OK && rc == SQLITE_OK) {
     rc = sync.rc;
     *pzErr = sqlite3_mprintf("cannot sync '%s'", zTmp);
   }
@@ -916,7 +932,11 @@ static void take_owner(const char *zPath, const FileState *pState) {
 ** the old file as the backup in zBackupDir: a hard link to it, then the
 ** image renamed over the database. The image itself is moved when it is
 ** on the same file system and ready (and a copy of it left in the cache
-** for the next wipe, unsynced), else copied and synced.
+** for the next wipe, unsynced), else copied and synced. The link is made
+** durable (its directory synced) before the rename, and the rename before
+** the call returns: a crash leaves the old file, the backup and the old
+** file, or the backup and the new file, on any file system (one without a
+** journal keeping the two in order too).
 */
 static int swap_files(const char *zDbPath, const char *zTemplate, const char *zBackupDir,
                       const char *zLabel, const FileState *pState,
@@ -936,21 +956,21 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
     else if (errno != EEXIST)
       rc = SQLITE_IOERR; /* another file system: no link */
   }
+  int bLinked = rc == SQLITE_OK;
+  if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
   if (rc == SQLITE_OK && rename(zTmp, zDbPath) != 0) {
     *pzErr =
         sqlite3_mprintf("cannot rename '%s' to '%s': %s", zTmp, zDbPath, strerror(errno));
-    unlink(pBackup->zPath);
     rc = SQLITE_IOERR;
   }
-  /* link and rename are in one file system, whose journal keeps them in
-  ** order: a crash leaves neither, the link, or both; then make them durable */
-  if (rc == SQLITE_OK) rc = sync_dir_of(zDbPath);
-  if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
-  if (rc != SQLITE_OK && zTmp) {
-    if (bMove) rename(zTmp, zTemplate); /* put the image back */
-    unlink(zTmp);
+  if (rc == SQLITE_OK) {
+    rc = sync_dir_of(zDbPath);
+    if (bMove) refill_template(zDbPath, zTemplate);
+  } else {
+    if (bLinked) unlink(pBackup->zPath);
+    if (zTmp && bMove) rename(zTmp, zTemplate); /* put the image back */
+    if (zTmp) unlink(zTmp);
   }
-  if (rc == SQLITE_OK && bMove) refill_template(zDbPath, zTemplate);
   if (rc == SQLITE_IOERR && *pzErr == 0) rc = -1; /* fall back to copying */
   pBackup->nByte = pState->nSize;
   pBackup->bMoved = 1;
