@@ -96,6 +96,8 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *zLabel, char **pzE
 static int open_db_file(const char *zPath, DevdbSource *pSrc, char **pzErr) {
   int rc = sqlite3_open_v2(zPath, &pSrc->db, SQLITE_OPEN_READONLY, 0);
   if (rc == SQLITE_OK) rc = lock_down(pSrc->db);
+  /* room for the whole schema: the model reads sqlite_schema more than once */
+  if (rc == SQLITE_OK) rc = sqlite3_exec(pSrc->db, "PRAGMA cache_size=-65536", 0, 0, 0);
   if (rc == SQLITE_OK) {
     rc = sqlite3_exec(pSrc->db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
   }
