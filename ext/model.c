@@ -184,28 +184,53 @@ static int is_virtual_sql(const char *zSql) {
   return zSql && devdb_strnicmp(zSql, "CREATE VIRTUAL ", 15) == 0;
 }
 
+/* One row of sqlite_schema, its strings in the model's arena. */
+typedef struct SchemaRow {
+  char *zType, *zName, *zTbl, *zSql;
+} SchemaRow;
+
 /*
-** Count the objects of each type so the arrays are allocated once; load
-** the shadow table names when there are virtual tables.
+** Read sqlite_schema once, in creation order, into *paRow (sqlite3_malloc'd,
+** the caller frees it), counting the objects of each type.
 */
-static int count_objects(Loader *L, int *anCount) {
+static int read_schema_rows(Loader *L, SchemaRow **paRow, int *pnRow, int *anCount,
+                            int *pbVirtual) {
+  static const char *azType[] = {"table", "index", "view", "trigger"};
   sqlite3_stmt *pStmt;
-  if (devdb_prepare(L->db, &pStmt, "SELECT type, sql FROM \"%w\".sqlite_schema",
-                    L->zSchema)) {
+  int nAlloc = 0, rc = SQLITE_OK;
+  if (devdb_prepare(
+          L->db, &pStmt,
+          "SELECT type, name, tbl_name, sql FROM \"%w\".sqlite_schema ORDER BY rowid",
+          L->zSchema)) {
     return load_error(L, "schema");
   }
-  static const char *azType[] = {"table", "index", "view", "trigger"};
-  int bVirtual = 0;
-  while (sqlite3_step(pStmt) == SQLITE_ROW) {
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    if (zType == 0) continue;
-    for (int k = 0; k < 4; k++) {
-      if (strcmp(zType, azType[k]) == 0) anCount[k]++;
+    int k = 0;
+    while (k < 4 && (zType == 0 || strcmp(zType, azType[k]))) k++;
+    if (k == 4) continue;
+    if (*pnRow == nAlloc) {
+      nAlloc = nAlloc ? nAlloc * 2 : 64;
+      SchemaRow *aNew = sqlite3_realloc64(*paRow, sizeof(SchemaRow) * nAlloc);
+      if (aNew == 0) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      *paRow = aNew;
     }
-    bVirtual |= is_virtual_sql((const char *)sqlite3_column_text(pStmt, 1));
+    SchemaRow *pRow = &(*paRow)[*pnRow];
+    pRow->zType = (char *)azType[k];
+    pRow->zName = col_str(L, pStmt, 1);
+    pRow->zTbl = col_str(L, pStmt, 2);
+    pRow->zSql = col_str(L, pStmt, 3);
+    if (pRow->zName == 0 || pRow->zTbl == 0) continue;
+    (*pnRow)++;
+    anCount[k]++;
+    *pbVirtual |= k == 0 && is_virtual_sql(pRow->zSql);
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "schema");
-  return bVirtual ? load_shadow_names(L) : SQLITE_OK;
+  if (sqlite3_finalize(pStmt) && rc == SQLITE_OK) rc = load_error(L, "schema");
+  if (rc == SQLITE_OK && L->pS->arena.bOom) rc = SQLITE_NOMEM;
+  return rc;
 }
 
 /* Add one sqlite_schema row to the model. */
@@ -246,34 +271,25 @@ static void add_object(Loader *L, const char *zType, char *zName, char *zTbl,
 static int load_objects(Loader *L) {
   DevdbSchema *pS = L->pS;
   int anCount[4] = {0, 0, 0, 0};
-  if (count_objects(L, anCount)) return SQLITE_ERROR;
-  pS->aTable = A(sizeof(DevdbTable) * (anCount[0] + 1));
-  pS->azShadow = A(sizeof(char *) * (anCount[0] + 1));
-  /* room for the primary key index of each WITHOUT ROWID table, which has
-  ** no row of its own in sqlite_schema */
-  pS->aIndex = A(sizeof(DevdbIndex) * (anCount[1] + anCount[0] + 1));
-  pS->aView = A(sizeof(DevdbView) * (anCount[2] + 1));
-  pS->aTrigger = A(sizeof(DevdbTrigger) * (anCount[3] + 1));
-  if (pS->arena.bOom) return SQLITE_NOMEM;
-  sqlite3_stmt *pStmt;
-  if (devdb_prepare(
-          L->db, &pStmt,
-          "SELECT type, name, tbl_name, sql FROM \"%w\".sqlite_schema ORDER BY rowid",
-          L->zSchema)) {
-    return load_error(L, "schema");
+  int nRow = 0, bVirtual = 0;
+  SchemaRow *aRow = 0;
+  int rc = read_schema_rows(L, &aRow, &nRow, anCount, &bVirtual);
+  if (rc == SQLITE_OK && bVirtual) rc = load_shadow_names(L);
+  if (rc == SQLITE_OK) {
+    pS->aTable = A(sizeof(DevdbTable) * (anCount[0] + 1));
+    pS->azShadow = A(sizeof(char *) * (anCount[0] + 1));
+    /* room for the primary key index of each WITHOUT ROWID table, which has
+    ** no row of its own in sqlite_schema */
+    pS->aIndex = A(sizeof(DevdbIndex) * (anCount[1] + anCount[0] + 1));
+    pS->aView = A(sizeof(DevdbView) * (anCount[2] + 1));
+    pS->aTrigger = A(sizeof(DevdbTrigger) * (anCount[3] + 1));
+    if (pS->arena.bOom) rc = SQLITE_NOMEM;
   }
-  int nMax = anCount[0] + anCount[1] + anCount[2] + anCount[3];
-  while (sqlite3_step(pStmt) == SQLITE_ROW && !pS->arena.bOom) {
-    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    char *zName = col_str(L, pStmt, 1), *zTbl = col_str(L, pStmt, 2);
-    if (zType == 0 || zName == 0 || zTbl == 0) continue;
-    if (pS->nTable + pS->nIndex + pS->nView + pS->nTrigger + pS->nShadow >= nMax) {
-      break; /* the schema changed between the two reads */
-    }
-    add_object(L, zType, zName, zTbl, col_str(L, pStmt, 3));
+  for (int i = 0; i < nRow && rc == SQLITE_OK; i++) {
+    add_object(L, aRow[i].zType, aRow[i].zName, aRow[i].zTbl, aRow[i].zSql);
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "schema");
-  return pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  sqlite3_free(aRow);
+  return rc;
 }
 
 /* Index the model's objects by name. */
