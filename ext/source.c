@@ -47,8 +47,8 @@ static int lock_down(sqlite3 *db) {
 #define OWN SQLITE_OPEN_NOMUTEX
 
 int devdb_scratch_open(sqlite3 **pDb, char **pzErr) {
-  int rc =
-      sqlite3_open_v2(":memory:", pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OWN, 0);
+  int rc = sqlite3_open_v2(":memory:", pDb,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OWN, 0);
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("cannot open a scratch database: %s", sqlite3_errstr(rc));
     sqlite3_close(*pDb);
