@@ -626,6 +626,9 @@ typedef struct DevdbHistTable {
 int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTable **paTab,
                        int *pnTab, char **pzErr);
 void devdb_history_free(DevdbHistTable *a, int n);
+/* The same tables of a schema model, found by the model's columns (no
+** query): written to apOut (room for pS->nTable), their number returned. */
+int devdb_history_in_model(const DevdbSchema *pS, const DevdbTable **apOut);
 /* Prepare the normalised reader of one table: one row per migration with
 ** the columns app, version, name, applied_at, state, checksum, extra. */
 int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
