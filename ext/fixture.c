@@ -1444,6 +1444,9 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
     } else if (bArray && strcmp(zKey, "fields") == 0 && zType[0] == 'o') {
       r->iFields = sqlite3_column_int64(pTree, 0);
     }
+    /* the record's own members are a plain row's columns: a record with a
+    ** "model" is Django's, whose are not kept */
+    if (r->zModel) return SQLITE_OK;
     JsonField *f = field_push(&r->aTop, &r->nTop, &r->nTopAlloc, zKey, pAtom);
     if (f == 0) return SQLITE_NOMEM;
     f->bContainer = bContainer;
@@ -1466,13 +1469,20 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
 /* Read the records of the JSON array or object zText. */
 static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bArray) {
   sqlite3_stmt *pTree = 0;
-  /* value is asked only of containers below the record level (their
-  ** path has a subscript), so records and the document are never rendered */
-  int rc = sqlite3_prepare_v2(j->p->db,
-                              "SELECT id, parent, key, type, atom, CASE WHEN type IN "
-                              "('object','array') AND (path GLOB '$[[]*' OR path GLOB "
-                              "'$.*[[]*') THEN value END FROM json_tree(?1)",
-                              -1, &pTree, 0);
+  /* value is asked only of containers below the record level, so records
+  ** and the document are never rendered: in a list, those whose parent is
+  ** not the root (id 0), which costs no path; in an object of tables, those
+  ** whose path has a subscript */
+  int rc =
+      sqlite3_prepare_v2(j->p->db,
+                         bArray ? "SELECT id, parent, key, type, atom, CASE WHEN type "
+                                  "IN ('object','array') AND parent > 0 THEN value "
+                                  "END FROM json_tree(?1)"
+                                : "SELECT id, parent, key, type, atom, CASE WHEN type "
+                                  "IN ('object','array') AND (path GLOB '$[[]*' OR "
+                                  "path GLOB '$.*[[]*') THEN value END FROM "
+                                  "json_tree(?1)",
+                         -1, &pTree, 0);
   TreeStack stack = {{0}, 0};
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pTree, 1, zText, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && sqlite3_step(pTree) == SQLITE_ROW) {
