@@ -209,7 +209,9 @@ static int dupEof(sqlite3_vtab_cursor *cur) {
   return pCur->pDup == 0 || devdb_dup_ngroup(pCur->pDup) == 0;
 }
 
-/* Make the text built by x the result. */
+/* Make the text built by x the result. It goes with its NUL terminator
+** (JSON holds none inside): SQLite copies it once, where text without one
+** is copied again, to add it, by the first function that reads it. */
 static void result_json(sqlite3_context *ctx, dup_cursor *pCur,
                         void (*x)(const DevdbDup *, int, DevdbDupText *)) {
   pCur->text.n = 0;
@@ -219,7 +221,8 @@ static void result_json(sqlite3_context *ctx, dup_cursor *pCur,
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  sqlite3_result_text(ctx, pCur->text.z, (int)pCur->text.n, SQLITE_TRANSIENT);
+  pCur->text.z[pCur->text.n] = 0; /* DevdbDupText keeps a byte for it */
+  sqlite3_result_text(ctx, pCur->text.z, -1, SQLITE_TRANSIENT);
 }
 
 static void json_keep(const DevdbDup *p, int iGroup, DevdbDupText *t) {

@@ -780,7 +780,8 @@ const unsigned char *devdb_dup_id(const DevdbDup *p, int iGroup, int iMember,
 /* Bind the nVal values of an encoded id to parameters iParam... */
 int devdb_dup_bind(sqlite3_stmt *pStmt, int iParam, const unsigned char *pId, int nVal);
 
-/* JSON of a group, appended to a growing text (rc: SQLITE_NOMEM). */
+/* JSON of a group, appended to a growing text (rc: SQLITE_NOMEM); z has
+** room for a NUL after its n bytes once anything has been appended. */
 typedef struct DevdbDupText {
   char *z;
   sqlite3_int64 n, nAlloc;

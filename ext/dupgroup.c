@@ -726,11 +726,9 @@ struct DupChunk {
 ** values), the key values, then the ordering values. */
 typedef struct DupBucket {
   DupChunk *pFirst, *pLast;
+  u8 *zTail, *zEnd; /* the free part of pLast: rows go to zTail */
   i64 iPrev;
   u32 nRow;
-  u32 nWc;
-  u8 aWc[32]; /* rows gathered before they go to the chunk: the one cache
-              ** line a row of the scan touches (write combining) */
 } DupBucket;
 
 /* A group of the current batch: nMember rows at aMember[iFirst...], the
@@ -801,25 +799,42 @@ static void shrink_range(DevdbDup *p, i64 n) {
   }
 }
 
+/* Record in the last chunk of pB how much of it its rows use. */
+static void bucket_seal(DupBucket *pB) {
+  if (pB->pLast) pB->pLast->nUsed = (u32)(pB->zTail - pB->pLast->a);
+}
+
+/* Start a new chunk for pB with room for n bytes. */
+static int bucket_grow(DevdbDup *p, DupBucket *pB, int n) {
+  u32 nSize = (u32)n > (u32)p->nChunk ? (u32)n : (u32)p->nChunk;
+  DupChunk *c = sqlite3_malloc64(sizeof(DupChunk) + nSize);
+  if (c == 0) return SQLITE_NOMEM;
+  c->pNext = 0;
+  c->nUsed = 0;
+  c->nSize = nSize;
+  bucket_seal(pB);
+  if (pB->pLast)
+    pB->pLast->pNext = c;
+  else
+    pB->pFirst = c;
+  pB->pLast = c;
+  pB->zTail = c->a;
+  pB->zEnd = c->a + nSize;
+  p->nMem += sizeof(DupChunk) + nSize;
+  return SQLITE_OK;
+}
+
+/* Room for n bytes at pB->zTail, in a new chunk when needed. */
+static int bucket_room(DevdbDup *p, DupBucket *pB, int n) {
+  if (pB->pLast && pB->zEnd - pB->zTail >= n) return SQLITE_OK;
+  return bucket_grow(p, pB, n);
+}
+
 /* n bytes at the end of bucket pB, in a new chunk when needed. */
 static u8 *bucket_reserve(DevdbDup *p, DupBucket *pB, int n) {
-  DupChunk *c = pB->pLast;
-  if (c == 0 || c->nUsed + (u32)n > c->nSize) {
-    u32 nSize = (u32)n > (u32)p->nChunk ? (u32)n : (u32)p->nChunk;
-    c = sqlite3_malloc64(sizeof(DupChunk) + nSize);
-    if (c == 0) return 0;
-    c->pNext = 0;
-    c->nUsed = 0;
-    c->nSize = nSize;
-    if (pB->pLast)
-      pB->pLast->pNext = c;
-    else
-      pB->pFirst = c;
-    pB->pLast = c;
-    p->nMem += sizeof(DupChunk) + nSize;
-  }
-  u8 *pOut = c->a + c->nUsed;
-  c->nUsed += n;
+  if (bucket_room(p, pB, n) != SQLITE_OK) return 0;
+  u8 *pOut = pB->zTail;
+  pB->zTail += n;
   return pOut;
 }
 
@@ -841,16 +856,6 @@ static int keys_read(DevdbDup *p, sqlite3_value **a, u64 *pH, int *pnByte) {
   return SQLITE_OK;
 }
 
-/* Move the rows gathered in pB->aWc to its last chunk. */
-static int bucket_flush(DevdbDup *p, DupBucket *pB) {
-  if (pB->nWc == 0) return SQLITE_OK;
-  u8 *pOut = bucket_reserve(p, pB, (int)pB->nWc);
-  if (pOut == 0) return SQLITE_NOMEM;
-  memcpy(pOut, pB->aWc, pB->nWc);
-  pB->nWc = 0;
-  return SQLITE_OK;
-}
-
 /* Encode a row into pB: its keys are in p->aV already (keys_read). */
 static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) {
   const DevdbDupSpec *s = p->pSpec;
@@ -865,14 +870,8 @@ static int bucket_add(DevdbDup *p, DupBucket *pB, sqlite3_value **a, int nByte) 
     if ((rc = val_from(a[i], &p->aV[i])) != SQLITE_OK) return rc;
     nByte += val_size(&p->aV[i]);
   }
-  u8 *pOut;
-  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
-  if (nByte <= (int)sizeof(pB->aWc)) {
-    pOut = pB->aWc + pB->nWc;
-    pB->nWc += nByte;
-  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
-    return SQLITE_NOMEM;
-  }
+  u8 *pOut = bucket_reserve(p, pB, nByte);
+  if (pOut == 0) return SQLITE_NOMEM;
   if (!s->bWithoutRowid) {
     pOut = varint_put(pOut, zigzag(iRowid - pB->iPrev));
     pB->iPrev = iRowid;
@@ -922,18 +921,10 @@ static int block_add(DevdbDup *p, const i64 *aRow, u64 h) {
     if (b >= p->iHi) return SQLITE_OK;
   }
   DupBucket *pB = &p->aBucket[b];
-  u8 aRec[10 * (DUP_FAST_KEYS + 1)], *z = aRec;
-  z = varint_put(z, zigzag(aRow[0] - pB->iPrev));
+  if (bucket_room(p, pB, 10 * (nKey + 1)) != SQLITE_OK) return SQLITE_NOMEM;
+  u8 *z = varint_put(pB->zTail, zigzag(aRow[0] - pB->iPrev));
   for (int k = 1; k <= nKey; k++) z = varint_put(z, zigzag(aRow[k]) << 2);
-  int nByte = (int)(z - aRec);
-  if (pB->nWc + nByte > sizeof(pB->aWc) && bucket_flush(p, pB)) return SQLITE_NOMEM;
-  u8 *pOut = pB->aWc + pB->nWc;
-  if (nByte <= (int)sizeof(pB->aWc)) {
-    pB->nWc += nByte;
-  } else if ((pOut = bucket_reserve(p, pB, nByte)) == 0) {
-    return SQLITE_NOMEM;
-  }
-  memcpy(pOut, aRec, nByte);
+  pB->zTail = z;
   pB->iPrev = aRow[0];
   pB->nRow++;
   return SQLITE_OK;
@@ -1485,7 +1476,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     p->bEof = 1;
     return SQLITE_OK;
   }
-  if ((rc = bucket_flush(p, &p->cur)) != SQLITE_OK) return rc;
+  bucket_seal(&p->cur);
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
   rows_read(p, &p->cur);
   for (int i = 0; i < nRow; i++) p->aMember[i] = i;
@@ -1514,11 +1505,10 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
       if (rc != SQLITE_OK) return rc;
       continue;
     }
-    int rc = bucket_flush(p, &p->aBucket[p->iNext]);
-    if (rc != SQLITE_OK) return rc;
+    bucket_seal(&p->aBucket[p->iNext]);
     p->cur = p->aBucket[p->iNext];
     memset(&p->aBucket[p->iNext++], 0, sizeof(DupBucket));
-    rc = bucket_group(p, &p->cur);
+    int rc = bucket_group(p, &p->cur);
     if (rc != SQLITE_OK) return rc;
     if (p->nGroup > 0) break;
     chunks_free(p, &p->cur);
@@ -1639,7 +1629,7 @@ int devdb_dup_bind(sqlite3_stmt *pStmt, int iParam, const unsigned char *pId, in
 
 /* ---------------------------------------------------------------- JSON */
 
-/* Room for n more bytes in t. */
+/* Room for n more bytes in t, and one after them for a NUL. */
 static int text_grow(DevdbDupText *t, i64 n) {
   if (t->rc) return 0;
   if (t->n + n + 1 > t->nAlloc) {
