@@ -331,17 +331,32 @@ static DevdbColumn *new_column(Loader *L, DevdbTable *pTab) {
   return &pTab->aCol[pTab->nCol++];
 }
 
-/* Fill one column from a row: cid name type notnull dflt pk hidden at i0. */
-static void fill_column(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int i0) {
-  DevdbColumn *pCol = new_column(L, pTab);
+/*
+** Run PRAGMA zPragma(zArg) on L's schema, calling xRow(L, pStmt, pCtx) for
+** each row. SQLITE_NOMEM when memory ran out (here or in xRow), else
+** SQLite's code for the statement.
+*/
+static int run_pragma(Loader *L, const char *zPragma, const char *zArg,
+                      void (*xRow)(Loader *, sqlite3_stmt *, void *), void *pCtx) {
+  sqlite3_stmt *pStmt;
+  int rc = prepare_pragma(L, &pStmt, zPragma, zArg);
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) xRow(L, pStmt, pCtx);
+  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  return rc == SQLITE_NOMEM || L->pS->arena.bOom ? SQLITE_NOMEM : rc;
+}
+
+/* Add a column to table pCtx from a row of PRAGMA table_xinfo: cid name
+** type notnull dflt_value pk hidden. */
+static void column_row(Loader *L, sqlite3_stmt *pStmt, void *pCtx) {
+  DevdbColumn *pCol = new_column(L, pCtx);
   if (pCol == 0) return;
-  pCol->zName = col_str(L, pStmt, i0 + 1);
-  pCol->zType = norm_type(L, (const char *)sqlite3_column_text(pStmt, i0 + 2));
-  pCol->bNotNull = sqlite3_column_int(pStmt, i0 + 3);
-  const char *zDflt = (const char *)sqlite3_column_text(pStmt, i0 + 4);
+  pCol->zName = col_str(L, pStmt, 1);
+  pCol->zType = norm_type(L, (const char *)sqlite3_column_text(pStmt, 2));
+  pCol->bNotNull = sqlite3_column_int(pStmt, 3);
+  const char *zDflt = (const char *)sqlite3_column_text(pStmt, 4);
   if (zDflt) pCol->zDefault = devdb_sql_norm(&L->pS->arena, zDflt, -1, 1);
-  pCol->iPk = sqlite3_column_int(pStmt, i0 + 5);
-  int iHidden = sqlite3_column_int(pStmt, i0 + 6);
+  pCol->iPk = sqlite3_column_int(pStmt, 5);
+  int iHidden = sqlite3_column_int(pStmt, 6);
   pCol->bHidden = iHidden == 1;
   pCol->eGen = iHidden == 2 ? DEVDB_GEN_VIRTUAL : iHidden == 3 ? DEVDB_GEN_STORED : 0;
 }
@@ -352,13 +367,8 @@ static void fill_column(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int i0
 ** table that cannot be read is an error.
 */
 static int load_table_columns(Loader *L, DevdbTable *pTab) {
-  sqlite3_stmt *pStmt;
-  int rc = prepare_pragma(L, &pStmt, "table_xinfo", pTab->zName);
-  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    fill_column(L, pTab, pStmt, 0);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
-  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  int rc = run_pragma(L, "table_xinfo", pTab->zName, column_row, pTab);
+  if (rc == SQLITE_NOMEM) return rc;
   if (rc != SQLITE_OK && pTab->eKind == DEVDB_VIRTUAL) {
     pTab->bError = 1;
     pTab->zError = S(sqlite3_errmsg(L->db));
@@ -388,14 +398,14 @@ static void fill_index_column(Loader *L, DevdbIndex *pIdx, sqlite3_stmt *pStmt, 
 
 /* The key columns of one index (PRAGMA index_xinfo: names, expressions,
 ** DESC, collation). */
+static void index_key_row(Loader *L, sqlite3_stmt *pStmt, void *pCtx) {
+  /* seqno cid name desc coll key: only the key columns */
+  if (sqlite3_column_int(pStmt, 5)) fill_index_column(L, pCtx, pStmt, 1);
+}
+
 static int load_index_columns(Loader *L, DevdbIndex *pIdx) {
-  sqlite3_stmt *pStmt;
-  int rc = prepare_pragma(L, &pStmt, "index_xinfo", pIdx->zName);
-  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    if (sqlite3_column_int(pStmt, 5)) fill_index_column(L, pIdx, pStmt, 1);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
-  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  int rc = run_pragma(L, "index_xinfo", pIdx->zName, index_key_row, pIdx);
+  if (rc == SQLITE_NOMEM) return rc;
   return rc == SQLITE_OK ? SQLITE_OK : load_error(L, "indexes");
 }
 
@@ -439,19 +449,19 @@ static int load_pk_index(Loader *L, DevdbTable *pTab) {
 }
 
 /*
-** Add the next foreign key column (or a new key) from a row of PRAGMA
-** foreign_key_list: id seq table from to on_update on_delete.
+** Add the next foreign key column of table pCtx from a row of PRAGMA
+** foreign_key_list: id seq table from to on_update on_delete. A key's rows
+** are consecutive, seq 0 first.
 */
-static void fill_fk_row(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int *piLastId) {
-  int id = sqlite3_column_int(pStmt, 0);
+static void fk_row(Loader *L, sqlite3_stmt *pStmt, void *pCtx) {
+  DevdbTable *pTab = pCtx;
   DevdbForeignKey *pFk;
-  if (pTab->nFk == 0 || id != *piLastId) {
+  if (pTab->nFk == 0 || sqlite3_column_int(pStmt, 1) == 0) {
     pFk = push(L, (void **)&pTab->aFk, &pTab->nFk, sizeof(DevdbForeignKey));
     if (pFk == 0) return;
     pFk->zParent = col_str(L, pStmt, 2);
     pFk->zOnUpdate = col_str(L, pStmt, 5);
     pFk->zOnDelete = col_str(L, pStmt, 6);
-    *piLastId = id;
   } else {
     pFk = &pTab->aFk[pTab->nFk - 1];
   }
@@ -476,15 +486,9 @@ static void reverse_fks(DevdbTable *pTab) {
 
 /* The foreign keys of one table, kept in text order. */
 static int load_table_fks(Loader *L, DevdbTable *pTab) {
-  sqlite3_stmt *pStmt;
-  int iLastId = -1;
-  int rc = prepare_pragma(L, &pStmt, "foreign_key_list", pTab->zName);
-  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    fill_fk_row(L, pTab, pStmt, &iLastId);
-  }
-  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  int rc = run_pragma(L, "foreign_key_list", pTab->zName, fk_row, pTab);
   reverse_fks(pTab);
-  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  if (rc == SQLITE_NOMEM) return rc;
   return rc == SQLITE_OK ? SQLITE_OK : load_error(L, "foreign keys");
 }
 
