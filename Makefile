@@ -17,10 +17,24 @@ UNIT_SRC  := $(sort $(wildcard tests/unit/*.c))
 HEADERS   := $(wildcard ext/*.h shell/*.h tests/*.h)
 
 # libedit is optional: line editing and history in the REPL when present.
+# It is loaded with dlopen when the REPL starts on a terminal (shell/input.c),
+# not linked: one-shot commands do not pay for loading it and its libraries.
 HAVE_EDIT := $(shell test -f /usr/include/histedit.h && echo 1)
 ifeq ($(HAVE_EDIT),1)
   EDIT_CFLAGS := -DHAVE_EDITLINE=1
-  EDIT_LIBS   := -ledit
+  EDIT_LIBS   := -ldl
+endif
+
+# The shell links the system's SQLite statically when libsqlite3-dev has the
+# archive (it is part of the package): every devdb command then saves loading
+# and relocating libsqlite3.so, about 0.2 ms of a 2 ms wipe. SQLITE_SHARED=1
+# links the shared library instead. The extension (devdb.so) always uses its
+# host's SQLite.
+SQLITE_A := $(shell $(CC) -print-file-name=libsqlite3.a)
+ifeq ($(if $(SQLITE_SHARED),,$(filter /%,$(SQLITE_A))),)
+  SHELL_SQLITE := -lsqlite3
+else
+  SHELL_SQLITE := $(SQLITE_A) -ldl -lpthread
 endif
 
 SO_OBJ    := $(EXT_SRC:ext/%.c=$(B)/so/%.o)
@@ -49,7 +63,7 @@ $(B)/devdb.so: $(SO_OBJ)
 	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDFLAGS)
 
 $(B)/devdb: $(SHELL_OBJ) $(CORE_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -lsqlite3 $(EDIT_LIBS) -lm
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(SHELL_SQLITE) $(EDIT_LIBS) -lm
 
 # The SQL test driver loads build/devdb.so like any host; under `make asan` it
 # is linked with the instrumented extension instead (DEVDB_STATIC).

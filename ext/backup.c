@@ -27,15 +27,19 @@
 ** already checked with quick_check. DIRECTONLY: it reads the file system.
 **
 ** How a backup is written (devdb_backup_file): a temp file beside the
-** target, synced (writeback starts while copying), checked on a read-only
-** connection, renamed into place, the directory synced. The check is PRAGMA
+** target, synced (on a second thread, while the copy is checked on a
+** read-only connection), renamed into place once both are done, the
+** directory synced. The check is PRAGMA
 ** quick_check, not integrity_check: faster, as it does not compare indexes
 ** with their tables nor check UNIQUE; the option 'integrity' runs the full
 ** integrity_check instead. A rollback-journal
-** database file is copied as pages read through SQLite's own file handle
-** while a read transaction holds its SHARED lock, so no writer can commit
-** meanwhile and no second open/close of the file drops SQLite's POSIX locks;
-** WAL and in-memory databases go through the backup API in one step. The
+** database file is copied while a read transaction holds its SHARED lock,
+** so no writer can commit meanwhile: in the kernel (copy_file_range) from
+** the descriptor SQLite's unix VFS reads it through (found among the
+** process's descriptors), else as pages read through SQLite's own file
+** handle; never through a second open/close of the file, which would drop
+** SQLite's POSIX locks. WAL and in-memory databases go through the backup
+** API in one step. The
 ** copy is always a rollback-journal file (header bytes 18 and 19 set to 1)
 ** so it never needs a -wal to be complete.
 */
@@ -44,6 +48,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,8 +58,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define COPY_CHUNK (1 << 20)       /* bytes per read while copying pages */
-#define WRITEBACK_CHUNK (16 << 20) /* start writeback every this many bytes */
+#define COPY_CHUNK (1 << 20)    /* bytes per read while copying pages */
+#define KERNEL_CHUNK (64 << 20) /* bytes per copy_file_range */
 
 static double now_ms(void) {
   struct timespec t;
@@ -90,6 +95,39 @@ static int sync_dir_of(const char *zPath) {
   int rc = sync_path(zDir, 0);
   sqlite3_free(zDir);
   return rc;
+}
+
+/* The data sync of the file zPath, run on a thread of its own while the
+** caller goes on. */
+typedef struct SyncJob {
+  const char *zPath;
+  int rc;
+  double rMs; /* how long it took */
+  pthread_t thread;
+  int bThread; /* it runs on thread (else it ran at once) */
+} SyncJob;
+
+static void *sync_main(void *pArg) {
+  SyncJob *p = pArg;
+  double t0 = now_ms();
+  p->rc = sync_path(p->zPath, 1);
+  p->rMs = now_ms() - t0;
+  return 0;
+}
+
+/* Start the sync of p (at once when no thread can be had). */
+static void sync_start(SyncJob *p, const char *zPath) {
+  memset(p, 0, sizeof(*p));
+  p->zPath = zPath;
+  p->bThread = pthread_create(&p->thread, 0, sync_main, p) == 0;
+  if (!p->bThread) sync_main(p);
+}
+
+/* Wait for the sync p; its result. */
+static int sync_wait(SyncJob *p) {
+  if (p->bThread) pthread_join(p->thread, 0);
+  p->bThread = 0;
+  return p->rc;
 }
 
 /* Write n bytes of a to fd at offset iOff, all of them. */
@@ -147,24 +185,77 @@ static mode_t file_mode(sqlite3 *db, const char *zSchema) {
 /* ------------------------------------------------------------- copying */
 
 /*
-** Copy nByte bytes of the open database file pFile into a new file zTmp,
-** starting writeback as it goes.
+** The descriptor SQLite's unix VFS reads the database file of zSchema
+** through, or -1: found among this process's open descriptors as the one
+** on the same file (device and inode of the file's path) open for reading.
+** Nothing is opened on the database file itself: a second descriptor,
+** closed, would drop SQLite's POSIX locks on it (reliability.md). Only
+** for the unix VFS, whose file holds the pages exactly as xRead returns
+** them (a VFS shim could transform them).
 */
-static int write_pages(sqlite3_file *pFile, sqlite3_int64 nByte, const char *zTmp,
-                       mode_t mode, char **pzErr) {
+static int sqlite_fd(sqlite3 *db, const char *zSchema) {
+  sqlite3_vfs *pVfs = 0;
+  const char *zFile = sqlite3_db_filename(db, zSchema);
+  struct stat st, fst;
+  if (sqlite3_file_control(db, zSchema, SQLITE_FCNTL_VFS_POINTER, &pVfs) != SQLITE_OK ||
+      pVfs == 0 || strncmp(pVfs->zName, "unix", 4) != 0 || zFile == 0 ||
+      stat(zFile, &st) != 0) {
+    return -1;
+  }
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *e;
+  int fd = -1;
+  while (d && fd < 0 && (e = readdir(d)) != 0) {
+    int i = atoi(e->d_name);
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || i == dirfd(d)) continue;
+    int flags = fcntl(i, F_GETFL);
+    if (flags >= 0 && (flags & O_ACCMODE) != O_WRONLY && fstat(i, &fst) == 0 &&
+        S_ISREG(fst.st_mode) && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino) {
+      fd = i;
+    }
+  }
+  if (d) closedir(d);
+  return fd;
+}
+
+/*
+** Copy nByte bytes from offset *piOff of the database file fdSrc into fd
+** in the kernel (copy_file_range: no copy through this process), advancing
+** *piOff. SQLITE_OK when done; any failure (the file systems cannot, a
+** short file) leaves *piOff where the copy stopped for the caller to go on
+** by reading pages.
+*/
+static int kernel_copy(int fdSrc, int fd, sqlite3_int64 nByte, sqlite3_int64 *piOff) {
+  while (*piOff < nByte) {
+    loff_t iIn = *piOff, iOut = *piOff;
+    size_t n = nByte - *piOff < KERNEL_CHUNK ? (size_t)(nByte - *piOff) : KERNEL_CHUNK;
+    ssize_t k = copy_file_range(fdSrc, &iIn, fd, &iOut, n, 0);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return SQLITE_IOERR;
+    *piOff += k;
+  }
+  return SQLITE_OK;
+}
+
+/*
+** Copy nByte bytes of the open database file pFile (read by SQLite through
+** descriptor fdSrc, -1 when unknown) into a new file zTmp: in the kernel
+** when it can, else as pages read through pFile. Not synced: the caller
+** syncs while the copy is checked.
+*/
+static int write_pages(sqlite3_file *pFile, int fdSrc, sqlite3_int64 nByte,
+                       const char *zTmp, mode_t mode, char **pzErr) {
   int fd = open(zTmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  char *aBuf = sqlite3_malloc(COPY_CHUNK);
-  int rc = fd < 0 ? SQLITE_CANTOPEN : aBuf == 0 ? SQLITE_NOMEM : SQLITE_OK;
-  sqlite3_int64 iOff = 0, iFlushed = 0;
+  int rc = fd < 0 ? SQLITE_CANTOPEN : SQLITE_OK;
+  sqlite3_int64 iOff = 0;
+  if (rc == SQLITE_OK && fdSrc >= 0) kernel_copy(fdSrc, fd, nByte, &iOff);
+  char *aBuf = rc == SQLITE_OK && iOff < nByte ? sqlite3_malloc(COPY_CHUNK) : 0;
+  if (rc == SQLITE_OK && iOff < nByte && aBuf == 0) rc = SQLITE_NOMEM;
   while (rc == SQLITE_OK && iOff < nByte) {
     int n = nByte - iOff < COPY_CHUNK ? (int)(nByte - iOff) : COPY_CHUNK;
     rc = pFile->pMethods->xRead(pFile, aBuf, n, iOff);
     if (rc == SQLITE_OK) rc = write_at(fd, aBuf, n, iOff);
     iOff += n;
-    if (rc == SQLITE_OK && iOff - iFlushed >= WRITEBACK_CHUNK) {
-      sync_file_range(fd, iFlushed, iOff - iFlushed, SYNC_FILE_RANGE_WRITE);
-      iFlushed = iOff;
-    }
   }
   if (rc != SQLITE_OK && rc != SQLITE_NOMEM) {
     *pzErr = sqlite3_mprintf("cannot copy the database to '%s': %s", zTmp,
@@ -203,7 +294,8 @@ static int copy_pages(sqlite3 *db, const char *zSchema, const char *zTmp,
     rc = SQLITE_ERROR;
   } else {
     *pnByte = nPage * szPage;
-    rc = write_pages(pFile, *pnByte, zTmp, file_mode(db, zSchema), pzErr);
+    rc = write_pages(pFile, sqlite_fd(db, zSchema), *pnByte, zTmp, file_mode(db, zSchema),
+                     pzErr);
   }
   devdb_exec(db, 0, "COMMIT");
   return rc;
@@ -440,18 +532,24 @@ static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                         : copy_api(db, zSchema, zTmp, &pInfo->nByte, pzErr);
   if (rc == SQLITE_OK) rc = set_rollback_header(zTmp);
   double t1 = now_ms();
-  if (rc == SQLITE_OK && (rc = sync_path(zTmp, 1)) != SQLITE_OK) {
-    *pzErr = sqlite3_mprintf("cannot sync '%s'", zTmp);
-  }
-  double t2 = now_ms();
+  /* the sync runs while the copy is checked (the check reads what the page
+  ** cache holds); the copy is published only once both are done */
+  SyncJob sync;
+  memset(&sync, 0, sizeof(sync));
+  if (rc == SQLITE_OK) sync_start(&sync, zTmp);
   if (rc == SQLITE_OK)
     rc = check_temp(zTmp, zOpts && devdb_opt_has(zOpts, "integrity"), pzErr);
   double t3 = now_ms();
+  if (sync_wait(&sync) != SQLITE_OK && rc == SQLITE_OK) {
+    rc = sync.rc;
+    *pzErr = sqlite3_mprintf("cannot sync '%s'", zTmp);
+  }
+  double t2 = t1 + sync.rMs;
   if (rc == SQLITE_OK) rc = publish(zTmp, zPath, bNoReplace, pzErr);
   if (rc != SQLITE_OK) unlink(zTmp);
   pInfo->rCopyMs = t1 - t0;
   pInfo->rSyncMs = t2 - t1;
-  pInfo->rCheckMs = t3 - t2;
+  pInfo->rCheckMs = t3 - t1; /* at the same time as the sync */
   sqlite3_free(zTmp);
   return rc;
 }
@@ -834,7 +932,11 @@ static void take_owner(const char *zPath, const FileState *pState) {
 ** the old file as the backup in zBackupDir: a hard link to it, then the
 ** image renamed over the database. The image itself is moved when it is
 ** on the same file system and ready (and a copy of it left in the cache
-** for the next wipe, unsynced), else copied and synced.
+** for the next wipe, unsynced), else copied and synced. The link is made
+** durable (its directory synced) before the rename, and the rename before
+** the call returns: a crash leaves the old file, the backup and the old
+** file, or the backup and the new file, on any file system (one without a
+** journal keeping the two in order too).
 */
 static int swap_files(const char *zDbPath, const char *zTemplate, const char *zBackupDir,
                       const char *zLabel, const FileState *pState,
@@ -854,21 +956,21 @@ static int swap_files(const char *zDbPath, const char *zTemplate, const char *zB
     else if (errno != EEXIST)
       rc = SQLITE_IOERR; /* another file system: no link */
   }
+  int bLinked = rc == SQLITE_OK;
+  if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
   if (rc == SQLITE_OK && rename(zTmp, zDbPath) != 0) {
     *pzErr =
         sqlite3_mprintf("cannot rename '%s' to '%s': %s", zTmp, zDbPath, strerror(errno));
-    unlink(pBackup->zPath);
     rc = SQLITE_IOERR;
   }
-  /* link and rename are in one file system, whose journal keeps them in
-  ** order: a crash leaves neither, the link, or both; then make them durable */
-  if (rc == SQLITE_OK) rc = sync_dir_of(zDbPath);
-  if (rc == SQLITE_OK) rc = sync_dir_of(pBackup->zPath);
-  if (rc != SQLITE_OK && zTmp) {
-    if (bMove) rename(zTmp, zTemplate); /* put the image back */
-    unlink(zTmp);
+  if (rc == SQLITE_OK) {
+    rc = sync_dir_of(zDbPath);
+    if (bMove) refill_template(zDbPath, zTemplate);
+  } else {
+    if (bLinked) unlink(pBackup->zPath);
+    if (zTmp && bMove) rename(zTmp, zTemplate); /* put the image back */
+    if (zTmp) unlink(zTmp);
   }
-  if (rc == SQLITE_OK && bMove) refill_template(zDbPath, zTemplate);
   if (rc == SQLITE_IOERR && *pzErr == 0) rc = -1; /* fall back to copying */
   pBackup->nByte = pState->nSize;
   pBackup->bMoved = 1;
@@ -968,16 +1070,23 @@ static int open_to_wipe(const char *zDbPath, sqlite3 **pDb, char **pzErr) {
 int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr) {
+  return devdb_wipe_file_on(0, zDbPath, zMode, zBackupDir, zCacheDir, zOpts, pInfo,
+                            pzErr);
+}
+
+int devdb_wipe_file_on(sqlite3 *db, const char *zDbPath, const char *zMode,
+                       const char *zBackupDir, const char *zCacheDir, const char *zOpts,
+                       DevdbWipeInfo *pInfo, char **pzErr) {
   memset(pInfo, 0, sizeof(*pInfo));
   *pzErr = 0;
   int eMode = devdb_wipe_mode(zMode);
   if (eMode == 0) {
     *pzErr = sqlite3_mprintf("devdb_wipe: unknown mode '%s' (data or schema)", zMode);
+    sqlite3_close(db);
     return SQLITE_ERROR;
   }
-  sqlite3 *db = 0;
   int bMarked = 0;
-  int rc = open_to_wipe(zDbPath, &db, pzErr);
+  int rc = db ? SQLITE_OK : open_to_wipe(zDbPath, &db, pzErr);
   if (rc == SQLITE_OK) {
     devdb_exec(db, 0, "BEGIN"); /* one read transaction for all that is read */
     rc = devdb_check_protection(db, "main", "devdb_wipe", zOpts, &bMarked, pzErr);

@@ -626,6 +626,9 @@ typedef struct DevdbHistTable {
 int devdb_history_find(sqlite3 *db, const char *zSchema, int bAll, DevdbHistTable **paTab,
                        int *pnTab, char **pzErr);
 void devdb_history_free(DevdbHistTable *a, int n);
+/* The same tables of a schema model, found by the model's columns (no
+** query): written to apOut (room for pS->nTable), their number returned. */
+int devdb_history_in_model(const DevdbSchema *pS, const DevdbTable **apOut);
 /* Prepare the normalised reader of one table: one row per migration with
 ** the columns app, version, name, applied_at, state, checksum, extra. */
 int devdb_history_query(sqlite3 *db, const char *zSchema, const DevdbHistTable *p,
@@ -877,7 +880,8 @@ typedef struct DevdbBackupInfo {
   int bPageCopy;       /* copied as pages through SQLite's own file handle
                           under a read lock (rollback-journal files), not
                           through the backup API */
-  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase */
+  double rCopyMs, rSyncMs, rCheckMs; /* time of each phase (the sync and the
+                                     ** check run at the same time) */
 } DevdbBackupInfo;
 
 /*
@@ -942,6 +946,13 @@ typedef struct DevdbWipeInfo {
 int devdb_wipe_file(const char *zDbPath, const char *zMode, const char *zBackupDir,
                     const char *zCacheDir, const char *zOpts, DevdbWipeInfo *pInfo,
                     char **pzErr);
+/* devdb_wipe_file on a connection db the caller opened on zDbPath (its
+** only connection to the file), which the call takes over and closes
+** (NULL: it opens its own): what the caller already read of the schema is
+** not read again. The shell hands over its connection this way. */
+int devdb_wipe_file_on(sqlite3 *db, const char *zDbPath, const char *zMode,
+                       const char *zBackupDir, const char *zCacheDir, const char *zOpts,
+                       DevdbWipeInfo *pInfo, char **pzErr);
 
 /*
 ** Put the image file zImage in place of the database file zDbPath, keeping

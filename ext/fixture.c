@@ -351,6 +351,8 @@ static void dumpFunc(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 /* A prepared INSERT kept while a load runs, by its SQL text. */
 typedef struct StmtCache {
   int n;
+  int iGen; /* how many times it was emptied: a statement kept elsewhere is
+            ** valid while the generation it was had in is */
   char *azSql[16];
   sqlite3_stmt *apStmt[16];
 } StmtCache;
@@ -371,6 +373,7 @@ static void cache_clear(StmtCache *p) {
     sqlite3_finalize(p->apStmt[i]);
   }
   p->n = 0;
+  p->iGen++;
 }
 
 /* The statement for zSql (owned by the cache), prepared when new. */
@@ -665,6 +668,7 @@ typedef struct TableInfo {
   int nLast, bLastPk; /* the INSERT of the last record: its fields */
   FieldInfo **apLast;
   sqlite3_stmt *pLast; /* owned by the statement cache */
+  int iLastGen;        /* the cache's generation pLast is of */
 } TableInfo;
 
 /* A field of the record being read. */
@@ -692,6 +696,25 @@ typedef struct JsonRecord {
   JsonField *aTop; /* the record's own members (a plain row's columns) */
 } JsonRecord;
 
+/*
+** Django records waiting to be inserted by one INSERT of many rows: records
+** of one table with the same columns and a pk, and no many-to-many list,
+** in file order. One statement per row pays, per row, what SQLite does per
+** statement (an AUTOINCREMENT table's sequence looked up and written back,
+** the statement started and ended); a batch pays it once.
+*/
+#define BATCH_ROWS 64
+typedef struct JsonBatch {
+  TableInfo *pTab;
+  int nCol;              /* values per record (the pk first) */
+  FieldInfo **apCol;     /* their fields (apCol[0] NULL: the pk) */
+  int nRec;              /* records waiting */
+  int nRecMax;           /* at most this many (BATCH_ROWS, or fewer for
+                         ** SQLite's limit on parameters) */
+  int aiRec[BATCH_ROWS]; /* their numbers, for messages */
+  sqlite3_value **apVal; /* nRec * nCol values, owned */
+} JsonBatch;
+
 typedef struct JsonLoad {
   Load *p;
   DevdbArena arena;
@@ -702,6 +725,7 @@ typedef struct JsonLoad {
   sqlite3_value **apBind; /* the values of the INSERT being run */
   FieldInfo **apCols;     /* and their fields */
   int nBindAlloc;
+  JsonBatch batch;
 } JsonLoad;
 
 static void field_clear(JsonField *f) {
@@ -989,25 +1013,22 @@ static int bind_field(sqlite3 *db, sqlite3_stmt *pStmt, int i, const FieldInfo *
 }
 
 /*
-** The INSERT for the columns apCol[0..n) of t (bPk: apCol[0] is NULL and
-** stands for the primary key, and an existing row of that key is updated),
-** reused while records keep the same fields.
+** The INSERT of nRow rows for the columns apCol[0..n) of t (bPk: apCol[0]
+** is NULL and stands for the primary key, and an existing row of that key
+** is updated), sqlite3_malloc'd.
 */
-static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int bPk,
-                       sqlite3_stmt **ppStmt) {
-  if (t->pLast && t->nLast == n && t->bLastPk == bPk &&
-      memcmp(t->apLast, apCol, sizeof(FieldInfo *) * n) == 0) {
-    *ppStmt = t->pLast;
-    return SQLITE_OK;
-  }
+static char *insert_sql(TableInfo *t, FieldInfo **apCol, int n, int bPk, int nRow) {
   sqlite3_str *p = sqlite3_str_new(0);
   sqlite3_str_appendf(p, "INSERT INTO main.\"%w\"%s", t->zTable, n ? "(" : "");
   for (int i = 0; i < n; i++) {
     sqlite3_str_appendf(p, "%s\"%w\"", i ? "," : "", apCol[i] ? apCol[i]->zCol : t->zPk);
   }
-  sqlite3_str_appendall(p, n ? ") VALUES(" : " DEFAULT VALUES");
-  for (int i = 0; i < n; i++) sqlite3_str_appendall(p, i ? ",?" : "?");
-  if (n) sqlite3_str_appendall(p, ")");
+  sqlite3_str_appendall(p, n ? ") VALUES" : " DEFAULT VALUES");
+  for (int r = 0; n && r < nRow; r++) {
+    sqlite3_str_appendall(p, r ? ",(" : "(");
+    for (int i = 0; i < n; i++) sqlite3_str_appendall(p, i ? ",?" : "?");
+    sqlite3_str_appendall(p, ")");
+  }
   if (bPk && n > 1) {
     sqlite3_str_appendf(p, " ON CONFLICT(\"%w\") DO UPDATE SET ", t->zPk);
     for (int i = 1; i < n; i++) {
@@ -1017,7 +1038,21 @@ static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int 
   } else if (bPk) {
     sqlite3_str_appendall(p, " ON CONFLICT DO NOTHING");
   }
-  char *zSql = sqlite3_str_finish(p);
+  return sqlite3_str_finish(p);
+}
+
+/*
+** The INSERT of one row for the columns apCol[0..n) of t (see insert_sql),
+** reused while records keep the same fields.
+*/
+static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int bPk,
+                       sqlite3_stmt **ppStmt) {
+  if (t->pLast && t->iLastGen == j->p->cache.iGen && t->nLast == n && t->bLastPk == bPk &&
+      memcmp(t->apLast, apCol, sizeof(FieldInfo *) * n) == 0) {
+    *ppStmt = t->pLast;
+    return SQLITE_OK;
+  }
+  char *zSql = insert_sql(t, apCol, n, bPk, 1);
   int rc = zSql ? cache_get(j->p, zSql, ppStmt) : SQLITE_NOMEM;
   sqlite3_free(zSql);
   FieldInfo **apLast = rc == SQLITE_OK && n > 0
@@ -1030,6 +1065,7 @@ static int insert_stmt(JsonLoad *j, TableInfo *t, FieldInfo **apCol, int n, int 
     t->nLast = n;
     t->bLastPk = bPk;
     t->pLast = *ppStmt;
+    t->iLastGen = j->p->cache.iGen;
   }
   return rc;
 }
@@ -1094,7 +1130,123 @@ static int json_insert(JsonLoad *j, TableInfo *t, int n, int bPk) {
   return rc;
 }
 
-/* Write the record j->rec read in Django's format. */
+/* Forget the records of the batch, freeing their values. */
+static void batch_reset(JsonBatch *b) {
+  for (int i = 0; i < b->nRec * b->nCol; i++) sqlite3_value_free(b->apVal[i]);
+  b->nRec = 0;
+}
+
+static void batch_free(JsonBatch *b) {
+  batch_reset(b);
+  sqlite3_free(b->apVal);
+  sqlite3_free(b->apCol);
+  memset(b, 0, sizeof(*b));
+}
+
+/* Insert record k of the batch alone; its error names it. */
+static int batch_one(JsonLoad *j, int k) {
+  JsonBatch *b = &j->batch;
+  sqlite3_value **apVal = &b->apVal[k * b->nCol];
+  sqlite3_stmt *pStmt = 0;
+  int rc = insert_stmt(j, b->pTab, b->apCol, b->nCol, 1, &pStmt);
+  for (int i = 0; rc == SQLITE_OK && i < b->nCol; i++) {
+    rc = bind_field(j->p->db, pStmt, i + 1, b->apCol[i], apVal[i]);
+  }
+  if (rc == SQLITE_OK) {
+    sqlite3_step(pStmt);
+    rc = sqlite3_reset(pStmt);
+  }
+  if (rc != SQLITE_OK) {
+    const char *zPk = (const char *)sqlite3_value_text(apVal[0]);
+    rc = load_error(j->p, rc, "record %d (%s pk %s): %s", b->aiRec[k], b->pTab->zModel,
+                    zPk ? zPk : "none", sqlite3_errmsg(j->p->db));
+  }
+  return rc;
+}
+
+/*
+** Insert the records of the batch: a full batch with one INSERT of
+** BATCH_ROWS rows, fewer one by one. When the INSERT of many rows fails,
+** SQLite has undone it (a statement is atomic): its records are then
+** inserted one by one, so the error names the record that has it.
+*/
+static int batch_flush(JsonLoad *j) {
+  JsonBatch *b = &j->batch;
+  int rc = SQLITE_OK, bDone = 0;
+  if (b->nRec == 0) return SQLITE_OK;
+  if (b->nRec == b->nRecMax && b->nRec > 1) {
+    sqlite3_stmt *pStmt = 0;
+    char *zSql = insert_sql(b->pTab, b->apCol, b->nCol, 1, b->nRec);
+    rc = zSql ? cache_get(j->p, zSql, &pStmt) : SQLITE_NOMEM;
+    sqlite3_free(zSql);
+    for (int i = 0; rc == SQLITE_OK && i < b->nRec * b->nCol; i++) {
+      rc = bind_field(j->p->db, pStmt, i + 1, b->apCol[i % b->nCol], b->apVal[i]);
+    }
+    if (rc == SQLITE_OK) {
+      sqlite3_step(pStmt);
+      rc = sqlite3_reset(pStmt);
+      bDone = rc == SQLITE_OK;
+    }
+  }
+  if (!bDone && rc != SQLITE_OK && sqlite3_get_autocommit(j->p->db)) {
+    /* SQLite rolled the whole transaction back (an I/O error, a full
+    ** disk): nothing is run outside it */
+    const char *zPk = (const char *)sqlite3_value_text(b->apVal[0]);
+    rc = load_error(j->p, rc, "record %d (%s pk %s): %s", b->aiRec[0], b->pTab->zModel,
+                    zPk ? zPk : "none", sqlite3_errmsg(j->p->db));
+  } else if (rc == SQLITE_NOMEM) {
+    rc = load_error(j->p, rc, "%s", sqlite3_errstr(rc));
+  } else {
+    rc = SQLITE_OK;
+  }
+  for (int k = 0; rc == SQLITE_OK && !bDone && k < b->nRec; k++) rc = batch_one(j, k);
+  batch_reset(b);
+  return rc;
+}
+
+/*
+** Add the record whose values are j->apBind[0..n) (the pk first) for the
+** columns j->apCols[0..n) of t to the batch, taking the values (*pbTaken);
+** the batch is inserted first when it holds other columns or another
+** table, and when it is full after.
+*/
+static int batch_add(JsonLoad *j, TableInfo *t, int n, int iRec, int *pbTaken) {
+  JsonBatch *b = &j->batch;
+  int rc = SQLITE_OK;
+  if (b->nRec > 0 && (b->pTab != t || b->nCol != n ||
+                      memcmp(b->apCol, j->apCols, sizeof(FieldInfo *) * n) != 0)) {
+    rc = batch_flush(j);
+  }
+  if (rc == SQLITE_OK && b->nRec == 0 && (b->pTab != t || b->nCol != n)) {
+    int nVar = sqlite3_limit(j->p->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+    FieldInfo **apCol = sqlite3_realloc64(b->apCol, sizeof(FieldInfo *) * n);
+    sqlite3_value **apVal =
+        apCol ? sqlite3_realloc64(b->apVal, sizeof(sqlite3_value *) * n * BATCH_ROWS) : 0;
+    if (apCol) b->apCol = apCol;
+    if (apVal) b->apVal = apVal;
+    if (apCol == 0 || apVal == 0) {
+      b->pTab = 0;
+      b->nCol = 0;
+      return load_error(j->p, SQLITE_NOMEM, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    }
+    b->pTab = t;
+    b->nCol = n;
+    b->nRecMax = nVar / n < BATCH_ROWS ? nVar / n : BATCH_ROWS;
+    if (b->nRecMax < 1) b->nRecMax = 1;
+  }
+  if (rc != SQLITE_OK) return rc;
+  memcpy(b->apCol, j->apCols, sizeof(FieldInfo *) * n);
+  memcpy(&b->apVal[b->nRec * n], j->apBind, sizeof(sqlite3_value *) * n);
+  b->aiRec[b->nRec++] = iRec;
+  *pbTaken = 1;
+  return b->nRec == b->nRecMax ? batch_flush(j) : SQLITE_OK;
+}
+
+/*
+** Write the record j->rec read in Django's format: into the batch when it
+** has a pk and no many-to-many list, else at once (after the batch, so
+** records reach the database, and their errors are seen, in file order).
+*/
 static int write_django(JsonLoad *j) {
   JsonRecord *r = &j->rec;
   Load *p = j->p;
@@ -1103,9 +1255,14 @@ static int write_django(JsonLoad *j) {
   const char *zPk = r->pPk ? (const char *)sqlite3_value_text(r->pPk) : 0;
   if (bPk && zPk == 0)
     return load_error(p, SQLITE_NOMEM, "%s", sqlite3_errstr(SQLITE_NOMEM));
+  int rc = SQLITE_OK;
+  if (j->batch.nRec > 0 && strcmp(j->batch.pTab->zModel, r->zModel) != 0) {
+    rc = batch_flush(j); /* before another model's table is looked up */
+    if (rc != SQLITE_OK) return rc;
+  }
   TableInfo *t = json_table(j, r->zModel, 0);
   if (t == 0) return SQLITE_ERROR;
-  int rc = bind_room(j, r->nField + 1);
+  rc = bind_room(j, r->nField + 1);
   if (rc == SQLITE_OK && bPk) {
     j->apCols[n] = 0;
     j->apBind[n++] = r->pPk;
@@ -1114,6 +1271,7 @@ static int write_django(JsonLoad *j) {
     JsonField *f = &r->aField[i];
     f->pInfo = json_field(j, t, f->zKey, f->bList);
     if (f->pInfo == 0) {
+      if ((rc = batch_flush(j)) != SQLITE_OK) return rc; /* an earlier record's */
       return load_error(p, SQLITE_ERROR, "record %d (%s pk %s) field '%s': %s", r->iRec,
                         r->zModel, zPk ? zPk : "none", f->zKey,
                         f->bList ? "a list, but no many-to-many table for it (natural "
@@ -1127,7 +1285,19 @@ static int write_django(JsonLoad *j) {
     j->apCols[n] = f->pInfo;
     j->apBind[n++] = f->pVal;
   }
-  if (rc == SQLITE_OK) rc = json_insert(j, t, n, bPk);
+  if (rc == SQLITE_OK && bPk && !bM2m) {
+    int bTaken = 0;
+    rc = batch_add(j, t, n, r->iRec, &bTaken);
+    if (bTaken) { /* the batch owns the values now */
+      r->pPk = 0;
+      for (int i = 0; i < r->nField; i++) r->aField[i].pVal = 0;
+    }
+    if (rc == SQLITE_OK) p->nRow++;
+    return rc;
+  }
+  if (rc == SQLITE_OK) rc = batch_flush(j);
+  if (rc != SQLITE_OK) return rc;
+  rc = json_insert(j, t, n, bPk);
   if (rc != SQLITE_OK) {
     return load_error(p, rc, "record %d (%s pk %s): %s", r->iRec, r->zModel,
                       zPk ? zPk : "none", sqlite3_errmsg(p->db));
@@ -1173,9 +1343,11 @@ static int write_row(JsonLoad *j, const char *zTbl) {
                       "no table was given",
                       r->iRec);
   }
+  int rc = batch_flush(j); /* Django's records before it go in first */
+  if (rc != SQLITE_OK) return rc;
   TableInfo *t = json_table(j, 0, zTable);
   if (t == 0) return SQLITE_ERROR;
-  int rc = bind_room(j, r->nTop);
+  rc = bind_room(j, r->nTop);
   for (int i = 0; rc == SQLITE_OK && i < r->nTop; i++) {
     JsonField *f = &r->aTop[i];
     j->apCols[i] = json_field(j, t, f->zKey, 0);
@@ -1272,6 +1444,9 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
     } else if (bArray && strcmp(zKey, "fields") == 0 && zType[0] == 'o') {
       r->iFields = sqlite3_column_int64(pTree, 0);
     }
+    /* the record's own members are a plain row's columns: a record with a
+    ** "model" is Django's, whose are not kept */
+    if (r->zModel) return SQLITE_OK;
     JsonField *f = field_push(&r->aTop, &r->nTop, &r->nTopAlloc, zKey, pAtom);
     if (f == 0) return SQLITE_NOMEM;
     f->bContainer = bContainer;
@@ -1294,13 +1469,20 @@ static int tree_row(JsonLoad *j, sqlite3_stmt *pTree, int bArray, int iDepth,
 /* Read the records of the JSON array or object zText. */
 static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bArray) {
   sqlite3_stmt *pTree = 0;
-  /* value is asked only of containers below the record level (their
-  ** path has a subscript), so records and the document are never rendered */
-  int rc = sqlite3_prepare_v2(j->p->db,
-                              "SELECT id, parent, key, type, atom, CASE WHEN type IN "
-                              "('object','array') AND (path GLOB '$[[]*' OR path GLOB "
-                              "'$.*[[]*') THEN value END FROM json_tree(?1)",
-                              -1, &pTree, 0);
+  /* value is asked only of containers below the record level, so records
+  ** and the document are never rendered: in a list, those whose parent is
+  ** not the root (id 0), which costs no path; in an object of tables, those
+  ** whose path has a subscript */
+  int rc =
+      sqlite3_prepare_v2(j->p->db,
+                         bArray ? "SELECT id, parent, key, type, atom, CASE WHEN type "
+                                  "IN ('object','array') AND parent > 0 THEN value "
+                                  "END FROM json_tree(?1)"
+                                : "SELECT id, parent, key, type, atom, CASE WHEN type "
+                                  "IN ('object','array') AND (path GLOB '$[[]*' OR "
+                                  "path GLOB '$.*[[]*') THEN value END FROM "
+                                  "json_tree(?1)",
+                         -1, &pTree, 0);
   TreeStack stack = {{0}, 0};
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(pTree, 1, zText, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK && sqlite3_step(pTree) == SQLITE_ROW) {
@@ -1317,6 +1499,7 @@ static int json_records(JsonLoad *j, const char *zText, const char *zTbl, int bA
     rc = tree_row(j, pTree, bArray, iDepth, zTbl);
   }
   if (rc == SQLITE_OK) rc = record_end(j, zTbl);
+  if (rc == SQLITE_OK) rc = batch_flush(j);
   if (rc == SQLITE_OK && (rc = sqlite3_finalize(pTree)) != SQLITE_OK) {
     rc = load_error(j->p, rc, "is not valid JSON: %s", sqlite3_errmsg(j->p->db));
   } else if (rc != SQLITE_OK) {
@@ -1348,6 +1531,7 @@ static int load_json(Load *p, const char *zText, const char *zTbl) {
     sqlite3_free(j.apTable[i]->apLast);
   }
   sqlite3_free(j.apTable);
+  batch_free(&j.batch);
   sqlite3_free(j.apBind);
   sqlite3_free(j.apCols);
   devdb_map_clear(&j.mTable);

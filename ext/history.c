@@ -312,6 +312,45 @@ static const HistShape *table_shape(sqlite3 *db, const char *zSchema, const char
   return pS;
 }
 
+/* The shape of a table of a schema model: its columns as PRAGMA table_info
+** lists them (no generated or hidden ones), as table_shape reads them. */
+static const HistShape *model_shape(const DevdbTable *pTab) {
+  TableCols cols;
+  memset(&cols, 0, sizeof(cols));
+  if (pTab->eKind != DEVDB_TABLE) return 0;
+  for (int i = 0; i < pTab->nCol && !cols.bTooMany; i++) {
+    const DevdbColumn *pCol = &pTab->aCol[i];
+    if (pCol->bHidden || pCol->eGen) continue;
+    if (cols.n == MAX_HIST_COLS) {
+      cols.bTooMany = 1;
+      break;
+    }
+    cols.azName[cols.n] = pCol->zName;
+    cols.aPk[cols.n++] = pCol->iPk;
+  }
+  return match_shape(&cols);
+}
+
+/* 1 when zName is one of the tools' default history table names. */
+static int is_default_name(const char *zName) {
+  for (int k = 0; k < N_SHAPE; k++) {
+    if (devdb_stricmp(aShape[k].zDefault, zName) == 0) return 1;
+  }
+  return 0;
+}
+
+int devdb_history_in_model(const DevdbSchema *pS, const DevdbTable **apOut) {
+  int n = 0;
+  for (int pass = 0; pass < 2 && n == 0; pass++) {
+    for (int i = 0; i < pS->nTable; i++) {
+      const DevdbTable *pTab = &pS->aTable[i];
+      if (pass == 0 && !is_default_name(pTab->zName)) continue;
+      if (model_shape(pTab)) apOut[n++] = pTab;
+    }
+  }
+  return n;
+}
+
 void devdb_history_free(DevdbHistTable *a, int n) {
   for (int i = 0; i < n; i++) sqlite3_free(a[i].zTable);
   sqlite3_free(a);

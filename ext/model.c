@@ -2,9 +2,9 @@
 ** model.c: loading the schema model (devdb.h, DevdbSchema) of one schema.
 **
 ** SQLite parses: the model comes from PRAGMA table_list, table_xinfo,
-** index_list, index_xinfo and foreign_key_list, run as a few bulk queries
-** that join each PRAGMA with sqlite_schema (so 5,000 tables cost five
-** statements, not 20,000). The CREATE text is read with parse.c only for
+** index_list, index_xinfo and foreign_key_list, each run directly on one
+** object, all inside one read transaction (one snapshot of the schema, and
+** no lock taken and released per PRAGMA). The CREATE text is read with parse.c only for
 ** what no PRAGMA shows: COLLATE, CHECK, generated expressions, constraint
 ** names, ON CONFLICT, MATCH, DEFERRABLE, AUTOINCREMENT, index expressions
 ** and WHERE clauses, virtual table arguments.
@@ -34,6 +34,7 @@ typedef struct Loader {
   DevdbMap mShadow;          /* shadow tables, when the schema has virtual tables */
   DevdbParsedTable *aParsed; /* the CREATE TABLE text of each table, parsed */
   int *anColAlloc;           /* room in each table's aCol */
+  int nSchemaIndex;          /* indexes with a sqlite_schema row: aIndex[0..n) */
 } Loader;
 
 #define A(n) devdb_arena_alloc(&L->pS->arena, (n))
@@ -46,6 +47,20 @@ static int load_error(Loader *L, const char *zWhat) {
                               sqlite3_errmsg(L->db));
   }
   return SQLITE_ERROR;
+}
+
+/*
+** Prepare PRAGMA "schema".zPragma('zArg') directly: the pragma_* table
+** functions would prepare the same statement and copy every value once more.
+*/
+static int prepare_pragma(Loader *L, sqlite3_stmt **ppStmt, const char *zPragma,
+                          const char *zArg) {
+  *ppStmt = 0;
+  char *zSql = sqlite3_mprintf("PRAGMA \"%w\".%s(%Q)", L->zSchema, zPragma, zArg);
+  if (zSql == 0) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(L->db, zSql, -1, ppStmt, 0);
+  sqlite3_free(zSql);
+  return rc;
 }
 
 /* Column text as an arena string (NULL stays NULL). */
@@ -169,28 +184,53 @@ static int is_virtual_sql(const char *zSql) {
   return zSql && devdb_strnicmp(zSql, "CREATE VIRTUAL ", 15) == 0;
 }
 
+/* One row of sqlite_schema, its strings in the model's arena. */
+typedef struct SchemaRow {
+  char *zType, *zName, *zTbl, *zSql;
+} SchemaRow;
+
 /*
-** Count the objects of each type so the arrays are allocated once; load
-** the shadow table names when there are virtual tables.
+** Read sqlite_schema once, in creation order, into *paRow (sqlite3_malloc'd,
+** the caller frees it), counting the objects of each type.
 */
-static int count_objects(Loader *L, int *anCount) {
+static int read_schema_rows(Loader *L, SchemaRow **paRow, int *pnRow, int *anCount,
+                            int *pbVirtual) {
+  static const char *azType[] = {"table", "index", "view", "trigger"};
   sqlite3_stmt *pStmt;
-  if (devdb_prepare(L->db, &pStmt, "SELECT type, sql FROM \"%w\".sqlite_schema",
-                    L->zSchema)) {
+  int nAlloc = 0, rc = SQLITE_OK;
+  if (devdb_prepare(
+          L->db, &pStmt,
+          "SELECT type, name, tbl_name, sql FROM \"%w\".sqlite_schema ORDER BY rowid",
+          L->zSchema)) {
     return load_error(L, "schema");
   }
-  static const char *azType[] = {"table", "index", "view", "trigger"};
-  int bVirtual = 0;
-  while (sqlite3_step(pStmt) == SQLITE_ROW) {
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
     const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    if (zType == 0) continue;
-    for (int k = 0; k < 4; k++) {
-      if (strcmp(zType, azType[k]) == 0) anCount[k]++;
+    int k = 0;
+    while (k < 4 && (zType == 0 || strcmp(zType, azType[k]))) k++;
+    if (k == 4) continue;
+    if (*pnRow == nAlloc) {
+      nAlloc = nAlloc ? nAlloc * 2 : 64;
+      SchemaRow *aNew = sqlite3_realloc64(*paRow, sizeof(SchemaRow) * nAlloc);
+      if (aNew == 0) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      *paRow = aNew;
     }
-    bVirtual |= is_virtual_sql((const char *)sqlite3_column_text(pStmt, 1));
+    SchemaRow *pRow = &(*paRow)[*pnRow];
+    pRow->zType = (char *)azType[k];
+    pRow->zName = col_str(L, pStmt, 1);
+    pRow->zTbl = col_str(L, pStmt, 2);
+    pRow->zSql = col_str(L, pStmt, 3);
+    if (pRow->zName == 0 || pRow->zTbl == 0) continue;
+    (*pnRow)++;
+    anCount[k]++;
+    *pbVirtual |= k == 0 && is_virtual_sql(pRow->zSql);
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "schema");
-  return bVirtual ? load_shadow_names(L) : SQLITE_OK;
+  if (sqlite3_finalize(pStmt) && rc == SQLITE_OK) rc = load_error(L, "schema");
+  if (rc == SQLITE_OK && L->pS->arena.bOom) rc = SQLITE_NOMEM;
+  return rc;
 }
 
 /* Add one sqlite_schema row to the model. */
@@ -231,34 +271,25 @@ static void add_object(Loader *L, const char *zType, char *zName, char *zTbl,
 static int load_objects(Loader *L) {
   DevdbSchema *pS = L->pS;
   int anCount[4] = {0, 0, 0, 0};
-  if (count_objects(L, anCount)) return SQLITE_ERROR;
-  pS->aTable = A(sizeof(DevdbTable) * (anCount[0] + 1));
-  pS->azShadow = A(sizeof(char *) * (anCount[0] + 1));
-  /* room for the primary key index of each WITHOUT ROWID table, which has
-  ** no row of its own in sqlite_schema */
-  pS->aIndex = A(sizeof(DevdbIndex) * (anCount[1] + anCount[0] + 1));
-  pS->aView = A(sizeof(DevdbView) * (anCount[2] + 1));
-  pS->aTrigger = A(sizeof(DevdbTrigger) * (anCount[3] + 1));
-  if (pS->arena.bOom) return SQLITE_NOMEM;
-  sqlite3_stmt *pStmt;
-  if (devdb_prepare(
-          L->db, &pStmt,
-          "SELECT type, name, tbl_name, sql FROM \"%w\".sqlite_schema ORDER BY rowid",
-          L->zSchema)) {
-    return load_error(L, "schema");
+  int nRow = 0, bVirtual = 0;
+  SchemaRow *aRow = 0;
+  int rc = read_schema_rows(L, &aRow, &nRow, anCount, &bVirtual);
+  if (rc == SQLITE_OK && bVirtual) rc = load_shadow_names(L);
+  if (rc == SQLITE_OK) {
+    pS->aTable = A(sizeof(DevdbTable) * (anCount[0] + 1));
+    pS->azShadow = A(sizeof(char *) * (anCount[0] + 1));
+    /* room for the primary key index of each WITHOUT ROWID table, which has
+    ** no row of its own in sqlite_schema */
+    pS->aIndex = A(sizeof(DevdbIndex) * (anCount[1] + anCount[0] + 1));
+    pS->aView = A(sizeof(DevdbView) * (anCount[2] + 1));
+    pS->aTrigger = A(sizeof(DevdbTrigger) * (anCount[3] + 1));
+    if (pS->arena.bOom) rc = SQLITE_NOMEM;
   }
-  int nMax = anCount[0] + anCount[1] + anCount[2] + anCount[3];
-  while (sqlite3_step(pStmt) == SQLITE_ROW && !pS->arena.bOom) {
-    const char *zType = (const char *)sqlite3_column_text(pStmt, 0);
-    char *zName = col_str(L, pStmt, 1), *zTbl = col_str(L, pStmt, 2);
-    if (zType == 0 || zName == 0 || zTbl == 0) continue;
-    if (pS->nTable + pS->nIndex + pS->nView + pS->nTrigger + pS->nShadow >= nMax) {
-      break; /* the schema changed between the two reads */
-    }
-    add_object(L, zType, zName, zTbl, col_str(L, pStmt, 3));
+  for (int i = 0; i < nRow && rc == SQLITE_OK; i++) {
+    add_object(L, aRow[i].zType, aRow[i].zName, aRow[i].zTbl, aRow[i].zSql);
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "schema");
-  return pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  sqlite3_free(aRow);
+  return rc;
 }
 
 /* Index the model's objects by name. */
@@ -315,51 +346,33 @@ static void fill_column(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int i0
   pCol->eGen = iHidden == 2 ? DEVDB_GEN_VIRTUAL : iHidden == 3 ? DEVDB_GEN_STORED : 0;
 }
 
-/* The columns of every ordinary table, in one query. */
-static int load_columns(Loader *L) {
+/*
+** The columns of one table (PRAGMA table_xinfo). A virtual table whose
+** module is not loaded here is kept, marked with the error; any other
+** table that cannot be read is an error.
+*/
+static int load_table_columns(Loader *L, DevdbTable *pTab) {
   sqlite3_stmt *pStmt;
-  if (devdb_prepare(
-          L->db, &pStmt,
-          "SELECT s.name, c.cid, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk, "
-          "c.hidden FROM \"%w\".sqlite_schema s, pragma_table_xinfo(s.name, %Q) c "
-          "WHERE s.type='table' AND s.sql NOT LIKE 'CREATE VIRTUAL %%'",
-          L->zSchema, L->zSchema)) {
-    return load_error(L, "columns");
+  int rc = prepare_pragma(L, &pStmt, "table_xinfo", pTab->zName);
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    fill_column(L, pTab, pStmt, 0);
   }
-  DevdbTable *pTab = 0;
-  while (sqlite3_step(pStmt) == SQLITE_ROW && !L->pS->arena.bOom) {
-    const char *zTab = (const char *)sqlite3_column_text(pStmt, 0);
-    if (pTab == 0 || devdb_stricmp(pTab->zName, zTab))
-      pTab = devdb_schema_table(L->pS, zTab);
-    if (pTab) fill_column(L, pTab, pStmt, 1);
+  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  if (rc != SQLITE_OK && pTab->eKind == DEVDB_VIRTUAL) {
+    pTab->bError = 1;
+    pTab->zError = S(sqlite3_errmsg(L->db));
+    return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "columns");
-  return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  return rc == SQLITE_OK ? SQLITE_OK : load_error(L, "columns");
 }
 
-/*
-** The columns of a virtual table, asked one table at a time: a table whose
-** module is not loaded here is kept, marked with the error.
-*/
+/* The module and arguments of a virtual table, then its columns. */
 static int load_vtab_columns(Loader *L, DevdbTable *pTab) {
-  sqlite3_stmt *pStmt;
   DevdbSpan args;
   devdb_parse_vtab(&L->pS->arena, pTab->zSql, &pTab->zModule, &args);
   pTab->zArgs = devdb_sql_norm(&L->pS->arena, args.z, args.n, 0);
-  if (devdb_prepare(L->db, &pStmt,
-                    "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM "
-                    "pragma_table_xinfo(%Q, %Q)",
-                    pTab->zName, L->zSchema)) {
-    pTab->bError = 1;
-    pTab->zError = S(sqlite3_errmsg(L->db));
-    return SQLITE_OK;
-  }
-  while (sqlite3_step(pStmt) == SQLITE_ROW) fill_column(L, pTab, pStmt, 0);
-  if (sqlite3_finalize(pStmt)) {
-    pTab->bError = 1;
-    pTab->zError = S(sqlite3_errmsg(L->db));
-  }
-  return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  return load_table_columns(L, pTab);
 }
 
 /* Add the next key column of an index from a row: cid name desc coll at i0. */
@@ -373,28 +386,26 @@ static void fill_index_column(Loader *L, DevdbIndex *pIdx, sqlite3_stmt *pStmt, 
   if (zColl && devdb_stricmp(zColl, "BINARY")) pCol->zCollate = upper(S(zColl));
 }
 
-/*
-** The key columns of every index, in one query over the indexes of
-** sqlite_schema (PRAGMA index_xinfo: names, expressions, DESC, collation).
-*/
-static int load_indexes(Loader *L) {
+/* The key columns of one index (PRAGMA index_xinfo: names, expressions,
+** DESC, collation). */
+static int load_index_columns(Loader *L, DevdbIndex *pIdx) {
   sqlite3_stmt *pStmt;
-  if (devdb_prepare(L->db, &pStmt,
-                    "SELECT s.name, ix.cid, ix.name, ix.\"desc\", ix.coll FROM "
-                    "\"%w\".sqlite_schema s, pragma_index_xinfo(s.name, %Q) ix "
-                    "WHERE s.type='index' AND ix.key",
-                    L->zSchema, L->zSchema)) {
-    return load_error(L, "indexes");
+  int rc = prepare_pragma(L, &pStmt, "index_xinfo", pIdx->zName);
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    if (sqlite3_column_int(pStmt, 5)) fill_index_column(L, pIdx, pStmt, 1);
   }
-  DevdbIndex *pIdx = 0;
-  while (sqlite3_step(pStmt) == SQLITE_ROW && !L->pS->arena.bOom) {
-    const char *zIdx = (const char *)sqlite3_column_text(pStmt, 0);
-    if (pIdx == 0 || devdb_stricmp(pIdx->zName, zIdx))
-      pIdx = devdb_schema_index(L->pS, zIdx);
-    if (pIdx) fill_index_column(L, pIdx, pStmt, 1);
+  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  return rc == SQLITE_OK ? SQLITE_OK : load_error(L, "indexes");
+}
+
+/* The key columns of every index that has a sqlite_schema row. */
+static int load_indexes(Loader *L) {
+  int rc = SQLITE_OK;
+  for (int i = 0; i < L->nSchemaIndex && rc == SQLITE_OK; i++) {
+    rc = load_index_columns(L, &L->pS->aIndex[i]);
   }
-  if (sqlite3_finalize(pStmt)) return load_error(L, "indexes");
-  return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  return rc;
 }
 
 /*
@@ -427,9 +438,12 @@ static int load_pk_index(Loader *L, DevdbTable *pTab) {
   return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-/* Add the next foreign key column (or a new key) from a row. */
+/*
+** Add the next foreign key column (or a new key) from a row of PRAGMA
+** foreign_key_list: id seq table from to on_update on_delete.
+*/
 static void fill_fk_row(Loader *L, DevdbTable *pTab, sqlite3_stmt *pStmt, int *piLastId) {
-  int id = sqlite3_column_int(pStmt, 1);
+  int id = sqlite3_column_int(pStmt, 0);
   DevdbForeignKey *pFk;
   if (pTab->nFk == 0 || id != *piLastId) {
     pFk = push(L, (void **)&pTab->aFk, &pTab->nFk, sizeof(DevdbForeignKey));
@@ -460,36 +474,32 @@ static void reverse_fks(DevdbTable *pTab) {
   }
 }
 
-/*
-** Every foreign key of every table, in one query, kept in text order. Only
-** tables whose text says REFERENCES are asked.
-*/
-static int load_fks(Loader *L) {
+/* The foreign keys of one table, kept in text order. */
+static int load_table_fks(Loader *L, DevdbTable *pTab) {
   sqlite3_stmt *pStmt;
-  if (devdb_prepare(
-          L->db, &pStmt,
-          "SELECT s.name, f.id, f.\"table\", f.\"from\", f.\"to\", f.on_update, "
-          "f.on_delete FROM \"%w\".sqlite_schema s, pragma_foreign_key_list(s.name, %Q) "
-          "f "
-          "WHERE s.type='table' AND s.sql NOT LIKE 'CREATE VIRTUAL %%' "
-          "AND s.sql LIKE '%%REFERENCES%%'",
-          L->zSchema, L->zSchema)) {
-    return load_error(L, "foreign keys");
-  }
-  DevdbTable *pTab = 0;
   int iLastId = -1;
-  while (sqlite3_step(pStmt) == SQLITE_ROW && !L->pS->arena.bOom) {
-    const char *zTab = (const char *)sqlite3_column_text(pStmt, 0);
-    if (pTab == 0 || devdb_stricmp(pTab->zName, zTab)) {
-      if (pTab) reverse_fks(pTab);
-      pTab = devdb_schema_table(L->pS, zTab);
-      iLastId = -1;
-    }
-    if (pTab) fill_fk_row(L, pTab, pStmt, &iLastId);
+  int rc = prepare_pragma(L, &pStmt, "foreign_key_list", pTab->zName);
+  while (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    fill_fk_row(L, pTab, pStmt, &iLastId);
   }
-  if (pTab) reverse_fks(pTab);
-  if (sqlite3_finalize(pStmt)) return load_error(L, "foreign keys");
-  return L->pS->arena.bOom ? SQLITE_NOMEM : SQLITE_OK;
+  if (rc == SQLITE_OK) rc = sqlite3_finalize(pStmt);
+  reverse_fks(pTab);
+  if (rc == SQLITE_NOMEM || L->pS->arena.bOom) return SQLITE_NOMEM;
+  return rc == SQLITE_OK ? SQLITE_OK : load_error(L, "foreign keys");
+}
+
+/* The foreign keys of every ordinary table whose text says REFERENCES. */
+static int load_fks(Loader *L) {
+  int rc = SQLITE_OK;
+  for (int i = 0; i < L->pS->nTable && rc == SQLITE_OK; i++) {
+    DevdbTable *pTab = &L->pS->aTable[i];
+    if (pTab->eKind != DEVDB_TABLE || pTab->zSql == 0 ||
+        !contains_nocase(pTab->zSql, "REFERENCES")) {
+      continue;
+    }
+    rc = load_table_fks(L, pTab);
+  }
+  return rc;
 }
 
 /* ----------------------------------------- what only the text says */
@@ -901,13 +911,14 @@ static int load_tables(Loader *L) {
     pTab->aCol = A(sizeof(DevdbColumn) * (L->aParsed[i].nCol + 1));
     L->anColAlloc[i] = pTab->aCol ? L->aParsed[i].nCol + 1 : 0;
   }
-  rc = load_columns(L);
   for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
     DevdbTable *pTab = &pS->aTable[i];
     if (pTab->eKind == DEVDB_VIRTUAL) {
       rc = load_vtab_columns(L, pTab);
       continue;
     }
+    rc = load_table_columns(L, pTab);
+    if (rc != SQLITE_OK) break;
     apply_table_text(L, pTab, &L->aParsed[i]);
     find_rowid_alias(pTab, &L->aParsed[i]);
     if (pTab->bWithoutRowid) rc = load_pk_index(L, pTab);
@@ -931,9 +942,23 @@ static int load_keys(Loader *L) {
   return rc;
 }
 
+/*
+** Start the read transaction the whole load runs in: a statement on the
+** schema that has returned its row and stays open until end_read.
+*/
+static int begin_read(Loader *L, sqlite3_stmt **ppHold) {
+  if (devdb_prepare(L->db, ppHold, "SELECT max(rowid) FROM \"%w\".sqlite_schema",
+                    L->zSchema) ||
+      sqlite3_step(*ppHold) != SQLITE_ROW) {
+    return load_error(L, "schema");
+  }
+  return SQLITE_OK;
+}
+
 static int load_all(Loader *L) {
   DevdbSchema *pS = L->pS;
   int rc = load_objects(L);
+  L->nSchemaIndex = pS->nIndex;
   if (rc == SQLITE_OK) rc = build_maps(pS);
   if (rc == SQLITE_OK) rc = load_tables(L);
   if (rc == SQLITE_OK) rc = load_keys(L);
@@ -958,7 +983,10 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
   L.db = db;
   L.zSchema = zSchema;
   L.pBuf = sqlite3_str_new(0);
-  int rc = load_all(&L);
+  sqlite3_stmt *pHold = 0;
+  int rc = begin_read(&L, &pHold);
+  if (rc == SQLITE_OK) rc = load_all(&L);
+  sqlite3_finalize(pHold);
   sqlite3_free(sqlite3_str_finish(L.pBuf));
   devdb_map_clear(&L.mShadow);
   if (rc != SQLITE_OK) {

@@ -485,7 +485,8 @@ static void mark(Planner *P, DevdbMap *pMap, const char *zName);
 
 /*
 ** Note the source's migration history tables (any framework's, as
-** devdb_history finds them, and devdb's own _devdb_* tables): they belong to
+** devdb_history finds them, here from the model's columns, and devdb's own
+** _devdb_* tables): they belong to
 ** the migration runner, not the application, so no migration or schema file
 ** creates them, and a target that lacks them must not drop them (nor would
 ** the user want `apply --allow-data-loss` to delete the history).
@@ -495,25 +496,11 @@ static void find_history(Planner *P) {
     const char *zName = P->pS->aTable[i].zName;
     if (devdb_strnicmp(zName, "_devdb_", 7) == 0) mark(P, &P->mHistory, zName);
   }
-  DevdbHistTable *aHist = 0;
-  int nHist = 0;
-  char *zErr = 0;
-  int rc =
-      P->db ? devdb_history_find(P->db, P->zSchema, 0, &aHist, &nHist, &zErr) : SQLITE_OK;
-  for (int i = 0; i < nHist; i++) {
-    const DevdbTable *pTab = devdb_schema_table(P->pS, aHist[i].zTable);
-    if (pTab) mark(P, &P->mHistory, pTab->zName);
-  }
-  devdb_history_free(aHist, nHist);
-  /* a table it cannot read (SQLITE_ERROR: a virtual table without its
-  ** module) is no history table; a failed read (memory, I/O, a lock) is no
-  ** answer, and a history table it missed would be dropped */
-  if (rc != SQLITE_OK && rc != SQLITE_ERROR) {
-    plan_error(P, rc,
-               sqlite3_mprintf("cannot look for migration history tables: %s",
-                               zErr ? zErr : sqlite3_errstr(rc)));
-  }
-  sqlite3_free(zErr);
+  const DevdbTable **apHist =
+      devdb_arena_alloc(P->pA, sizeof(DevdbTable *) * (P->pS->nTable + 1));
+  if (apHist == 0) return;
+  int nHist = devdb_history_in_model(P->pS, apHist);
+  for (int i = 0; i < nHist; i++) mark(P, &P->mHistory, apHist[i]->zName);
 }
 
 /* Pair the tables of both models: by rename hint, then by name. A history

@@ -329,19 +329,19 @@ static const struct {
 };
 
 /* *pbHas gets 1 when table zTable of zSchema has every column of azCol
-** (NULL-ended, at most nCol). */
+** (NULL-ended, at most nCol), names compared without case. Asked of the
+** schema SQLite holds in memory (sqlite3_table_column_metadata: no
+** statement to compile per question); a schema that cannot be read is an
+** error, a missing table or column is not. */
 static int has_columns(sqlite3 *db, const char *zSchema, const char *zTable,
                        const char *const *azCol, int nCol, int *pbHas) {
   int rc = SQLITE_OK;
   *pbHas = 1;
-  for (int i = 0; i < nCol && azCol[i] && *pbHas && rc == SQLITE_OK; i++) {
-    sqlite3_int64 n = 0;
-    rc =
-        devdb_query_int_rc(db, 0, &n,
-                           "SELECT count(*) FROM pragma_table_info(%Q, %Q) WHERE name=%Q "
-                           "COLLATE NOCASE",
-                           zTable, zSchema, azCol[i]);
-    *pbHas = n > 0;
+  for (int i = 0; i < nCol && azCol[i] && *pbHas; i++) {
+    rc = sqlite3_table_column_metadata(db, zSchema, zTable, azCol[i], 0, 0, 0, 0, 0);
+    *pbHas = rc == SQLITE_OK;
+    if (rc == SQLITE_ERROR) rc = SQLITE_OK; /* no such table or column */
+    if (rc != SQLITE_OK) break;
   }
   return rc;
 }
@@ -368,7 +368,12 @@ int devdb_keep_open(sqlite3 *db, const char *zSchema, int eMode, DevdbKeep *p) {
   memset(p, 0, sizeof(*p));
   p->eMode = eMode;
   if (eMode != DEVDB_WIPE_DATA) return SQLITE_OK;
-  int rc = devdb_history_find(db, zSchema, 0, &p->aHist, &p->nHist, &zErr);
+  /* the questions below are asked of the schema in memory: a statement on
+  ** the schema first makes SQLite check it is current (and read it again if
+  ** another connection changed it) */
+  int rc = devdb_exec(db, 0, "SELECT 1 FROM \"%w\".sqlite_schema WHERE 0", zSchema);
+  if (rc == SQLITE_OK)
+    rc = devdb_history_find(db, zSchema, 0, &p->aHist, &p->nHist, &zErr);
   sqlite3_free(zErr);
   for (size_t i = 0; i < sizeof(aHistory) / sizeof(aHistory[0]) && rc == SQLITE_OK; i++) {
     int bHas = 0;

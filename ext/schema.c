@@ -51,6 +51,7 @@
 */
 #include "devdb.h"
 
+#include <limits.h>
 #include <string.h>
 
 /* Row kinds; a row points at its model object, and detail is built only
@@ -403,9 +404,24 @@ static int add_table_rows(schema_cursor *pCur, const DevdbTable *pTab) {
   return SQLITE_OK;
 }
 
+/* At least as many rows as build_rows makes, so the rows are allocated once. */
+static sqlite3_int64 max_rows(const DevdbSchema *pS) {
+  sqlite3_int64 n = pS->nView + pS->nTrigger + 1;
+  for (int i = 0; i < pS->nTable; i++) {
+    const DevdbTable *pTab = &pS->aTable[i];
+    n += 2 + pTab->nCol + pTab->nIndex + pTab->nCheck + pTab->nFk;
+  }
+  return n;
+}
+
 /* Every row of the model; table-level rows all point at their table. */
 static int build_rows(schema_cursor *pCur) {
   DevdbSchema *pS = pCur->pModel;
+  sqlite3_int64 nMax = max_rows(pS);
+  if (nMax > INT_MAX / 2) return SQLITE_NOMEM;
+  pCur->aRow = sqlite3_malloc64(sizeof(SchemaRow) * nMax);
+  if (pCur->aRow == 0) return SQLITE_NOMEM;
+  pCur->nAlloc = (int)nMax;
   for (int i = 0; i < pS->nTable; i++) {
     int iFirst = pCur->nRow;
     if (add_table_rows(pCur, &pS->aTable[i])) return SQLITE_NOMEM;

@@ -40,9 +40,15 @@ static int lock_down(sqlite3 *db) {
   return SQLITE_OK;
 }
 
+/*
+** Connections devdb opens for a source are used by one thread at a time
+** (the one loading a model), so they skip SQLite's per-call mutex.
+*/
+#define OWN SQLITE_OPEN_NOMUTEX
+
 int devdb_scratch_open(sqlite3 **pDb, char **pzErr) {
-  int rc =
-      sqlite3_open_v2(":memory:", pDb, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 0);
+  int rc = sqlite3_open_v2(":memory:", pDb,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | OWN, 0);
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("cannot open a scratch database: %s", sqlite3_errstr(rc));
     sqlite3_close(*pDb);
@@ -94,10 +100,12 @@ static int run_sql(sqlite3 *db, const char *zSql, const char *zLabel, char **pzE
 
 /* Open the SQLite database file zPath read-only into pSrc. */
 static int open_db_file(const char *zPath, DevdbSource *pSrc, char **pzErr) {
-  int rc = sqlite3_open_v2(zPath, &pSrc->db, SQLITE_OPEN_READONLY, 0);
+  int rc = sqlite3_open_v2(zPath, &pSrc->db, SQLITE_OPEN_READONLY | OWN, 0);
   if (rc == SQLITE_OK) rc = lock_down(pSrc->db);
+  /* room for the whole schema: the model reads sqlite_schema more than once */
+  if (rc == SQLITE_OK) rc = sqlite3_exec(pSrc->db, "PRAGMA cache_size=-65536", 0, 0, 0);
   if (rc == SQLITE_OK) {
-    rc = sqlite3_exec(pSrc->db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
+    rc = sqlite3_exec(pSrc->db, "SELECT 1 FROM sqlite_schema LIMIT 1", 0, 0, 0);
   }
   if (rc != SQLITE_OK) {
     *pzErr = sqlite3_mprintf("cannot read '%s' as a SQLite database: %s", zPath,

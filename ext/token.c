@@ -199,8 +199,9 @@ DevdbToken devdb_lexer_next(DevdbLexer *p) {
 }
 
 int devdb_token_is(const DevdbToken *t, const char *zWord) {
-  return t->eType == DEVDB_TK_WORD && (int)strlen(zWord) == t->n &&
-         devdb_strnicmp(t->z, zWord, t->n) == 0;
+  /* zWord[t->n] is only read once its first t->n characters matched */
+  return t->eType == DEVDB_TK_WORD && devdb_strnicmp(t->z, zWord, t->n) == 0 &&
+         zWord[t->n] == 0;
 }
 
 int devdb_token_unquote(const DevdbToken *t, char *zOut) {

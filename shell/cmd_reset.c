@@ -1,11 +1,11 @@
 /*
 ** cmd_reset.c: wipe, snapshot, revert and dedup: the commands that remove
-** data. wipe uses the reset area's file wipe (devdb_wipe_file: the old
-** file itself becomes the backup and a cached empty image takes its place
-** when no one else has it open); snapshot and revert keep named verified
-** copies in .devdb/snapshots beside the database (devdb_backup_file and
-** devdb_restore_file), so they work across processes; dedup calls
-** devdb_duplicates and devdb_dedup.
+** data. wipe uses the reset area's file wipe (devdb_wipe_file_on, handed
+** the shell's connection: the old file itself becomes the backup and a
+** cached empty image takes its place when no one else has it open);
+** snapshot and revert keep named verified copies in .devdb/snapshots beside
+** the database (devdb_backup_file and devdb_restore_file), so they work
+** across processes; dedup calls devdb_duplicates and devdb_dedup.
 */
 #include "shell.h"
 #include "devdb.h"
@@ -23,10 +23,10 @@ static char *devdb_dir(Shell *p, const char *zName) {
   return z;
 }
 
-int cmd_wipe(Shell *p, const Args *a) {
-  const char *zMode = a->nPos ? a->azPos[0] : "data";
-  int eMode = devdb_wipe_mode(zMode);
-  if (shell_db_existing(p) == 0 || shell_refuse_protected(p, "wipe")) return EXIT_ERROR;
+/* Ask before a wipe of eMode, naming the database and how many tables it
+** empties or drops; 1 to go on. (With --yes nothing is asked, and the
+** count, which only the question shows, is not read.) */
+static int confirm_wipe(Shell *p, int eMode) {
   sqlite3_int64 n = devdb_wipe_count(p->db, eMode);
   char *zAction =
       eMode == DEVDB_WIPE_DATA
@@ -37,7 +37,14 @@ int cmd_wipe(Shell *p, const Args *a) {
                          (long long)n);
   int bGo = shell_confirm(p, zAction, "");
   free(zAction);
-  if (!bGo) return EXIT_ERROR;
+  return bGo;
+}
+
+int cmd_wipe(Shell *p, const Args *a) {
+  const char *zMode = a->nPos ? a->azPos[0] : "data";
+  int eMode = devdb_wipe_mode(zMode);
+  if (shell_db_existing(p) == 0 || shell_refuse_protected(p, "wipe")) return EXIT_ERROR;
+  if (!p->bYes && !confirm_wipe(p, eMode)) return EXIT_ERROR;
   if (path_mkdirs(p->cfg.zBackups, 0700) != 0) {
     shell_error(p, "cannot create the backups directory '%s': %s", p->cfg.zBackups,
                 strerror(errno));
@@ -47,9 +54,19 @@ int cmd_wipe(Shell *p, const Args *a) {
   path_mkdirs(zCache, 0700);
   DevdbWipeInfo info;
   memset(&info, 0, sizeof(info));
-  shell_db_close(p); /* the file wipe needs the file closed by this process */
+  /* the file wipe needs the file closed by this process: it takes over
+  ** this connection (the schema it has read is not read again), unless the
+  ** connection is inside a transaction, which closing rolls back */
+  sqlite3 *db = p->db;
+  if (sqlite3_get_autocommit(db)) {
+    p->db = 0;
+  } else {
+    db = 0;
+    shell_db_close(p);
+  }
   shell_busy_begin(p, "wipe");
-  int rc = devdb_wipe_file(p->zDbPath, zMode, p->cfg.zBackups, zCache, 0, &info, &zErr);
+  int rc =
+      devdb_wipe_file_on(db, p->zDbPath, zMode, p->cfg.zBackups, zCache, 0, &info, &zErr);
   shell_busy_end(p);
   if (rc == SQLITE_OK) {
     char *zText =

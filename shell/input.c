@@ -5,7 +5,9 @@
 ** libedit's own API (histedit.h): emacs key bindings, ~/.editrc, history,
 ** TAB completion from complete.c and a hint (the usage of the command being
 ** typed) shown in grey at the right of the line. Otherwise lines are read
-** plainly, with a prompt only on a terminal.
+** plainly, with a prompt only on a terminal. libedit (and the libraries it
+** pulls in) is loaded with dlopen when the REPL starts on a terminal, not
+** linked: a one-shot command or a script never pays for loading it.
 **
 ** History lives in $DEVDB_HISTORY, else ~/.devdb_history ("" or /dev/null
 ** turns it off). It is only kept on a terminal, capped at 2000 lines,
@@ -25,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #ifdef HAVE_EDITLINE
+#include <dlfcn.h>
 #include <histedit.h>
 #endif
 
@@ -74,6 +77,39 @@ static char *plain_line(Shell *p, const char *zPrompt) {
 
 #ifdef HAVE_EDITLINE
 
+/* The libedit functions used, found in the library loaded at run time. */
+static struct {
+  EditLine *(*xInit)(const char *, FILE *, FILE *, FILE *);
+  int (*xSet)(EditLine *, int, ...);
+  const LineInfo *(*xLine)(EditLine *);
+  int (*xInsertstr)(EditLine *, const char *);
+  const char *(*xGets)(EditLine *, int *);
+  void (*xReset)(EditLine *);
+  void (*xEnd)(EditLine *);
+  int (*xSource)(EditLine *, const char *);
+  History *(*xHistInit)(void);
+  int (*xHistory)(History *, HistEvent *, int, ...);
+  void (*xHistEnd)(History *);
+} ed;
+
+/* Load libedit; 0 when it and every function above were found. */
+static int editline_load(void) {
+  void *h = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
+#define FIND(x, zName) (h && (*(void **)&ed.x = dlsym(h, zName)) != 0)
+  int bOk = FIND(xInit, "el_init") && FIND(xSet, "el_set") && FIND(xLine, "el_line") &&
+            FIND(xInsertstr, "el_insertstr") && FIND(xGets, "el_gets") &&
+            FIND(xReset, "el_reset") && FIND(xEnd, "el_end") &&
+            FIND(xSource, "el_source") && FIND(xHistInit, "history_init") &&
+            FIND(xHistory, "history") && FIND(xHistEnd, "history_end");
+#undef FIND
+  if (!bOk) {
+    memset(&ed, 0, sizeof(ed));
+    if (h) dlclose(h);
+    return 1;
+  }
+  return 0; /* kept loaded until the process ends */
+}
+
 static struct {
   EditLine *el;
   History *hist;
@@ -89,7 +125,7 @@ static char *prompt_fn(EditLine *el) {
 
 /* The hint at the right: the usage of the command on the line, in grey. */
 static char *rprompt_fn(EditLine *el) {
-  const LineInfo *li = el_line(el);
+  const LineInfo *li = ed.xLine(el);
   char *zLine = strndup(li->buffer, li->lastchar - li->buffer);
   const char *zHint = zLine ? shell_hint(zLine) : 0;
   if (zHint == 0) {
@@ -105,7 +141,7 @@ static char *rprompt_fn(EditLine *el) {
 
 /* Space redraws the whole line, so the hint appears once a command is typed. */
 static unsigned char space_fn(EditLine *el, int ch) {
-  el_insertstr(el, " ");
+  ed.xInsertstr(el, " ");
   return CC_REFRESH;
 }
 
@@ -137,7 +173,7 @@ static void list_candidates(const StrList *l) {
 
 /* TAB: complete the word at the cursor; list the choices when it cannot. */
 static unsigned char complete_fn(EditLine *el, int ch) {
-  const LineInfo *li = el_line(el);
+  const LineInfo *li = ed.xLine(el);
   char *zLine = shell_oom_check(strndup(li->buffer, li->lastchar - li->buffer));
   int iCursor = (int)(li->cursor - li->buffer), iStart = 0;
   StrList l = {0, 0, 0};
@@ -148,10 +184,10 @@ static unsigned char complete_fn(EditLine *el, int ch) {
     size_t nTyped = iCursor - iStart, nCommon = common_prefix(&l);
     if (nCommon > nTyped || l.n == 1) {
       char *zAdd = shell_oom_check(strndup(l.az[0] + nTyped, nCommon - nTyped));
-      el_insertstr(el, zAdd);
+      ed.xInsertstr(el, zAdd);
       size_t n = strlen(l.az[0]);
       if (l.n == 1 && n && l.az[0][n - 1] != '/' && l.az[0][n - 1] != '.') {
-        el_insertstr(el, " ");
+        ed.xInsertstr(el, " ");
       }
       free(zAdd);
       rc = CC_REFRESH;
@@ -167,29 +203,35 @@ static unsigned char complete_fn(EditLine *el, int ch) {
 
 void input_open(Shell *p) {
   if (!p->bTty) return;
+  if (editline_load() != 0) { /* no libedit at run time: plain lines */
+    char *zPath = history_path();
+    if (zPath) history_prepare(zPath);
+    free(zPath);
+    return;
+  }
   g.p = p;
-  g.el = el_init("devdb", stdin, stdout, stderr);
+  g.el = ed.xInit("devdb", stdin, stdout, stderr);
   if (g.el == 0) return;
-  el_set(g.el, EL_EDITOR, "emacs");
-  el_set(g.el, EL_PROMPT, prompt_fn);
-  el_set(g.el, EL_RPROMPT_ESC, rprompt_fn, '\1');
-  el_set(g.el, EL_ADDFN, "devdb-complete", "complete the word", complete_fn);
-  el_set(g.el, EL_BIND, "^I", "devdb-complete", NULL);
-  el_set(g.el, EL_ADDFN, "devdb-space", "insert a space, show the hint", space_fn);
-  el_set(g.el, EL_BIND, " ", "devdb-space", NULL);
+  ed.xSet(g.el, EL_EDITOR, "emacs");
+  ed.xSet(g.el, EL_PROMPT, prompt_fn);
+  ed.xSet(g.el, EL_RPROMPT_ESC, rprompt_fn, '\1');
+  ed.xSet(g.el, EL_ADDFN, "devdb-complete", "complete the word", complete_fn);
+  ed.xSet(g.el, EL_BIND, "^I", "devdb-complete", NULL);
+  ed.xSet(g.el, EL_ADDFN, "devdb-space", "insert a space, show the hint", space_fn);
+  ed.xSet(g.el, EL_BIND, " ", "devdb-space", NULL);
   HistEvent ev;
-  g.hist = history_init();
-  history(g.hist, &ev, H_SETSIZE, HISTORY_MAX);
-  history(g.hist, &ev, H_SETUNIQUE, 1);
-  el_set(g.el, EL_HIST, history, g.hist);
+  g.hist = ed.xHistInit();
+  ed.xHistory(g.hist, &ev, H_SETSIZE, HISTORY_MAX);
+  ed.xHistory(g.hist, &ev, H_SETUNIQUE, 1);
+  ed.xSet(g.el, EL_HIST, ed.xHistory, g.hist);
   g.zHistPath = history_path();
   if (g.zHistPath && history_prepare(g.zHistPath) == 0) {
-    history(g.hist, &ev, H_LOAD, g.zHistPath);
+    ed.xHistory(g.hist, &ev, H_LOAD, g.zHistPath);
   } else {
     free(g.zHistPath);
     g.zHistPath = 0;
   }
-  el_source(g.el, NULL);
+  ed.xSource(g.el, NULL);
 }
 
 char *input_line(Shell *p, const char *zPrompt, const char *zContinue, int bContinue) {
@@ -197,10 +239,10 @@ char *input_line(Shell *p, const char *zPrompt, const char *zContinue, int bCont
   g.zPrompt = bContinue ? zContinue : zPrompt;
   int n = 0;
   errno = 0;
-  const char *z = el_gets(g.el, &n);
+  const char *z = ed.xGets(g.el, &n);
   if (z == 0 || n <= 0) {
     if (p->bPromptIntr) {
-      el_reset(g.el);
+      ed.xReset(g.el);
       fputc('\n', stdout);
       return shell_strdup("");
     }
@@ -211,16 +253,16 @@ char *input_line(Shell *p, const char *zPrompt, const char *zContinue, int bCont
   while (len && (zLine[len - 1] == '\n' || zLine[len - 1] == '\r')) zLine[--len] = 0;
   if (zLine[strspn(zLine, " \t")]) {
     HistEvent ev;
-    history(g.hist, &ev, H_ENTER, zLine);
-    if (g.zHistPath) history(g.hist, &ev, H_SAVE, g.zHistPath);
+    ed.xHistory(g.hist, &ev, H_ENTER, zLine);
+    if (g.zHistPath) ed.xHistory(g.hist, &ev, H_SAVE, g.zHistPath);
   }
   return zLine;
 }
 
 void input_close(Shell *p) {
   if (g.el == 0) return;
-  el_end(g.el);
-  history_end(g.hist);
+  ed.xEnd(g.el);
+  ed.xHistEnd(g.hist);
   free(g.zHistPath);
   memset(&g, 0, sizeof(g));
 }

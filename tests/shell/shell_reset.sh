@@ -37,6 +37,20 @@ expect_match wipe-protected-message 'is protected \(shared staging copy\)' "$out
 expect_eq wipe-protected-no-backup "$nb" "$(ls .devdb/backups | wc -l)"
 $DEVDB app.db "SELECT devdb_unprotect()" >/dev/null
 
+# In the REPL, wipe takes over the session's connection (what it has read of
+# the schema is not read again) and the session goes on on a new one; inside
+# an open transaction the connection is closed first, which rolls it back.
+cp app.db before-repl.db
+out=$(printf '.wipe\nSELECT count(*) AS n FROM users;\nBEGIN;\nINSERT INTO users VALUES (9, NULL);\n.wipe\nSELECT count(*) AS n FROM users;\n' | $DEVDB --yes app.db 2>&1)
+expect_eq repl-wipe-twice 2 "$(printf '%s\n' "$out" | grep -c '^emptied 2 tables')"
+expect_eq repl-wipe-session-goes-on 2 "$(printf '%s\n' "$out" | grep -cx '0')"
+expect_eq repl-wipe-open-transaction-rolled-back 0 "$(q 'SELECT count(*) FROM users')"
+newest=$($DEVDB app.db backups --csv 2>/dev/null | sed -n 2p | cut -d, -f1)
+expect_eq repl-wipe-backup-without-uncommitted 0 "$(sqlite3 "$newest" 'SELECT count(*) FROM users WHERE id = 9')"
+mv before-repl.db app.db
+# A one-shot command does not load libedit (the REPL opens it on a terminal).
+expect_eq one-shot-no-libedit "" "$(ldd "$DEVDB" | grep libedit)"
+
 # snapshot and revert, across processes.
 out=$($DEVDB app.db snapshot seed); expect_eq snapshot-ok "snapshot seed: .devdb/snapshots/seed.db" "$out"
 q "DELETE FROM posts; DELETE FROM users"

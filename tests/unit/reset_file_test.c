@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,6 +262,69 @@ static void test_backup_api(void) {
   sqlite3_close(db);
 }
 
+/* 1 when the files zA and zB hold the same bytes. */
+static int same_bytes(const char *zA, const char *zB) {
+  sqlite3_int64 nA = -1, nB = -2;
+  char *zErr = 0;
+  char *a = devdb_read_file(zA, &nA, &zErr), *b = devdb_read_file(zB, &nB, &zErr);
+  int bSame = a && b && nA == nB && memcmp(a, b, (size_t)nA) == 0;
+  sqlite3_free(a);
+  sqlite3_free(b);
+  sqlite3_free(zErr);
+  return bSame;
+}
+
+/* SQLITE_BUSY when a write to zDb by another process (the sqlite3 shell, a
+** fresh program: a forked copy of this one would share its view of the
+** locks) finds it locked, SQLITE_OK when it succeeds, else SQLITE_ERROR. */
+static int other_process_write(const char *zDb) {
+  char *zCmd =
+      sqlite3_mprintf("sqlite3 '%s' 'DELETE FROM blob_t WHERE id = 1' 2>&1", zDb);
+  FILE *f = zCmd ? popen(zCmd, "r") : 0;
+  char zOut[512] = "";
+  size_t n = f ? fread(zOut, 1, sizeof(zOut) - 1, f) : 0;
+  zOut[n] = 0;
+  int status = f ? pclose(f) : -1;
+  sqlite3_free(zCmd);
+  if (status == 0) return SQLITE_OK;
+  return strstr(zOut, "database is locked") ? SQLITE_BUSY : SQLITE_ERROR;
+}
+
+/* A rollback-journal database is copied in the kernel from the descriptor
+** SQLite reads it through (copy_file_range): the copy holds the very bytes
+** of the database, a file bigger than one copy chunk (16 MB) included, and
+** the connection's lock is kept (a second descriptor, closed, would drop
+** it: another connection could then write while the copy is read). */
+static void test_backup_kernel_copy(void) {
+  const char *zDb = path("big.db");
+  exec_file(zDb, "CREATE TABLE blob_t(id INTEGER PRIMARY KEY, b BLOB);"
+                 "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
+                 "i < 4500) INSERT INTO blob_t(b) SELECT randomblob(4000) FROM n;");
+  sqlite3 *db = open_db(zDb);
+  DevdbBackupInfo info;
+  char *zErr = 0;
+  int rc = devdb_backup_file(db, "main", path("big-copy.db"), 0, &info, &zErr);
+  CHECK_EQ_INT("backup-kernel-copy-ok", rc, SQLITE_OK);
+  CHECK_EQ_INT("backup-kernel-copy-page-copy", info.bPageCopy, 1);
+  CHECK("backup-kernel-copy-over-a-chunk", info.nByte > (16 << 20));
+  CHECK("backup-kernel-copy-same-bytes", same_bytes(zDb, path("big-copy.db")));
+  sqlite3_free(info.zPath);
+  sqlite3_free(zErr);
+  /* the read lock of a transaction on db holds through a backup by another
+  ** connection of this process: a writer in another process still waits */
+  devdb_exec(db, 0, "BEGIN; SELECT count(*) FROM blob_t;");
+  CHECK_EQ_INT("backup-lock-held-before", other_process_write(zDb), SQLITE_BUSY);
+  sqlite3 *pOther = open_db(zDb);
+  rc = devdb_backup_file(pOther, "main", path("big-copy2.db"), 0, &info, &zErr);
+  CHECK_EQ_INT("backup-lock-backup-ok", rc, SQLITE_OK);
+  CHECK_EQ_INT("backup-lock-held-after", other_process_write(zDb), SQLITE_BUSY);
+  devdb_exec(db, 0, "COMMIT");
+  sqlite3_free(info.zPath);
+  sqlite3_free(zErr);
+  sqlite3_close(pOther);
+  sqlite3_close(db);
+}
+
 int main(void) {
   snprintf(zDir, sizeof(zDir), "%s/reset-unit-XXXXXX",
            getenv("TESTTMP") ? getenv("TESTTMP") : "/tmp");
@@ -271,5 +335,6 @@ int main(void) {
   test_symlink();
   test_protected_and_schema();
   test_backup_api();
+  test_backup_kernel_copy();
   return unit_failures();
 }
