@@ -22,7 +22,7 @@
 **      per-row API call takes the connection mutex.
 **   2. Each row's key is hashed (canonically under its collation, so equal
 **      keys hash equal) and the row appended, compactly encoded, to one of B
-**      hash buckets (B ~ rows / 2048, so each bucket's work stays in cache).
+**      hash buckets (B ~ rows / 4096, so each bucket's work stays in cache).
 **      For integer keys of large tables a worker thread does this step while
 **      SQLite scans (the integer pipeline below).
 **   3. Each bucket is grouped on its own with a small open-addressing table
@@ -51,11 +51,11 @@ typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
-#define DUP_PER_BUCKET 8192           /* rows a bucket is sized for */
-#define DUP_FAST_KEYS 4               /* key columns scan_row_ints takes */
-#define DUP_BLOCK_ROWS 4096           /* integer rows in a block of the pipeline */
-#define DUP_BLOCKS 4                  /* blocks: one filling, three queued */
-#define DUP_THREAD_ROWS 200000        /* rows below which a thread does not pay */
+#define DUP_PER_BUCKET 4096    /* rows a bucket is sized for: its slot table fits L1 */
+#define DUP_FAST_KEYS 4        /* key columns scan_row_ints takes */
+#define DUP_BLOCK_ROWS 4096    /* integer rows in a block of the pipeline */
+#define DUP_BLOCKS 4           /* blocks: one filling, three queued */
+#define DUP_THREAD_ROWS 200000 /* rows below which a thread does not pay */
 
 #if !defined(_WIN32) && !defined(DEVDB_NO_THREADS)
 #include <pthread.h>
@@ -662,12 +662,12 @@ static u64 h_int(u64 h, i64 i) {
   return (h ^ (u64)i) * H_MUL;
 }
 
+/* The hash of a key: its top bits (the product's best mixed) pick the
+** bucket, its low 32 bits, folded with the high ones, the slot in the
+** bucket's table. A xor, not another round of multiplies: the scan and
+** the grouping each hash every row. */
 static u64 h_final(u64 h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  return h ^ (h >> 33);
+  return h ^ (h >> 32);
 }
 
 /* Hash n bytes, ASCII folded when bFold. */
