@@ -49,6 +49,12 @@ static int load_error(Loader *L, const char *zWhat) {
   return SQLITE_ERROR;
 }
 
+/* Start building text in the loader's scratch buffer. */
+static sqlite3_str *buf(Loader *L) {
+  sqlite3_str_reset(L->pBuf);
+  return L->pBuf;
+}
+
 /*
 ** Prepare PRAGMA "schema".zPragma('zArg') directly: the pragma_* table
 ** functions would prepare the same statement and copy every value once more.
@@ -56,11 +62,11 @@ static int load_error(Loader *L, const char *zWhat) {
 static int prepare_pragma(Loader *L, sqlite3_stmt **ppStmt, const char *zPragma,
                           const char *zArg) {
   *ppStmt = 0;
-  char *zSql = sqlite3_mprintf("PRAGMA \"%w\".%s(%Q)", L->zSchema, zPragma, zArg);
-  if (zSql == 0) return SQLITE_NOMEM;
-  int rc = sqlite3_prepare_v2(L->db, zSql, -1, ppStmt, 0);
-  sqlite3_free(zSql);
-  return rc;
+  sqlite3_str *p = buf(L); /* free until the rows are read */
+  sqlite3_str_appendf(p, "PRAGMA \"%w\".%s(%Q)", L->zSchema, zPragma, zArg);
+  if (sqlite3_str_errcode(p)) return SQLITE_NOMEM;
+  return sqlite3_prepare_v2(L->db, sqlite3_str_value(p), sqlite3_str_length(p), ppStmt,
+                            0);
 }
 
 /* Column text as an arena string (NULL stays NULL). */
@@ -75,12 +81,6 @@ static char *upper(char *z) {
     if (*c >= 'a' && *c <= 'z') *c -= 32;
   }
   return z;
-}
-
-/* Start building text in the loader's scratch buffer. */
-static sqlite3_str *buf(Loader *L) {
-  sqlite3_str_reset(L->pBuf);
-  return L->pBuf;
 }
 
 /* The text built in the scratch buffer, copied into the arena. */
