@@ -10,41 +10,14 @@
 
 #include <stdlib.h>
 
-int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
-
-/* Every row of devdb_schema('main') as text (sqlite3_malloc'd), NULL on error. */
-static char *schema_rows(sqlite3 *db) {
-  sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(
-          db, "SELECT kind, tbl, name, seq, def, detail, sql FROM devdb_schema", -1,
-          &pStmt, 0) != SQLITE_OK) {
-    return 0;
-  }
-  sqlite3_str *p = sqlite3_str_new(0);
-  int rc;
-  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    for (int i = 0; i < 7; i++) {
-      const char *z = (const char *)sqlite3_column_text(pStmt, i);
-      sqlite3_str_appendf(p, "%s|", z ? z : "NULL");
-    }
-    sqlite3_str_appendchar(p, 1, '\n');
-  }
-  sqlite3_finalize(pStmt);
-  char *z = sqlite3_str_finish(p);
-  if (rc != SQLITE_DONE) {
-    sqlite3_free(z);
-    return 0;
-  }
-  return z;
-}
+static const char *zRows =
+    "SELECT kind, tbl, name, seq, def, detail, sql FROM devdb_schema";
 
 int main(void) {
   char *zSql = devdb_read_text_file("fixtures/schema/every_clause.sql", "fixture", 0);
   CHECK("fixture read", zSql != 0);
   if (zSql == 0) return 1;
-  sqlite3 *db;
-  sqlite3_open(":memory:", &db);
-  sqlite3_devdb_init(db, 0, 0);
+  sqlite3 *db = unit_open("");
   int rc = sqlite3_exec(db, zSql, 0, 0, 0);
   sqlite3_free(zSql);
   CHECK_EQ_INT("fixture loads", rc, SQLITE_OK);
@@ -63,18 +36,18 @@ int main(void) {
 
   setenv("DEVDB_THREADS", "0", 1);
   int nBefore = devdb_model_text_threads();
-  char *zAlone = schema_rows(db);
+  char *zAlone = unit_rows(db, zRows);
   CHECK_EQ_INT("DEVDB_THREADS=0: no thread", devdb_model_text_threads(), nBefore);
   unsetenv("DEVDB_THREADS");
-  char *zThread = schema_rows(db);
+  char *zThread = unit_rows(db, zRows);
   CHECK_EQ_INT("large schema: the text is read in a thread", devdb_model_text_threads(),
                nBefore + 1);
   CHECK("rows loaded", zAlone != 0 && zThread != 0);
   CHECK("the same model with and without the thread",
         zAlone && zThread && strcmp(zAlone, zThread) == 0);
   CHECK("the fixture's objects are in it", zAlone && strstr(zAlone, "GENERATED ALWAYS"));
-  sqlite3_free(zAlone);
-  sqlite3_free(zThread);
+  free(zAlone);
+  free(zThread);
   sqlite3_close(db);
   return unit_failures();
 }
