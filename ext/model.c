@@ -322,8 +322,8 @@ static void *push(Loader *L, void **pa, int *pn, size_t sz) {
 }
 
 /*
-** A new column slot of pTab: the room reserved from the parsed text when
-** there is some, else a doubling array.
+** A new column slot of pTab: room for 8, doubled as needed (the text that
+** would tell the count is parsed while the columns are read).
 */
 static DevdbColumn *new_column(Loader *L, DevdbTable *pTab) {
   int *pnAlloc = &L->anColAlloc[pTab - L->pS->aTable];
@@ -900,11 +900,6 @@ static void make_defs(Loader *L, DevdbTable *pTab) {
 /* ------------------------------------------------------------ entry */
 
 /*
-** The parts of each table that come from its own text and columns: the
-** text is parsed first so each table's columns get exactly the room they
-** need.
-*/
-/*
 ** Parse the text of every ordinary table (into L->aParsed) and explicit
 ** index (L->aParsedIndex), and make the definitions and dependencies of
 ** views and triggers. Allocates only in L->textArena and writes nothing the
@@ -967,10 +962,11 @@ static int apply_text(Loader *L) {
   return rc;
 }
 
-/* Tests: how many loads read the text in a thread. */
+/* Tests: how many loads read the text in a thread (two loads may run at
+** once: the diff's two sides). */
 static int nTextThreads;
 int devdb_model_text_threads(void) {
-  return nTextThreads;
+  return __atomic_load_n(&nTextThreads, __ATOMIC_RELAXED);
 }
 
 /*
@@ -989,7 +985,7 @@ static int load_tables(Loader *L) {
   int bThread = nObject >= MODEL_THREAD_OBJECTS && devdb_threads_ok() &&
                 pthread_create(&thread, 0, read_text, L) == 0;
   if (bThread)
-    nTextThreads++;
+    __atomic_fetch_add(&nTextThreads, 1, __ATOMIC_RELAXED);
   else
     read_text(L);
   int rc = load_pragmas(L);

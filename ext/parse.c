@@ -408,7 +408,10 @@ parse_table_done:
 static void parse_index_column(Parser *p, DevdbParsedIndex *pIdx) {
   DevdbParsedIndexCol *pCol =
       devdb_arena_push(p->pArena, (void **)&pIdx->aCol, &pIdx->nCol, sizeof(*pCol));
-  if (pCol == 0) return;
+  if (pCol == 0) { /* out of memory: the item is skipped, the parse goes on to its end */
+    while (!at_item_end(p)) skip_one(p);
+    return;
+  }
   int iStart = p->i, iEnd = -1;
   while (!at_item_end(p)) {
     if (at_word(p, "collate") && iEnd < 0) {

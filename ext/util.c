@@ -575,7 +575,9 @@ static pthread_once_t threadProbe = PTHREAD_ONCE_INIT;
 
 /* Whether SQLite runs in single-thread mode, where even sqlite3_malloc may
 ** not be called from two threads: a connection opened FULLMUTEX gets a
-** mutex in every other mode (sqlite3_open_v2, sqlite3_db_mutex). */
+** mutex in every other mode (sqlite3_open_v2, sqlite3_db_mutex). Asked once
+** per process; a probe that cannot open (out of memory) means no threads
+** from then on, which costs speed only. */
 static void probe_threads(void) {
   sqlite3 *db = 0;
   if (sqlite3_threadsafe() &&

@@ -25,12 +25,18 @@ static struct {
   int bPersist; /* and every one after it */
   int nCall;    /* allocations since arm */
   int nFail;    /* failed since arm */
+  int bOthers;  /* count only the allocations of threads other than armer */
+  pthread_t armer;
   int64_t nLive;
 } fs;
 
 /* 1 when the allocation being attempted must fail. */
 static int fs_fail(void) {
   pthread_mutex_lock(&mu);
+  if (fs.bOthers && pthread_equal(pthread_self(), fs.armer)) {
+    pthread_mutex_unlock(&mu);
+    return 0;
+  }
   int n = ++fs.nCall;
   int bFail = fs.iNth > 0 && (n == fs.iNth || (fs.bPersist && n > fs.iNth));
   if (bFail) fs.nFail++;
@@ -85,12 +91,18 @@ int faultsim_install(void) {
   return rc;
 }
 
-void faultsim_arm(int iNth, int bPersist) {
+void faultsim_arm_others(int iNth, int bPersist, int bOthers) {
   pthread_mutex_lock(&mu);
   fs.iNth = iNth;
   fs.bPersist = bPersist;
+  fs.bOthers = bOthers;
+  fs.armer = pthread_self();
   fs.nCall = fs.nFail = 0;
   pthread_mutex_unlock(&mu);
+}
+
+void faultsim_arm(int iNth, int bPersist) {
+  faultsim_arm_others(iNth, bPersist, 0);
 }
 
 int faultsim_disarm(void) {

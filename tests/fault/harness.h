@@ -25,6 +25,9 @@ int faultsim_install(void);
 /* Count allocations from now on; when iNth > 0, fail the iNth one, and
 ** with bPersist every one after it too. */
 void faultsim_arm(int iNth, int bPersist);
+/* The same, counting (and failing) with bOthers only the allocations made
+** on threads other than the caller's: devdb's own worker threads. */
+void faultsim_arm_others(int iNth, int bPersist, int bOthers);
 /* Stop failing. Returns how many allocations were failed since arm. */
 int faultsim_disarm(void);
 /* Allocations (malloc and realloc) attempted since the last arm. */
