@@ -51,11 +51,15 @@ typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
-#define DUP_PER_BUCKET 4096    /* rows a bucket is sized for: its slot table fits L1 */
-#define DUP_FAST_KEYS 4        /* key columns scan_row_ints takes */
-#define DUP_BLOCK_ROWS 4096    /* integer rows in a block of the pipeline */
-#define DUP_BLOCKS 4           /* blocks: one filling, three queued */
-#define DUP_THREAD_ROWS 200000 /* rows below which a thread does not pay */
+#define DUP_PER_BUCKET 4096       /* rows a bucket is sized for: its slot table fits L1 */
+#define DUP_FAST_KEYS 4           /* key columns scan_row_ints takes */
+#define DUP_BLOCK_ROWS 4096       /* integer rows in a block of the pipeline */
+#define DUP_BLOCKS 4              /* blocks: one filling, three queued */
+#define DUP_THREAD_ROWS 200000    /* rows below which a thread does not pay */
+#define DUP_SPLIT_ROWS 200000     /* rows below which a split scan does not pay */
+#define DUP_SPLIT_PER_OBJECT 1000 /* rows per schema object the split needs */
+#define LARGEST_INT64 ((i64)(((u64)1 << 63) - 1))
+#define SMALLEST_INT64 (-LARGEST_INT64 - 1)
 
 #if !defined(_WIN32) && !defined(DEVDB_NO_THREADS)
 #include <pthread.h>
@@ -67,6 +71,8 @@ static i64 nTestBudget;
 static int nTestBuckets;
 static int bTestFallback;
 static i64 nTestThreadRows;
+static int eTestSplit;   /* 1 split whatever the size, -1 never, 0 automatic */
+static int nSplitPasses; /* scans done split, for tests */
 
 void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
                            sqlite3_int64 nThreadRows) {
@@ -74,6 +80,13 @@ void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
   nTestBuckets = nBuckets;
   bTestFallback = bFallback;
   nTestThreadRows = nThreadRows;
+}
+
+int devdb_dup_test_split(int eMode) {
+  int n = nSplitPasses;
+  eTestSplit = eMode;
+  nSplitPasses = 0;
+  return n;
 }
 
 sqlite3_int64 devdb_dup_budget(void) {
@@ -763,6 +776,18 @@ struct DevdbDup {
   int iLo, iHi; /* buckets of the current scan */
   int iNext;    /* next bucket to group */
   int bEof;
+  /* the split scan: the helper engine scans the rowids above iMid on its
+  ** own connection, in a thread, into its own buckets */
+  int bSplit;      /* scans may be split (what holds for the whole grouping) */
+  int bRange;      /* pScan takes a rowid range ?2..?3 */
+  i64 iMin, iMax;  /* the rowids when the scan was sized */
+  DevdbDup *pHelp; /* the helper engine, or NULL */
+  int bHelper;     /* this is a helper: owns db */
+  char *zFile;     /* helper: the database file and its VFS */
+  char *zVfs;
+  i64 iFrom;           /* helper: its scan starts at this rowid */
+  int rcHelp;          /* helper: the result of its scan */
+  DupBucket cur2;      /* the helper's rows of the current batch (owned) */
   sqlite3_stmt *pScan; /* the scan, or the fallback query */
   int bPending;        /* fallback: pScan holds a row not yet taken */
   int bDone;           /* fallback: pScan has returned SQLITE_DONE */
@@ -779,6 +804,8 @@ struct DevdbDup {
   int nGroup;
 };
 
+static DevdbDup *engine_new(sqlite3 *db, const DevdbDupSpec *pSpec);
+
 static void chunks_free(DevdbDup *p, DupBucket *pB) {
   while (pB->pFirst) {
     DupChunk *pNext = pB->pFirst->pNext;
@@ -787,6 +814,12 @@ static void chunks_free(DevdbDup *p, DupBucket *pB) {
     pB->pFirst = pNext;
   }
   memset(pB, 0, sizeof(*pB));
+}
+
+/* Free the rows of the current batch (the helper's half too). */
+static void cur_free(DevdbDup *p) {
+  chunks_free(p, &p->cur);
+  if (p->pHelp) chunks_free(p->pHelp, &p->cur2);
 }
 
 /* Shrink the scan's bucket range until n more bytes fit the budget (or
@@ -905,7 +938,8 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
 ** are hashed and bucketed (same hash, same encoding as scan_row) by a worker
 ** thread while the scan goes on, in order, so the buckets end up exactly as
 ** without it. The worker calls nothing of SQLite's but sqlite3_malloc, so it
-** runs only where that is thread-safe (serialized mode), and only for large
+** runs only where that is thread-safe (any mode but single-thread, probed
+** once per process: malloc_threadsafe), and only for large
 ** tables; elsewhere the callback processes each block itself. Whenever the
 ** callback must touch the buckets (a row that is not all integers), it
 ** waits for the worker to finish every block first.
@@ -1101,7 +1135,8 @@ static int prepare_str(sqlite3 *db, sqlite3_str *pSql, sqlite3_stmt **ppStmt) {
   return rc;
 }
 
-/* The number of rows to size the buckets for (an upper bound). */
+/* The number of rows to size the buckets for (an upper bound); for a
+** rowid table also its rowid range in iMin, iMax. */
 static i64 estimate_rows(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   if (s->bWithoutRowid) {
@@ -1111,26 +1146,255 @@ static i64 estimate_rows(DevdbDup *p) {
   sqlite3_stmt *pStmt = 0;
   double r = 0;
   if (devdb_prepare(p->db, &pStmt,
-                    "SELECT (SELECT max(%s) FROM \"%w\".\"%w\") - "
-                    "(SELECT min(%s) FROM \"%w\".\"%w\") + 1.0",
+                    "SELECT (SELECT min(%s) FROM \"%w\".\"%w\"), "
+                    "(SELECT max(%s) FROM \"%w\".\"%w\")",
                     s->zRowid, s->zSchema, s->zTbl, s->zRowid, s->zSchema,
                     s->zTbl) == SQLITE_OK &&
       sqlite3_step(pStmt) == SQLITE_ROW) {
-    r = sqlite3_column_double(pStmt, 0);
+    p->iMin = sqlite3_column_int64(pStmt, 0);
+    p->iMax = sqlite3_column_int64(pStmt, 1);
+    if (sqlite3_column_type(pStmt, 0) == SQLITE_INTEGER)
+      r = (double)p->iMax - (double)p->iMin + 1.0;
   }
   sqlite3_finalize(pStmt);
   return r > 1e12 ? (i64)1e12 : (i64)r;
 }
 
+#ifdef DUP_THREADS
+static int bMallocThreadsafe;
+
+/* sqlite3_db_mutex of a connection opened with SQLITE_OPEN_FULLMUTEX is
+** NULL only in single-thread mode (SQLITE_CONFIG_SINGLETHREAD or a build
+** without threads), the one mode whose sqlite3_malloc is not thread-safe.
+** Multi-thread mode (the sqlite3 CLI's) gives a connection opened without
+** it no mutex, so the caller's own connection cannot tell. */
+static void malloc_probe(void) {
+  sqlite3 *db = 0;
+  if (sqlite3_threadsafe() &&
+      sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                      0) == SQLITE_OK) {
+    bMallocThreadsafe = sqlite3_db_mutex(db) != 0;
+  }
+  sqlite3_close(db);
+}
+
+/* 1 when threads other than the caller's may call sqlite3_malloc. Probed
+** once per process. */
+static int malloc_threadsafe(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, malloc_probe);
+  return bMallocThreadsafe;
+}
+#endif
+
+/* Prepare the scan of p on its connection, the table in schema zSchema;
+** with bRange only the rowids ?2 to ?3. */
+static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
+  const DevdbDupSpec *s = p->pSpec;
+  sqlite3_str *pSql = sqlite3_str_new(p->db);
+  sqlite3_str_appendf(pSql, "SELECT 1 FROM \"%w\".\"%w\" NOT INDEXED WHERE ", zSchema,
+                      s->zTbl);
+  if (bRange) sqlite3_str_appendf(pSql, "\"%w\" BETWEEN ?2 AND ?3 AND ", s->zRowid);
+  sqlite3_str_appendall(pSql, "devdb_dup_scan(?1, ");
+  scan_columns(pSql, s);
+  sqlite3_str_appendall(pSql, ")");
+  char *zSql = sqlite3_str_finish(pSql);
+  if (zSql == 0) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
+  if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
+    /* a connection devdb is not loaded on (a scratch or source database, a
+    ** helper): a new function may be added even while statements run */
+    rc = devdb_dup_register(p->db);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
+  }
+  sqlite3_free(zSql);
+  p->bRange = bRange;
+  return rc;
+}
+
+/* ---------------------------------------------------- the split scan */
+
+/*
+** 1 when the scans of p may be split: the integer pipeline on a large
+** table, threads that may allocate, no transaction open (the caller sees
+** nothing uncommitted), and a database file another connection can open
+** and whose locks it shares: a rollback journal (not WAL, where a writer
+** may commit between the two reads) through a registered VFS other than
+** memdb, locking on. The table must be large next to the schema the
+** helper's connection parses. What is checked again at each scan:
+** split_run.
+*/
+static int split_possible(DevdbDup *p, i64 nRow) {
+#ifdef DUP_THREADS
+  const DevdbDupSpec *s = p->pSpec;
+  if (eTestSplit < 0 || !p->bInts || (eTestSplit == 0 && nRow < DUP_SPLIT_ROWS) ||
+      !sqlite3_get_autocommit(p->db) || !malloc_threadsafe()) {
+    return 0;
+  }
+  const char *zFile = sqlite3_db_filename(p->db, s->zSchema);
+  sqlite3_vfs *pVfs = 0;
+  if (zFile == 0 || zFile[0] == 0 || sqlite3_uri_boolean(zFile, "nolock", 0) ||
+      sqlite3_file_control(p->db, s->zSchema, SQLITE_FCNTL_VFS_POINTER, &pVfs) !=
+          SQLITE_OK ||
+      pVfs == 0 || pVfs->zName == 0 || strcmp(pVfs->zName, "memdb") == 0 ||
+      sqlite3_vfs_find(pVfs->zName) != pVfs) {
+    return 0;
+  }
+  sqlite3_stmt *pStmt = 0;
+  int bOk = devdb_prepare(p->db, &pStmt, "PRAGMA \"%w\".journal_mode", s->zSchema) ==
+                SQLITE_OK &&
+            sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0) &&
+            devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") != 0;
+  sqlite3_finalize(pStmt);
+  if (bOk && eTestSplit == 0) {
+    i64 nObj = devdb_query_int(p->db, -1, "SELECT count(*) FROM \"%w\".sqlite_schema",
+                               s->zSchema);
+    bOk = nObj >= 0 && nRow >= nObj * DUP_SPLIT_PER_OBJECT;
+  }
+  if (!bOk) return 0;
+  DevdbDup *h = engine_new(0, s);
+  if (h == 0 || !h->bInts) {
+    devdb_dup_close(h);
+    return 0;
+  }
+  h->bHelper = 1;
+  h->zFile = sqlite3_mprintf("%s", zFile);
+  h->zVfs = sqlite3_mprintf("%s", pVfs->zName);
+  h->nBucket = p->nBucket;
+  h->nShift = p->nShift;
+  h->nChunk = p->nChunk;
+  h->aBucket = sqlite3_malloc64(sizeof(DupBucket) * h->nBucket);
+  if (h->zFile == 0 || h->zVfs == 0 || h->aBucket == 0) {
+    devdb_dup_close(h);
+    return 0;
+  }
+  memset(h->aBucket, 0, sizeof(DupBucket) * h->nBucket);
+  p->pHelp = h;
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+/* One scan of p over the buckets from iLo on, with its statement bound. */
+static int scan_once(DevdbDup *p, char **pzErr) {
+  p->iHi = p->nBucket;
+  p->rc = SQLITE_OK;
+  sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
+  if (p->bInts) block_start(p);
+  int rc = sqlite3_step(p->pScan);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
+  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
+  sqlite3_reset(p->pScan);
+  if (p->bInts) {
+    int rc2 = block_stop(p); /* always: the worker must be gone */
+    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  }
+  p->iNext = p->iLo;
+  if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
+  return rc;
+}
+
+#ifdef DUP_THREADS
+/* The helper's thread: its connection (opened at its first scan: read
+** only, its own page cache, the caller's VFS), then its scan of the rowids
+** from iFrom on. Touches nothing but the helper and its connection. */
+static void *help_main(void *pArg) {
+  DevdbDup *h = pArg;
+  int rc = SQLITE_OK;
+  if (h->db == 0) {
+    rc = sqlite3_open_v2(
+        h->zFile, &h->db,
+        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE, h->zVfs);
+    if (rc == SQLITE_OK) rc = scan_sql(h, "main", 1);
+  }
+  if (rc == SQLITE_OK) {
+    char *zErr = 0;
+    sqlite3_bind_int64(h->pScan, 2, h->iFrom);
+    sqlite3_bind_int64(h->pScan, 3, LARGEST_INT64);
+    rc = scan_once(h, &zErr);
+    sqlite3_free(zErr);
+  }
+  h->rcHelp = rc;
+  return 0;
+}
+
+/* Free the buckets of p from iFrom on. */
+static void buckets_free(DevdbDup *p, int iFrom) {
+  for (int b = iFrom; b < p->nBucket; b++) chunks_free(p, &p->aBucket[b]);
+}
+#endif
+
+/*
+** One scan split in two: the caller's connection scans the rowids up to
+** iMid while the helper scans the others, each into its own buckets with
+** half the budget; bucket b is then p's rows of it followed by the
+** helper's (devdb_dup_next), so rowid order holds. Both read the same
+** state of the file: the caller's connection holds a read (pin: SHARED
+** lock) from before the helper starts until after it ends, and outside a
+** transaction and in rollback-journal mode no writer can commit while
+** that lock is held. Where the read is not the caller's alone to start
+** (a transaction, a write) or the helper fails in any way (SQLITE_BUSY
+** under a pending writer, no file), the scan's rows are dropped and
+** SQLITE_DONE asks for the single scan. A half over its budget shrinks
+** its range as usual; the scan covers the buckets both kept.
+*/
+static int split_run(DevdbDup *p, char **pzErr) {
+#ifdef DUP_THREADS
+  const DevdbDupSpec *s = p->pSpec;
+  DevdbDup *h = p->pHelp;
+  sqlite3_stmt *pPin = 0;
+  int rc =
+      devdb_prepare(p->db, &pPin, "SELECT 1 FROM \"%w\".\"%w\"", s->zSchema, s->zTbl);
+  if (rc != SQLITE_OK || sqlite3_step(pPin) != SQLITE_ROW ||
+      !sqlite3_get_autocommit(p->db) ||
+      sqlite3_txn_state(p->db, s->zSchema) != SQLITE_TXN_READ) {
+    sqlite3_finalize(pPin);
+    return SQLITE_DONE;
+  }
+  i64 nBudget = p->nBudget, iMid = p->iMin / 2 + p->iMax / 2;
+  pthread_t thread;
+  h->iLo = p->iLo;
+  h->iFrom = iMid + 1;
+  h->nBudget = p->nBudget = nBudget / 2;
+  h->rcHelp = SQLITE_ERROR;
+  if (pthread_create(&thread, 0, help_main, h) != 0) {
+    sqlite3_finalize(pPin);
+    p->nBudget = nBudget;
+    return SQLITE_DONE;
+  }
+  sqlite3_bind_int64(p->pScan, 2, SMALLEST_INT64);
+  sqlite3_bind_int64(p->pScan, 3, iMid);
+  rc = scan_once(p, pzErr);
+  pthread_join(thread, 0);
+  sqlite3_finalize(pPin); /* the helper is done: writers may come */
+  p->nBudget = nBudget;
+  if (rc == SQLITE_OK && h->rcHelp != SQLITE_OK) {
+    if (h->db == 0 || h->pScan == 0) p->bSplit = 0; /* it will not open: do not retry */
+    rc = SQLITE_DONE;
+  }
+  if (rc != SQLITE_OK) {
+    buckets_free(p, p->iLo);
+    buckets_free(h, p->iLo);
+    return rc;
+  }
+  if (h->iHi < p->iHi) p->iHi = h->iHi;
+  buckets_free(p, p->iHi);
+  buckets_free(h, p->iHi);
+  nSplitPasses++;
+  return SQLITE_OK;
+#else
+  return SQLITE_DONE;
+#endif
+}
+
 /* Size the buckets and prepare the scan. */
 static int scan_prepare(DevdbDup *p) {
-  const DevdbDupSpec *s = p->pSpec;
   i64 nRow = estimate_rows(p);
 #ifdef DUP_THREADS
   /* the worker allocates: only where sqlite3_malloc is thread-safe */
   if (p->bInts && nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS) &&
-      sqlite3_threadsafe() && sqlite3_db_mutex(p->db) &&
-      pthread_mutex_init(&p->mu, 0) == 0) {
+      malloc_threadsafe() && pthread_mutex_init(&p->mu, 0) == 0) {
     if (pthread_cond_init(&p->cv, 0) == 0)
       p->bThreadOk = 1;
     else
@@ -1150,42 +1414,21 @@ static int scan_prepare(DevdbDup *p) {
   p->aBucket = sqlite3_malloc64(sizeof(DupBucket) * p->nBucket);
   if (p->aBucket == 0) return SQLITE_NOMEM;
   memset(p->aBucket, 0, sizeof(DupBucket) * p->nBucket);
-  sqlite3_str *pSql = sqlite3_str_new(p->db);
-  sqlite3_str_appendall(pSql, "SELECT 1 FROM ");
-  sqlite3_str_appendf(pSql, "\"%w\".\"%w\" NOT INDEXED WHERE devdb_dup_scan(?1, ",
-                      s->zSchema, s->zTbl);
-  scan_columns(pSql, s);
-  sqlite3_str_appendall(pSql, ")");
-  char *zSql = sqlite3_str_finish(pSql);
-  if (zSql == 0) return SQLITE_NOMEM;
-  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
-  if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
-    /* a connection devdb is not loaded on (a scratch or source database):
-    ** a new function may be added even while statements run */
-    rc = devdb_dup_register(p->db);
-    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
-  }
-  sqlite3_free(zSql);
-  return rc;
+  p->bSplit = split_possible(p, nRow);
+  return scan_sql(p, p->pSpec->zSchema, p->bSplit);
 }
 
-/* Run one scan over the buckets from iLo on. */
+/* Run one scan over the buckets from iLo on: split when it may be. */
 static int scan_run(DevdbDup *p, char **pzErr) {
-  p->iHi = p->nBucket;
-  p->rc = SQLITE_OK;
-  sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
-  if (p->bInts) block_start(p);
-  int rc = sqlite3_step(p->pScan);
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
-  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
-  sqlite3_reset(p->pScan);
-  if (p->bInts) {
-    int rc2 = block_stop(p); /* always: the worker must be gone */
-    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  if (p->bSplit) {
+    int rc = split_run(p, pzErr);
+    if (rc != SQLITE_DONE) return rc;
   }
-  p->iNext = p->iLo;
-  if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
-  return rc;
+  if (p->bRange) {
+    sqlite3_bind_int64(p->pScan, 2, SMALLEST_INT64);
+    sqlite3_bind_int64(p->pScan, 3, LARGEST_INT64);
+  }
+  return scan_once(p, pzErr);
 }
 
 /* Make room for n rows in the per-row arrays (and their slot table). */
@@ -1217,12 +1460,19 @@ static int rows_reserve(DevdbDup *p, int n) {
   return SQLITE_OK;
 }
 
-/* Read the rows of bucket pB into the per-row arrays: where each row and
-** its key start, its rowid and its key hash. */
-static void rows_read(DevdbDup *p, const DupBucket *pB) {
+/* Read the rows of bucket pB, then those of pB2 (the helper's half of it,
+** or NULL), into the per-row arrays: where each row and its key start, its
+** rowid and its key hash. Each list's rowid deltas start from 0. */
+static void rows_read(DevdbDup *p, const DupBucket *pB, const DupBucket *pB2) {
   const DevdbDupSpec *s = p->pSpec;
   int n = 0;
-  for (const DupChunk *c = pB->pFirst; c; c = c->pNext) {
+  i64 iPrev = 0;
+  for (const DupChunk *c = pB->pFirst; c || (pB2 && pB2->pFirst); c = c->pNext) {
+    if (c == 0) { /* the second list */
+      c = pB2->pFirst;
+      pB2 = 0;
+      iPrev = 0;
+    }
     const u8 *z = c->a, *zEnd = c->a + c->nUsed;
     while (z < zEnd) {
       p->aRow[n] = z;
@@ -1232,7 +1482,7 @@ static void rows_read(DevdbDup *p, const DupBucket *pB) {
       } else {
         u64 u;
         z = varint_get(z, &u);
-        p->aRowid[n] = (n ? p->aRowid[n - 1] : 0) + unzigzag(u);
+        p->aRowid[n] = iPrev += unzigzag(u);
       }
       p->aKey[n] = z;
       u64 h = H_SEED;
@@ -1396,10 +1646,10 @@ static void rows_group(DevdbDup *p) {
 }
 
 /* Group bucket pB: fills the current batch. */
-static int bucket_group(DevdbDup *p, DupBucket *pB) {
-  int rc = rows_reserve(p, pB->nRow);
+static int bucket_group(DevdbDup *p, DupBucket *pB, DupBucket *pB2) {
+  int rc = rows_reserve(p, pB->nRow + pB2->nRow);
   if (rc != SQLITE_OK) return rc;
-  rows_read(p, pB);
+  rows_read(p, pB, pB2);
   rows_link(p);
   rows_group(p);
   return SQLITE_OK;
@@ -1451,7 +1701,7 @@ static int fallback_prepare(DevdbDup *p) {
 
 /* The next group of the fallback query as the batch. */
 static int fallback_next(DevdbDup *p, char **pzErr) {
-  chunks_free(p, &p->cur);
+  cur_free(p);
   p->nGroup = 0;
   int nCol = p->nArg - 1, nRow = 0;
   int rc = p->bPending ? SQLITE_ROW : p->bDone ? SQLITE_DONE : sqlite3_step(p->pScan);
@@ -1478,7 +1728,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
   }
   bucket_seal(&p->cur);
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
-  rows_read(p, &p->cur);
+  rows_read(p, &p->cur, 0);
   for (int i = 0; i < nRow; i++) p->aMember[i] = i;
   ids_sort(p, p->aMember + 1, nRow - 1);
   p->aGroup[0].iFirst = 0;
@@ -1492,7 +1742,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
 int devdb_dup_next(DevdbDup *p, char **pzErr) {
   *pzErr = 0;
   if (p->pSpec->bFallback || bTestFallback) return fallback_next(p, pzErr);
-  chunks_free(p, &p->cur);
+  cur_free(p);
   p->nGroup = 0;
   while (!p->bEof) {
     if (p->iNext >= p->iHi) {
@@ -1507,20 +1757,26 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
     }
     bucket_seal(&p->aBucket[p->iNext]);
     p->cur = p->aBucket[p->iNext];
-    memset(&p->aBucket[p->iNext++], 0, sizeof(DupBucket));
-    int rc = bucket_group(p, &p->cur);
+    memset(&p->aBucket[p->iNext], 0, sizeof(DupBucket));
+    if (p->pHelp) {
+      DupBucket *pB2 = &p->pHelp->aBucket[p->iNext];
+      bucket_seal(pB2);
+      p->cur2 = *pB2;
+      memset(pB2, 0, sizeof(DupBucket));
+    }
+    p->iNext++;
+    int rc = bucket_group(p, &p->cur, &p->cur2);
     if (rc != SQLITE_OK) return rc;
     if (p->nGroup > 0) break;
-    chunks_free(p, &p->cur);
+    cur_free(p);
   }
   return SQLITE_OK;
 }
 
-int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char **pzErr) {
-  *pp = 0;
-  *pzErr = 0;
+/* A new engine for pSpec on db, without its scan: NULL on OOM. */
+static DevdbDup *engine_new(sqlite3 *db, const DevdbDupSpec *pSpec) {
   DevdbDup *p = sqlite3_malloc64(sizeof(*p));
-  if (p == 0) return SQLITE_NOMEM;
+  if (p == 0) return 0;
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->pSpec = pSpec;
@@ -1532,17 +1788,25 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
     p->aBlock[i] = sqlite3_malloc64(sizeof(i64) * DUP_BLOCK_ROWS * (pSpec->nKey + 1));
     if (p->aBlock[i] == 0) p->bInts = 0;
   }
-
   p->nChunk = 4096;
   p->iHi = 0;
   p->aV = sqlite3_malloc64(sizeof(DupVal) * p->nArg);
   p->apCol = sqlite3_malloc64(sizeof(sqlite3_value *) * p->nArg);
-  int rc = p->aV && p->apCol ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) {
-    rc = pSpec->bFallback || bTestFallback ? fallback_prepare(p) : scan_prepare(p);
-    if (rc != SQLITE_OK && rc != SQLITE_NOMEM)
-      *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  if (p->aV == 0 || p->apCol == 0) {
+    devdb_dup_close(p);
+    return 0;
   }
+  return p;
+}
+
+int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char **pzErr) {
+  *pp = 0;
+  *pzErr = 0;
+  DevdbDup *p = engine_new(db, pSpec);
+  if (p == 0) return SQLITE_NOMEM;
+  int rc = pSpec->bFallback || bTestFallback ? fallback_prepare(p) : scan_prepare(p);
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM)
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   if (rc == SQLITE_OK) rc = devdb_dup_next(p, pzErr);
   if (rc != SQLITE_OK) {
     devdb_dup_close(p);
@@ -1556,7 +1820,11 @@ void devdb_dup_close(DevdbDup *p) {
   if (p == 0) return;
   sqlite3_finalize(p->pScan);
   for (int b = 0; p->aBucket && b < p->nBucket; b++) chunks_free(p, &p->aBucket[b]);
-  chunks_free(p, &p->cur);
+  cur_free(p);
+  devdb_dup_close(p->pHelp);
+  if (p->bHelper) sqlite3_close(p->db);
+  sqlite3_free(p->zFile);
+  sqlite3_free(p->zVfs);
   sqlite3_free(p->aBucket);
   sqlite3_free(p->apCol);
   for (int i = 0; i < DUP_BLOCKS; i++) sqlite3_free(p->aBlock[i]);
