@@ -56,6 +56,7 @@ typedef sqlite3_uint64 u64;
 #define DUP_BLOCK_ROWS 4096       /* integer rows in a block of the pipeline */
 #define DUP_BLOCKS 4              /* blocks: one filling, three queued */
 #define DUP_THREAD_ROWS 200000    /* rows below which a thread does not pay */
+#define DUP_SLOTS 8               /* batches grouped ahead of the one handed out */
 #define DUP_SPLIT_ROWS 200000     /* rows below which a split scan does not pay */
 #define DUP_SPLIT_PER_OBJECT 1000 /* rows per schema object the split needs */
 #define LARGEST_INT64 ((i64)(((u64)1 << 63) - 1))
@@ -750,6 +751,21 @@ typedef struct DupGroup {
   u32 iFirst, nMember;
 } DupGroup;
 
+/* A batch: the rows of a bucket (the caller's scan's and the helper's),
+** and per row of it what grouping needs; then its groups. */
+typedef struct DupBatch {
+  DupBucket cur;  /* the rows (owned) */
+  DupBucket cur2; /* the helper's rows of the bucket (owned) */
+  int nAlloc, nSlotAlloc;
+  const u8 **aRow; /* the row */
+  const u8 **aKey; /* its key values */
+  i64 *aRowid;
+  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
+  int nRow;
+  DupGroup *aGroup;
+  int nGroup;
+} DupBatch;
+
 struct DevdbDup {
   sqlite3 *db;
   const DevdbDupSpec *pSpec;
@@ -787,21 +803,25 @@ struct DevdbDup {
   char *zVfs;
   i64 iFrom;           /* helper: its scan starts at this rowid */
   int rcHelp;          /* helper: the result of its scan */
-  DupBucket cur2;      /* the helper's rows of the current batch (owned) */
+  int eSlot;           /* grouper slot: SLOT_*, under gmu */
+  int iSlotBucket;     /* grouper slot: its bucket */
   sqlite3_stmt *pScan; /* the scan, or the fallback query */
   int bPending;        /* fallback: pScan holds a row not yet taken */
   int bDone;           /* fallback: pScan has returned SQLITE_DONE */
   int rc;              /* error of the scan function */
-  DupBucket cur;       /* the rows of the current batch (owned) */
-  /* per row of the current batch */
-  int nAlloc, nSlotAlloc;
-  const u8 **aRow; /* the row */
-  const u8 **aKey; /* its key values */
-  i64 *aRowid;
-  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
-  int nRow;
-  DupGroup *aGroup;
-  int nGroup;
+  DupBatch b;          /* the current batch */
+  /* the grouper: a thread that groups buckets ahead of the caller */
+  int bGroupOk;      /* it may run */
+  int bGrouper;      /* it runs */
+  DevdbDup **apSlot; /* DUP_SLOTS engines it groups into (their batch b) */
+#ifdef DUP_THREADS
+  pthread_t gthread;
+  pthread_mutex_t gmu;
+  pthread_cond_t gcv;
+  /* under gmu: */
+  int iClaim, iClaimHi; /* the next bucket to group, and the end of them */
+  int bGroupStop;
+#endif
 };
 
 static DevdbDup *engine_new(sqlite3 *db, const DevdbDupSpec *pSpec);
@@ -818,8 +838,8 @@ static void chunks_free(DevdbDup *p, DupBucket *pB) {
 
 /* Free the rows of the current batch (the helper's half too). */
 static void cur_free(DevdbDup *p) {
-  chunks_free(p, &p->cur);
-  if (p->pHelp) chunks_free(p->pHelp, &p->cur2);
+  chunks_free(p, &p->b.cur);
+  if (p->pHelp) chunks_free(p->pHelp, &p->b.cur2);
 }
 
 /* Shrink the scan's bucket range until n more bytes fit the budget (or
@@ -1104,9 +1124,8 @@ static void scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (rc != SQLITE_OK) {
     p->rc = rc;
     sqlite3_result_error_nomem(ctx);
-    return;
   }
-  sqlite3_result_int(ctx, 0);
+  /* else no result: NULL, which the scan's WHERE drops as it would 0 */
 }
 
 int devdb_dup_register(sqlite3 *db) {
@@ -1188,13 +1207,17 @@ static int malloc_threadsafe(void) {
 #endif
 
 /* Prepare the scan of p on its connection, the table in schema zSchema;
-** with bRange only the rowids ?2 to ?3. */
+** with bRange only the rowids ?2 to ?3 (2: from ?2 on). */
 static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
   const DevdbDupSpec *s = p->pSpec;
   sqlite3_str *pSql = sqlite3_str_new(p->db);
   sqlite3_str_appendf(pSql, "SELECT 1 FROM \"%w\".\"%w\" NOT INDEXED WHERE ", zSchema,
                       s->zTbl);
-  if (bRange) sqlite3_str_appendf(pSql, "\"%w\" BETWEEN ?2 AND ?3 AND ", s->zRowid);
+  if (bRange) {
+    sqlite3_str_appendf(
+        pSql, bRange == 2 ? "\"%w\" >= ?2 AND " : "\"%w\" BETWEEN ?2 AND ?3 AND ",
+        s->zRowid);
+  }
   sqlite3_str_appendall(pSql, "devdb_dup_scan(?1, ");
   scan_columns(pSql, s);
   sqlite3_str_appendall(pSql, ")");
@@ -1296,6 +1319,17 @@ static int scan_once(DevdbDup *p, char **pzErr) {
 }
 
 #ifdef DUP_THREADS
+/* Map at most the budget's worth of the file into the helper's connection:
+** its reads then copy no pages, and the mapped pages it touches (they count
+** as the process's resident memory) stay within that bound. */
+static int help_map(DevdbDup *h) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = devdb_prepare(h->db, &pStmt, "PRAGMA mmap_size=%lld", (long long)DUP_BUDGET);
+  if (rc == SQLITE_OK) sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
 /* The helper's thread: its connection (opened at its first scan: read
 ** only, its own page cache, the caller's VFS), then its scan of the rowids
 ** from iFrom on. Touches nothing but the helper and its connection. */
@@ -1306,12 +1340,12 @@ static void *help_main(void *pArg) {
     rc = sqlite3_open_v2(
         h->zFile, &h->db,
         SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE, h->zVfs);
-    if (rc == SQLITE_OK) rc = scan_sql(h, "main", 1);
+    if (rc == SQLITE_OK) rc = help_map(h);
+    if (rc == SQLITE_OK) rc = scan_sql(h, "main", 2);
   }
   if (rc == SQLITE_OK) {
     char *zErr = 0;
     sqlite3_bind_int64(h->pScan, 2, h->iFrom);
-    sqlite3_bind_int64(h->pScan, 3, LARGEST_INT64);
     rc = scan_once(h, &zErr);
     sqlite3_free(zErr);
   }
@@ -1393,8 +1427,9 @@ static int scan_prepare(DevdbDup *p) {
   i64 nRow = estimate_rows(p);
 #ifdef DUP_THREADS
   /* the worker allocates: only where sqlite3_malloc is thread-safe */
-  if (p->bInts && nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS) &&
-      malloc_threadsafe() && pthread_mutex_init(&p->mu, 0) == 0) {
+  int bLarge = nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS);
+  p->bGroupOk = bLarge && malloc_threadsafe();
+  if (p->bInts && bLarge && malloc_threadsafe() && pthread_mutex_init(&p->mu, 0) == 0) {
     if (pthread_cond_init(&p->cv, 0) == 0)
       p->bThreadOk = 1;
     else
@@ -1433,12 +1468,13 @@ static int scan_run(DevdbDup *p, char **pzErr) {
 
 /* Make room for n rows in the per-row arrays (and their slot table). */
 static int rows_reserve(DevdbDup *p, int n) {
-  if (n > p->nAlloc) {
+  if (n > p->b.nAlloc) {
     int nNew = n < 64 ? 64 : n;
-    void **apArr[] = {(void **)&p->aRow,   (void **)&p->aKey,    (void **)&p->aRowid,
-                      (void **)&p->aHash,  (void **)&p->aNext,   (void **)&p->aCount,
-                      (void **)&p->aTail,  (void **)&p->aMember, (void **)&p->aGroup,
-                      (void **)&p->aKeyLen};
+    void **apArr[] = {(void **)&p->b.aRow,   (void **)&p->b.aKey,
+                      (void **)&p->b.aRowid, (void **)&p->b.aHash,
+                      (void **)&p->b.aNext,  (void **)&p->b.aCount,
+                      (void **)&p->b.aTail,  (void **)&p->b.aMember,
+                      (void **)&p->b.aGroup, (void **)&p->b.aKeyLen};
     size_t aSize[] = {sizeof(u8 *),     sizeof(u8 *), sizeof(i64), sizeof(u32),
                       sizeof(u32),      sizeof(u32),  sizeof(u32), sizeof(u32),
                       sizeof(DupGroup), sizeof(u32)};
@@ -1447,15 +1483,15 @@ static int rows_reserve(DevdbDup *p, int n) {
       if (pNew == 0) return SQLITE_NOMEM;
       *apArr[i] = pNew;
     }
-    p->nAlloc = nNew;
+    p->b.nAlloc = nNew;
   }
   int nSlot = 64;
   while (nSlot < 2 * n) nSlot *= 2;
-  if (nSlot > p->nSlotAlloc) {
-    u32 *aNew = sqlite3_realloc64(p->aSlot, sizeof(u32) * nSlot);
+  if (nSlot > p->b.nSlotAlloc) {
+    u32 *aNew = sqlite3_realloc64(p->b.aSlot, sizeof(u32) * nSlot);
     if (aNew == 0) return SQLITE_NOMEM;
-    p->aSlot = aNew;
-    p->nSlotAlloc = nSlot;
+    p->b.aSlot = aNew;
+    p->b.nSlotAlloc = nSlot;
   }
   return SQLITE_OK;
 }
@@ -1475,16 +1511,16 @@ static void rows_read(DevdbDup *p, const DupBucket *pB, const DupBucket *pB2) {
     }
     const u8 *z = c->a, *zEnd = c->a + c->nUsed;
     while (z < zEnd) {
-      p->aRow[n] = z;
+      p->b.aRow[n] = z;
       if (s->bWithoutRowid) {
         z = val_skip(z, s->nPk);
-        p->aRowid[n] = 0;
+        p->b.aRowid[n] = 0;
       } else {
         u64 u;
         z = varint_get(z, &u);
-        p->aRowid[n] = iPrev += unzigzag(u);
+        p->b.aRowid[n] = iPrev += unzigzag(u);
       }
-      p->aKey[n] = z;
+      p->b.aKey[n] = z;
       u64 h = H_SEED;
       for (int k = 0; k < s->nKey; k++) {
         if ((*z & 3) == 0) { /* an integer (the usual key) */
@@ -1497,12 +1533,12 @@ static void rows_read(DevdbDup *p, const DupBucket *pB, const DupBucket *pB2) {
           h = val_hash(h, &v, s->aKey[k].eColl);
         }
       }
-      p->aKeyLen[n] = (u32)(z - p->aKey[n]);
-      p->aHash[n++] = (u32)h_final(h);
+      p->b.aKeyLen[n] = (u32)(z - p->b.aKey[n]);
+      p->b.aHash[n++] = (u32)h_final(h);
       if (s->nOrd) z = val_skip(z, s->nOrd);
     }
   }
-  p->nRow = n;
+  p->b.nRow = n;
 }
 
 /* 1 when the keys at a and b are equal under the key collations. */
@@ -1521,30 +1557,30 @@ static int keys_eq(const DevdbDupSpec *s, const u8 *a, const u8 *b) {
 static void rows_link(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   u32 nSlot = 64;
-  while (nSlot < 2 * (u32)p->nRow) nSlot *= 2;
-  memset(p->aSlot, 0, sizeof(u32) * nSlot);
-  for (int i = 0; i < p->nRow; i++) {
-    u32 h = p->aHash[i], j = h & (nSlot - 1), iFirst;
-    p->aNext[i] = 0;
-    p->aCount[i] = 0;
-    while ((iFirst = p->aSlot[j]) != 0) {
+  while (nSlot < 2 * (u32)p->b.nRow) nSlot *= 2;
+  memset(p->b.aSlot, 0, sizeof(u32) * nSlot);
+  for (int i = 0; i < p->b.nRow; i++) {
+    u32 h = p->b.aHash[i], j = h & (nSlot - 1), iFirst;
+    p->b.aNext[i] = 0;
+    p->b.aCount[i] = 0;
+    while ((iFirst = p->b.aSlot[j]) != 0) {
       iFirst--;
-      if (p->aHash[iFirst] == h &&
-          ((p->aKeyLen[iFirst] == p->aKeyLen[i] &&
-            memcmp(p->aKey[iFirst], p->aKey[i], p->aKeyLen[i]) == 0) ||
-           keys_eq(s, p->aKey[iFirst], p->aKey[i]))) {
+      if (p->b.aHash[iFirst] == h &&
+          ((p->b.aKeyLen[iFirst] == p->b.aKeyLen[i] &&
+            memcmp(p->b.aKey[iFirst], p->b.aKey[i], p->b.aKeyLen[i]) == 0) ||
+           keys_eq(s, p->b.aKey[iFirst], p->b.aKey[i]))) {
         break;
       }
       j = (j + 1) & (nSlot - 1);
     }
-    if (p->aSlot[j] == 0) {
-      p->aSlot[j] = i + 1;
-      p->aCount[i] = 1;
-      p->aTail[i] = i;
+    if (p->b.aSlot[j] == 0) {
+      p->b.aSlot[j] = i + 1;
+      p->b.aCount[i] = 1;
+      p->b.aTail[i] = i;
     } else {
-      p->aNext[p->aTail[iFirst]] = i + 1;
-      p->aTail[iFirst] = i;
-      p->aCount[iFirst]++;
+      p->b.aNext[p->b.aTail[iFirst]] = i + 1;
+      p->b.aTail[iFirst] = i;
+      p->b.aCount[iFirst]++;
     }
   }
 }
@@ -1553,8 +1589,8 @@ static void rows_link(DevdbDup *p) {
 static int id_cmp(const DevdbDup *p, u32 a, u32 b) {
   const DevdbDupSpec *s = p->pSpec;
   if (!s->bWithoutRowid)
-    return (p->aRowid[a] > p->aRowid[b]) - (p->aRowid[a] < p->aRowid[b]);
-  const u8 *za = p->aRow[a], *zb = p->aRow[b];
+    return (p->b.aRowid[a] > p->b.aRowid[b]) - (p->b.aRowid[a] < p->b.aRowid[b]);
+  const u8 *za = p->b.aRow[a], *zb = p->b.aRow[b];
   for (int i = 0; i < s->nPk; i++) {
     DupVal va, vb;
     za = val_get(za, &va);
@@ -1570,7 +1606,7 @@ static int keep_cmp(const DevdbDup *p, u32 a, u32 b) {
   const DevdbDupSpec *s = p->pSpec;
   if (s->eKeep == KEEP_FIRST) return id_cmp(p, a, b);
   if (s->eKeep == KEEP_LAST) return id_cmp(p, b, a);
-  const u8 *za = val_skip(p->aKey[a], s->nKey), *zb = val_skip(p->aKey[b], s->nKey);
+  const u8 *za = val_skip(p->b.aKey[a], s->nKey), *zb = val_skip(p->b.aKey[b], s->nKey);
   for (int i = 0; i < s->nOrd; i++) {
     const DupTerm *t = &s->aOrd[i];
     DupVal va, vb;
@@ -1626,18 +1662,18 @@ static void ids_sort(const DevdbDup *p, u32 *a, int n) {
 /* Turn the chains of rows_link into groups: the survivor first. */
 static void rows_group(DevdbDup *p) {
   int nMember = 0;
-  p->nGroup = 0;
-  for (int i = 0; i < p->nRow; i++) {
-    if (p->aCount[i] < 2) continue;
-    DupGroup *g = &p->aGroup[p->nGroup++];
+  p->b.nGroup = 0;
+  for (int i = 0; i < p->b.nRow; i++) {
+    if (p->b.aCount[i] < 2) continue;
+    DupGroup *g = &p->b.aGroup[p->b.nGroup++];
     g->iFirst = nMember;
-    g->nMember = p->aCount[i];
+    g->nMember = p->b.aCount[i];
     u32 iKeep = i;
-    for (u32 j = i + 1; j; j = p->aNext[j - 1]) {
-      p->aMember[nMember++] = j - 1;
+    for (u32 j = i + 1; j; j = p->b.aNext[j - 1]) {
+      p->b.aMember[nMember++] = j - 1;
       if (keep_cmp(p, j - 1, iKeep) < 0) iKeep = j - 1;
     }
-    u32 *a = &p->aMember[g->iFirst], k = 0;
+    u32 *a = &p->b.aMember[g->iFirst], k = 0;
     while (a[k] != iKeep) k++;
     a[k] = a[0];
     a[0] = iKeep;
@@ -1702,7 +1738,7 @@ static int fallback_prepare(DevdbDup *p) {
 /* The next group of the fallback query as the batch. */
 static int fallback_next(DevdbDup *p, char **pzErr) {
   cur_free(p);
-  p->nGroup = 0;
+  p->b.nGroup = 0;
   int nCol = p->nArg - 1, nRow = 0;
   int rc = p->bPending ? SQLITE_ROW : p->bDone ? SQLITE_DONE : sqlite3_step(p->pScan);
   i64 iGroup = rc == SQLITE_ROW ? sqlite3_column_int64(p->pScan, nCol) : 0;
@@ -1711,7 +1747,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     int nByte = 0;
     for (int i = 0; i < nCol; i++) p->apCol[i] = sqlite3_column_value(p->pScan, i);
     rc = keys_read(p, p->apCol, &h, &nByte);
-    if (rc == SQLITE_OK) rc = bucket_add(p, &p->cur, p->apCol, nByte);
+    if (rc == SQLITE_OK) rc = bucket_add(p, &p->b.cur, p->apCol, nByte);
     if (rc != SQLITE_OK) return rc;
     nRow++;
     rc = sqlite3_step(p->pScan);
@@ -1726,24 +1762,196 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     p->bEof = 1;
     return SQLITE_OK;
   }
-  bucket_seal(&p->cur);
+  bucket_seal(&p->b.cur);
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
-  rows_read(p, &p->cur, 0);
-  for (int i = 0; i < nRow; i++) p->aMember[i] = i;
-  ids_sort(p, p->aMember + 1, nRow - 1);
-  p->aGroup[0].iFirst = 0;
-  p->aGroup[0].nMember = nRow;
-  p->nGroup = 1;
+  rows_read(p, &p->b.cur, 0);
+  for (int i = 0; i < nRow; i++) p->b.aMember[i] = i;
+  ids_sort(p, p->b.aMember + 1, nRow - 1);
+  p->b.aGroup[0].iFirst = 0;
+  p->b.aGroup[0].nMember = nRow;
+  p->b.nGroup = 1;
   return SQLITE_OK;
 }
 
 /* ------------------------------------------------------------- batches */
 
+/* Move bucket iBucket (the caller's rows of it, then the helper's) into
+** batch pBat. */
+static void bucket_take(DevdbDup *p, DupBatch *pBat, int iBucket) {
+  bucket_seal(&p->aBucket[iBucket]);
+  pBat->cur = p->aBucket[iBucket];
+  memset(&p->aBucket[iBucket], 0, sizeof(DupBucket));
+  if (p->pHelp) {
+    DupBucket *pB2 = &p->pHelp->aBucket[iBucket];
+    bucket_seal(pB2);
+    pBat->cur2 = *pB2;
+    memset(pB2, 0, sizeof(DupBucket));
+  }
+}
+
+/* Free the per-row arrays of a batch (not its rows). */
+static void batch_free(DupBatch *pBat) {
+  void *ap[] = {(void *)pBat->aRow, (void *)pBat->aKey, pBat->aRowid, pBat->aHash,
+                pBat->aNext,        pBat->aCount,       pBat->aTail,  pBat->aSlot,
+                pBat->aMember,      pBat->aGroup,       pBat->aKeyLen};
+  for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
+}
+
+/*
+** The grouper: a thread that groups the buckets after the caller's, up to
+** DUP_SLOTS ahead, each into a batch of its own (a slot), while the caller
+** hands groups out. The caller takes bucket i's batch from its slot whole
+** (the two batches swap), or, when the grouper has not claimed bucket i,
+** claims and groups it itself. The grouper reads rows and writes its
+** slots, allocating with sqlite3_malloc only; the rows stay the caller's to
+** free. Batches come out in bucket order as without it. Buckets are
+** claimed under gmu, below iClaimHi, which the caller sets after each scan
+** (the grouper is then idle: every bucket of the last scan was taken).
+*/
+enum { SLOT_FREE, SLOT_WORK, SLOT_READY };
+
+#ifdef DUP_THREADS
+/* The slot holding bucket iBucket, or NULL. Under gmu. */
+static DevdbDup *slot_of(DevdbDup *p, int iBucket) {
+  for (int i = 0; i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i];
+    if (g->eSlot != SLOT_FREE && g->iSlotBucket == iBucket) return g;
+  }
+  return 0;
+}
+
+static int group_one(DevdbDup *p);
+
+static void *group_main(void *pArg) {
+  DevdbDup *p = pArg;
+  pthread_mutex_lock(&p->gmu);
+  while (!p->bGroupStop) {
+    if (!group_one(p)) pthread_cond_wait(&p->gcv, &p->gmu);
+  }
+  pthread_mutex_unlock(&p->gmu);
+  return 0;
+}
+
+/* Start the grouper; 0 when it cannot run (then it never will). */
+static int group_start(DevdbDup *p) {
+  p->apSlot = sqlite3_malloc64(sizeof(DevdbDup *) * DUP_SLOTS);
+  if (p->apSlot == 0) return 0;
+  memset(p->apSlot, 0, sizeof(DevdbDup *) * DUP_SLOTS);
+  for (int i = 0; i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i] = sqlite3_malloc64(sizeof(*g));
+    if (g == 0) return 0;
+    memset(g, 0, sizeof(*g));
+    g->pSpec = p->pSpec;
+  }
+  p->iClaim = p->iClaimHi = 0;
+  p->bGroupStop = 0;
+  if (pthread_mutex_init(&p->gmu, 0) == 0) {
+    if (pthread_cond_init(&p->gcv, 0) == 0) {
+      if (pthread_create(&p->gthread, 0, group_main, p) == 0) return p->bGrouper = 1;
+      pthread_cond_destroy(&p->gcv);
+    }
+    pthread_mutex_destroy(&p->gmu);
+  }
+  return 0;
+}
+
+/* Stop the grouper and free its slots (their rows are the caller's). */
+static void group_stop(DevdbDup *p) {
+  if (p->bGrouper) {
+    pthread_mutex_lock(&p->gmu);
+    p->bGroupStop = 1;
+    pthread_cond_broadcast(&p->gcv);
+    pthread_mutex_unlock(&p->gmu);
+    pthread_join(p->gthread, 0);
+    pthread_cond_destroy(&p->gcv);
+    pthread_mutex_destroy(&p->gmu);
+    p->bGrouper = 0;
+  }
+  for (int i = 0; p->apSlot && i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i];
+    if (g == 0) continue;
+    chunks_free(p, &g->b.cur);
+    if (p->pHelp) chunks_free(p->pHelp, &g->b.cur2);
+    batch_free(&g->b);
+    sqlite3_free(g);
+  }
+  sqlite3_free(p->apSlot);
+  p->apSlot = 0;
+}
+#endif
+
+/* After a scan: let the grouper claim its buckets (starting it the first
+** time, when it may run). */
+static void group_scan_done(DevdbDup *p) {
+#ifdef DUP_THREADS
+  if (p->bGroupOk && !p->bGrouper && !group_start(p)) {
+    group_stop(p);
+    p->bGroupOk = 0;
+  }
+  if (!p->bGrouper) return;
+  pthread_mutex_lock(&p->gmu);
+  p->iClaim = p->iNext;
+  p->iClaimHi = p->iHi;
+  pthread_cond_broadcast(&p->gcv);
+  pthread_mutex_unlock(&p->gmu);
+#endif
+}
+
+#ifdef DUP_THREADS
+/* Claim the next bucket into a free slot and group it there, when there
+** are both; 0 when not. Under gmu (released while grouping). */
+static int group_one(DevdbDup *p) {
+  DevdbDup *g = 0;
+  for (int i = 0; g == 0 && i < DUP_SLOTS; i++)
+    if (p->apSlot[i]->eSlot == SLOT_FREE) g = p->apSlot[i];
+  if (g == 0 || p->iClaim >= p->iClaimHi) return 0;
+  g->iSlotBucket = p->iClaim++;
+  g->eSlot = SLOT_WORK;
+  pthread_mutex_unlock(&p->gmu);
+  bucket_take(p, &g->b, g->iSlotBucket);
+  int rc = bucket_group(g, &g->b.cur, &g->b.cur2);
+  pthread_mutex_lock(&p->gmu);
+  g->rc = rc;
+  g->eSlot = SLOT_READY;
+  pthread_cond_broadcast(&p->gcv);
+  return 1;
+}
+#endif
+
+/* Make bucket iNext the current batch: from its slot when the grouper (or
+** the caller, while it waited) grouped it, else grouped here. */
+static int group_next(DevdbDup *p) {
+  int iBucket = p->iNext++;
+#ifdef DUP_THREADS
+  if (p->bGrouper) {
+    pthread_mutex_lock(&p->gmu);
+    DevdbDup *g;
+    while ((g = slot_of(p, iBucket)) != 0 && g->eSlot == SLOT_WORK) {
+      if (!group_one(p)) pthread_cond_wait(&p->gcv, &p->gmu);
+    }
+    if (g) {
+      DupBatch t = p->b; /* its rows are freed */
+      int rc = g->rc;
+      p->b = g->b;
+      g->b = t;
+      g->eSlot = SLOT_FREE;
+      pthread_cond_broadcast(&p->gcv);
+      pthread_mutex_unlock(&p->gmu);
+      return rc;
+    }
+    p->iClaim = iBucket + 1; /* the grouper is behind: this one is ours */
+    pthread_mutex_unlock(&p->gmu);
+  }
+#endif
+  bucket_take(p, &p->b, iBucket);
+  return bucket_group(p, &p->b.cur, &p->b.cur2);
+}
+
 int devdb_dup_next(DevdbDup *p, char **pzErr) {
   *pzErr = 0;
   if (p->pSpec->bFallback || bTestFallback) return fallback_next(p, pzErr);
   cur_free(p);
-  p->nGroup = 0;
+  p->b.nGroup = 0;
   while (!p->bEof) {
     if (p->iNext >= p->iHi) {
       if (p->iHi >= p->nBucket) {
@@ -1753,21 +1961,12 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
       p->iLo = p->iHi;
       int rc = scan_run(p, pzErr);
       if (rc != SQLITE_OK) return rc;
+      group_scan_done(p);
       continue;
     }
-    bucket_seal(&p->aBucket[p->iNext]);
-    p->cur = p->aBucket[p->iNext];
-    memset(&p->aBucket[p->iNext], 0, sizeof(DupBucket));
-    if (p->pHelp) {
-      DupBucket *pB2 = &p->pHelp->aBucket[p->iNext];
-      bucket_seal(pB2);
-      p->cur2 = *pB2;
-      memset(pB2, 0, sizeof(DupBucket));
-    }
-    p->iNext++;
-    int rc = bucket_group(p, &p->cur, &p->cur2);
+    int rc = group_next(p);
     if (rc != SQLITE_OK) return rc;
-    if (p->nGroup > 0) break;
+    if (p->b.nGroup > 0) break;
     cur_free(p);
   }
   return SQLITE_OK;
@@ -1818,6 +2017,9 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
 
 void devdb_dup_close(DevdbDup *p) {
   if (p == 0) return;
+#ifdef DUP_THREADS
+  group_stop(p); /* first: its batch holds rows of p and of the helper */
+#endif
   sqlite3_finalize(p->pScan);
   for (int b = 0; p->aBucket && b < p->nBucket; b++) chunks_free(p, &p->aBucket[b]);
   cur_free(p);
@@ -1834,10 +2036,8 @@ void devdb_dup_close(DevdbDup *p) {
     pthread_cond_destroy(&p->cv);
   }
 #endif
-  void *ap[] = {p->aV,    (void *)p->aRow, (void *)p->aKey, p->aRowid,
-                p->aHash, p->aNext,        p->aCount,       p->aTail,
-                p->aSlot, p->aMember,      p->aGroup,       p->aKeyLen};
-  for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
+  batch_free(&p->b);
+  sqlite3_free(p->aV);
   sqlite3_free(p);
 }
 
@@ -1848,26 +2048,26 @@ int devdb_dup_busy(const DevdbDup *p) {
   return p->pScan && sqlite3_stmt_busy(p->pScan);
 }
 int devdb_dup_ngroup(const DevdbDup *p) {
-  return p->nGroup;
+  return p->b.nGroup;
 }
 int devdb_dup_nmember(const DevdbDup *p, int iGroup) {
-  return (int)p->aGroup[iGroup].nMember;
+  return (int)p->b.aGroup[iGroup].nMember;
 }
 
 /* The row of member m of group g (0 is the survivor). */
 static u32 member(const DevdbDup *p, int g, int m) {
-  return p->aMember[p->aGroup[g].iFirst + m];
+  return p->b.aMember[p->b.aGroup[g].iFirst + m];
 }
 
 sqlite3_int64 devdb_dup_rowid(const DevdbDup *p, int iGroup, int iMember) {
-  return p->aRowid[member(p, iGroup, iMember)];
+  return p->b.aRowid[member(p, iGroup, iMember)];
 }
 
 const unsigned char *devdb_dup_id(const DevdbDup *p, int iGroup, int iMember,
                                   int *pnByte) {
   u32 r = member(p, iGroup, iMember);
-  *pnByte = (int)(p->aKey[r] - p->aRow[r]);
-  return p->aRow[r];
+  *pnByte = (int)(p->b.aKey[r] - p->b.aRow[r]);
+  return p->b.aRow[r];
 }
 
 int devdb_dup_bind(sqlite3_stmt *pStmt, int iParam, const unsigned char *pId, int nVal) {
@@ -1999,15 +2199,15 @@ static void text_json_values(DevdbDupText *t, const u8 *z, int n) {
 }
 
 void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t) {
-  text_json_values(t, p->aKey[member(p, iGroup, 0)], p->pSpec->nKey);
+  text_json_values(t, p->b.aKey[member(p, iGroup, 0)], p->pSpec->nKey);
 }
 
 void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t) {
   u32 r = member(p, iGroup, iMember);
   if (p->pSpec->bWithoutRowid)
-    text_json_values(t, p->aRow[r], p->pSpec->nPk);
+    text_json_values(t, p->b.aRow[r], p->pSpec->nPk);
   else
-    text_int(t, p->aRowid[r]);
+    text_int(t, p->b.aRowid[r]);
 }
 
 void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t) {

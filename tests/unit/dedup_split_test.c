@@ -1,10 +1,12 @@
 /*
 ** The split scan of the grouping engine (dupgroup.c: a helper connection
-** scans the upper half of the rowids in a thread) gives exactly the output
-** of the single scan, and is used only where both halves provably read the
-** same state of the file. Each table is listed with the split forced
-** (devdb_dup_test_split(1), whatever the size) and with it off, and the two
-** listings must be equal byte for byte: NULL keys, integer keys mixed with
+** scans the upper half of the rowids in a thread) and its grouper thread
+** give exactly the output of the single scan grouped in the caller's
+** thread, and the split is used only where both halves provably read the
+** same state of the file. Each table is listed with the split and every
+** thread forced (devdb_dup_test_split(1), thread rows 1, whatever the size)
+** and with no thread at all, and the two listings must be equal byte for
+** byte: NULL keys, integer keys mixed with
 ** text and reals (1 = 1.0, 1 <> '1'), sparse and negative rowids, a tiny
 ** budget (several scans, each half shrinking its own range). Where the
 ** split must not run it must not (WITHOUT ROWID, in-memory, WAL, inside
@@ -39,7 +41,9 @@ static void exec(sqlite3 *db, const char *zSql) {
   }
 }
 
-static int eMode;      /* the split mode the test set */
+static int eMode;             /* the split mode the test set */
+static sqlite3_int64 nBudget; /* and the memory budget and bucket count */
+static int nBuckets;
 static int nListSplit; /* scans done split by the last listing's query */
 
 /* Every row of devdb_duplicates(zTbl, zCols, zKeep) and devdb_dup_count,
@@ -75,10 +79,13 @@ static char *listing(sqlite3 *db, const char *zTbl, const char *zCols,
 static void same(sqlite3 *db, const char *zCase, const char *zTbl, const char *zCols,
                  const char *zKeep, int bSplit) {
   char zName[160];
+  devdb_dup_test_limits(nBudget, nBuckets, 0, (sqlite3_int64)1 << 50); /* no thread */
   devdb_dup_test_split(eMode = -1);
   char *zSingle = listing(db, zTbl, zCols, zKeep);
+  devdb_dup_test_limits(nBudget, nBuckets, 0, 1); /* every thread */
   devdb_dup_test_split(eMode = 1);
   char *zSplit = listing(db, zTbl, zCols, zKeep);
+  devdb_dup_test_limits(nBudget, nBuckets, 0, 0);
   int nSplit = nListSplit;
   devdb_dup_test_split(eMode = 0);
   snprintf(zName, sizeof(zName), "split-%s-same-listing", zCase);
@@ -117,10 +124,13 @@ int main(void) {
   same(db, "mixed", "t", "b", 0, 1);
   same(db, "nocase", "t", "b, c COLLATE NOCASE", 0, 1);
   same(db, "plain-rowids", "u", "x, y", 0, 1);
-  devdb_dup_test_limits(3000, 64, 0, 1);
+  nBudget = 3000;
+  nBuckets = 64;
   same(db, "tiny-budget", "t", "a, b", 0, 1);
   same(db, "tiny-budget-mixed", "t", "b", 0, 1);
-  devdb_dup_test_limits(0, 0, 0, 0);
+  nBuckets = 2048; /* more buckets than the grouper has slots, several scans */
+  same(db, "tiny-budget-many-buckets", "t", "a", 0, 1);
+  nBudget = nBuckets = 0;
   same(db, "without-rowid", "w", "b", 0, 0);
   same(db, "keep-ordering", "t", "a", "c DESC", 0);
   same(db, "keep-last", "t", "a, b", "last", 1);
