@@ -28,9 +28,22 @@
 **   3. Each bucket is grouped on its own with a small open-addressing table
 **      that compares keys exactly (the hash only narrows). Its groups of two
 **      or more rows are handed out as one batch, each with its survivor
-**      first and the other rows in ascending id order.
+**      first and the other rows in ascending id order. For large tables a
+**      grouper thread groups buckets ahead of the caller (the grouper).
+** Large tables of integer keys also split the scan (the split scan): a
+** helper connection scans the upper half of the rowids in a thread into
+** buckets of its own; bucket b is the caller's rows of it, then the
+** helper's, so rows stay in rowid order and the output is the single
+** scan's. Conditions (split_possible, split_run): threads may call
+** sqlite3_malloc (not single-thread mode: malloc_threadsafe), the integer
+** pipeline, at least DUP_SPLIT_ROWS rows and DUP_SPLIT_PER_OBJECT rows per
+** schema object, a database file in rollback-journal mode (not WAL, not
+** memdb, locking on), the caller's connection in autocommit with only a
+** read transaction on the schema once its read is pinned. Any failure of
+** the helper runs that scan single.
 ** Memory: the encoded rows (the key bytes plus a few bytes a row) up to a
-** budget (DUP_BUDGET). A scan about to go over it drops the upper half of
+** budget (DUP_BUDGET; half of it for each half of a split scan). A scan about to go over
+*it drops the upper half of
 ** its bucket range and leaves it to a later scan (partition by hash
 ** passes), so memory stays near the budget whatever the table's size; only
 ** a single bucket above the budget (one huge group) is kept whole.
@@ -1056,16 +1069,24 @@ static void block_start(DevdbDup *p) {
 #endif
 }
 
+#ifdef DUP_THREADS
+/* Tell thread t to stop (*pbStop under mu, cv signalled) and wait for it. */
+static void thread_stop(pthread_mutex_t *mu, pthread_cond_t *cv, int *pbStop,
+                        pthread_t t) {
+  pthread_mutex_lock(mu);
+  *pbStop = 1;
+  pthread_cond_broadcast(cv);
+  pthread_mutex_unlock(mu);
+  pthread_join(t, 0);
+}
+#endif
+
 /* Finish the scan's blocks and stop the worker. */
 static int block_stop(DevdbDup *p) {
   int rc = block_done(p, 1);
 #ifdef DUP_THREADS
   if (p->bThread) {
-    pthread_mutex_lock(&p->mu);
-    p->bStop = 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, 0);
+    thread_stop(&p->mu, &p->cv, &p->bStop, p->thread);
     p->bThread = 0;
   }
 #endif
@@ -1858,11 +1879,7 @@ static int group_start(DevdbDup *p) {
 /* Stop the grouper and free its slots (their rows are the caller's). */
 static void group_stop(DevdbDup *p) {
   if (p->bGrouper) {
-    pthread_mutex_lock(&p->gmu);
-    p->bGroupStop = 1;
-    pthread_cond_broadcast(&p->gcv);
-    pthread_mutex_unlock(&p->gmu);
-    pthread_join(p->gthread, 0);
+    thread_stop(&p->gmu, &p->gcv, &p->bGroupStop, p->gthread);
     pthread_cond_destroy(&p->gcv);
     pthread_mutex_destroy(&p->gmu);
     p->bGrouper = 0;
