@@ -115,6 +115,15 @@ char *devdb_arena_strndup(DevdbArena *p, const char *z, int n); /* n<0: strlen *
 void *devdb_arena_push(DevdbArena *p, void **pa, int *pn, size_t sz);
 char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...);
 void devdb_arena_free(DevdbArena *p);
+/* 1 when devdb may work in threads of its own: SQLite is not in
+** single-thread mode (each thread then uses only its own connection, or
+** none but sqlite3_malloc), and DEVDB_THREADS=0 does not forbid it (the
+** fault harness sets it: the order of allocations must not depend on
+** threads). */
+int devdb_threads_ok(void);
+/* Move every allocation of pFrom into p (they live as long as p); pFrom is
+** left empty. */
+void devdb_arena_adopt(DevdbArena *p, DevdbArena *pFrom);
 
 /* A hash map from a case-folded name to a pointer (names are borrowed). */
 typedef struct DevdbMap {
@@ -452,6 +461,8 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
 /* Resolve a source and load its model in one step. */
 int devdb_schema_load_source(sqlite3 *db, const char *zSource, DevdbSchema **ppOut,
                              char **pzErr);
+/* For tests: how many model loads have read their text in a thread. */
+int devdb_model_text_threads(void);
 void devdb_schema_free(DevdbSchema *p);
 
 DevdbTable *devdb_schema_table(const DevdbSchema *p, const char *zName);

@@ -95,12 +95,10 @@ static void *load_side(void *pArg) {
 }
 
 /* 1 when zSource can load in another thread: it opens a connection of its
-** own (a file, SQL text, a migrations directory), not a schema of db; the
-** library is thread-safe, and DEVDB_THREADS=0 does not forbid it (the
-** fault harness sets it: allocation order must not depend on threads). */
+** own (a file, SQL text, a migrations directory), not a schema of db, and
+** devdb_threads_ok. */
 static int loads_apart(sqlite3 *db, const char *zSource) {
-  const char *zEnv = getenv("DEVDB_THREADS");
-  if ((zEnv && zEnv[0] == '0') || !sqlite3_threadsafe()) return 0;
+  if (!devdb_threads_ok()) return 0;
   int eKind = devdb_source_kind(db, zSource);
   return eKind != 0 && eKind != DEVDB_SRC_SCHEMA && eKind != DEVDB_SRC_EMPTY;
 }

@@ -7,7 +7,8 @@
 ** no lock taken and released per PRAGMA). The CREATE text is read with parse.c only for
 ** what no PRAGMA shows: COLLATE, CHECK, generated expressions, constraint
 ** names, ON CONFLICT, MATCH, DEFERRABLE, AUTOINCREMENT, index expressions
-** and WHERE clauses, virtual table arguments.
+** and WHERE clauses, virtual table arguments. On a large schema that text
+** is parsed in a thread of its own while the PRAGMAs run (load_tables).
 **
 ** Normalisation makes equal schemas compare equal: every expression goes
 ** through devdb_sql_norm (case, quoting, spaces, outer parentheses), types
@@ -21,6 +22,7 @@
 */
 #include "devdb.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +31,17 @@ typedef struct Loader {
   DevdbSchema *pS;
   sqlite3 *db;
   const char *zSchema;
-  char *zErr;                /* sqlite3_malloc'd first error */
-  sqlite3_str *pBuf;         /* scratch for building text, reused */
-  DevdbMap mShadow;          /* shadow tables, when the schema has virtual tables */
-  DevdbParsedTable *aParsed; /* the CREATE TABLE text of each table, parsed */
-  int *anColAlloc;           /* room in each table's aCol */
-  int nSchemaIndex;          /* indexes with a sqlite_schema row: aIndex[0..n) */
+  char *zErr;                     /* sqlite3_malloc'd first error */
+  sqlite3_str *pBuf;              /* scratch for building text, reused */
+  DevdbMap mShadow;               /* shadow tables, when the schema has virtual tables */
+  DevdbParsedTable *aParsed;      /* the CREATE TABLE text of each table, parsed */
+  DevdbParsedIndex *aParsedIndex; /* the CREATE INDEX text of each index; nCol -1: none */
+  int *anColAlloc;                /* room in each table's aCol */
+  int nSchemaIndex;               /* indexes with a sqlite_schema row: aIndex[0..n) */
+  DevdbArena textArena;           /* what the text thread allocates, then the model's */
 } Loader;
+
+#define MODEL_THREAD_OBJECTS 200 /* objects from which the text is read in a thread */
 
 #define A(n) devdb_arena_alloc(&L->pS->arena, (n))
 #define S(z) devdb_arena_strndup(&L->pS->arena, (z), -1)
@@ -49,6 +55,12 @@ static int load_error(Loader *L, const char *zWhat) {
   return SQLITE_ERROR;
 }
 
+/* Start building text in the loader's scratch buffer. */
+static sqlite3_str *buf(Loader *L) {
+  sqlite3_str_reset(L->pBuf);
+  return L->pBuf;
+}
+
 /*
 ** Prepare PRAGMA "schema".zPragma('zArg') directly: the pragma_* table
 ** functions would prepare the same statement and copy every value once more.
@@ -56,11 +68,11 @@ static int load_error(Loader *L, const char *zWhat) {
 static int prepare_pragma(Loader *L, sqlite3_stmt **ppStmt, const char *zPragma,
                           const char *zArg) {
   *ppStmt = 0;
-  char *zSql = sqlite3_mprintf("PRAGMA \"%w\".%s(%Q)", L->zSchema, zPragma, zArg);
-  if (zSql == 0) return SQLITE_NOMEM;
-  int rc = sqlite3_prepare_v2(L->db, zSql, -1, ppStmt, 0);
-  sqlite3_free(zSql);
-  return rc;
+  sqlite3_str *p = buf(L); /* free until the rows are read */
+  sqlite3_str_appendf(p, "PRAGMA \"%w\".%s(%Q)", L->zSchema, zPragma, zArg);
+  if (sqlite3_str_errcode(p)) return SQLITE_NOMEM;
+  return sqlite3_prepare_v2(L->db, sqlite3_str_value(p), sqlite3_str_length(p), ppStmt,
+                            0);
 }
 
 /* Column text as an arena string (NULL stays NULL). */
@@ -75,12 +87,6 @@ static char *upper(char *z) {
     if (*c >= 'a' && *c <= 'z') *c -= 32;
   }
   return z;
-}
-
-/* Start building text in the loader's scratch buffer. */
-static sqlite3_str *buf(Loader *L) {
-  sqlite3_str_reset(L->pBuf);
-  return L->pBuf;
 }
 
 /* The text built in the scratch buffer, copied into the arena. */
@@ -628,9 +634,9 @@ static void apply_table_text(Loader *L, DevdbTable *pTab, DevdbParsedTable *pP) 
 }
 
 /* UNIQUE, expressions and WHERE of an explicit index, from CREATE INDEX. */
-static void apply_index_text(Loader *L, DevdbIndex *pIdx) {
-  DevdbParsedIndex parsed;
-  if (pIdx->zSql == 0 || devdb_parse_index(&L->pS->arena, pIdx->zSql, &parsed)) return;
+static void apply_index_text(Loader *L, DevdbIndex *pIdx, const DevdbParsedIndex *pP) {
+  if (pP->nCol < 0) return;
+  DevdbParsedIndex parsed = *pP;
   pIdx->bUnique = parsed.bUnique;
   for (int i = 0; i < pIdx->nCol && i < parsed.nCol; i++) {
     if (pIdx->aCol[i].zName) continue;
@@ -713,20 +719,20 @@ static void resolve_fk_targets(DevdbSchema *pS, DevdbTable *pTab) {
 }
 
 /* Names of tables and views that the statement zSql names, except zSelf. */
-static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pazDep,
-                      int *pnDep) {
+static void find_deps(const DevdbSchema *pS, DevdbArena *pA, const char *zSql,
+                      const char *zSelf, char ***pazDep, int *pnDep) {
   DevdbToken *aTok = 0;
   int nTok = devdb_tokens(zSql ? zSql : "", -1, &aTok);
-  if (nTok < 0) L->pS->arena.bOom = 1;
+  if (nTok < 0) pA->bOom = 1;
   for (int i = 0; i < nTok; i++) {
     if (aTok[i].eType != DEVDB_TK_WORD && aTok[i].eType != DEVDB_TK_QUOTED) continue;
     char *zId = devdb_token_ident(&aTok[i]);
     if (zId == 0) {
-      L->pS->arena.bOom = 1;
+      pA->bOom = 1;
       break;
     }
-    DevdbTable *pTab = devdb_schema_table(L->pS, zId);
-    DevdbView *pView = devdb_schema_view(L->pS, zId);
+    DevdbTable *pTab = devdb_schema_table(pS, zId);
+    DevdbView *pView = devdb_schema_view(pS, zId);
     const char *zName = pTab ? pTab->zName : pView ? pView->zName : 0;
     sqlite3_free(zId);
     if (zName == 0 || devdb_stricmp(zName, zSelf) == 0) continue;
@@ -734,7 +740,7 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
     for (int j = 0; j < *pnDep && !bSeen; j++)
       bSeen = devdb_stricmp((*pazDep)[j], zName) == 0;
     if (bSeen) continue;
-    char **pz = push(L, (void **)pazDep, pnDep, sizeof(char *));
+    char **pz = devdb_arena_push(pA, (void **)pazDep, pnDep, sizeof(char *));
     if (pz) *pz = (char *)zName;
   }
   sqlite3_free(aTok);
@@ -743,29 +749,28 @@ static void find_deps(Loader *L, const char *zSql, const char *zSelf, char ***pa
 /* The normalised text of a CREATE VIEW/TRIGGER after the object's name.
 ** Every stored CREATE statement names its object, so finding no name means
 ** the parser ran out of memory. */
-static char *norm_after_name(Loader *L, const char *zSql) {
-  if (zSql == 0) return S("");
+static char *norm_after_name(DevdbArena *pA, const char *zSql) {
+  if (zSql == 0) return devdb_arena_strndup(pA, "", 0);
   DevdbSpan name = devdb_parse_create_name(zSql);
   if (name.n == 0) {
-    L->pS->arena.bOom = 1;
+    pA->bOom = 1;
     return 0;
   }
   const char *zRest = name.z + name.n;
-  return devdb_sql_norm(&L->pS->arena, zRest, -1, 0);
+  return devdb_sql_norm(pA, zRest, -1, 0);
 }
 
-/* Views and triggers: definitions and dependencies. */
-static void load_views_triggers(Loader *L) {
-  DevdbSchema *pS = L->pS;
+/* Views and triggers: definitions and dependencies, allocated in pA. */
+static void load_views_triggers(DevdbSchema *pS, DevdbArena *pA) {
   for (int i = 0; i < pS->nView; i++) {
     DevdbView *pV = &pS->aView[i];
-    pV->zDef = norm_after_name(L, pV->zSql);
-    find_deps(L, pV->zSql, pV->zName, &pV->azDep, &pV->nDep);
+    pV->zDef = norm_after_name(pA, pV->zSql);
+    find_deps(pS, pA, pV->zSql, pV->zName, &pV->azDep, &pV->nDep);
   }
   for (int i = 0; i < pS->nTrigger; i++) {
     DevdbTrigger *pT = &pS->aTrigger[i];
-    pT->zDef = norm_after_name(L, pT->zSql);
-    find_deps(L, pT->zSql, pT->zName, &pT->azDep, &pT->nDep);
+    pT->zDef = norm_after_name(pA, pT->zSql);
+    find_deps(pS, pA, pT->zSql, pT->zName, &pT->azDep, &pT->nDep);
   }
 }
 
@@ -899,51 +904,98 @@ static void make_defs(Loader *L, DevdbTable *pTab) {
 ** text is parsed first so each table's columns get exactly the room they
 ** need.
 */
-static int load_tables(Loader *L) {
+/*
+** Parse the text of every ordinary table (into L->aParsed) and explicit
+** index (L->aParsedIndex), and make the definitions and dependencies of
+** views and triggers. Allocates only in L->textArena and writes nothing the
+** PRAGMAs write, so it may run in its own thread while they run.
+*/
+static void *read_text(void *pArg) {
+  Loader *L = pArg;
   DevdbSchema *pS = L->pS;
-  int rc = SQLITE_OK;
-  L->aParsed = A(sizeof(DevdbParsedTable) * (pS->nTable + 1));
-  L->anColAlloc = A(sizeof(int) * (pS->nTable + 1));
-  if (L->aParsed == 0 || L->anColAlloc == 0) return SQLITE_NOMEM;
   for (int i = 0; i < pS->nTable; i++) {
     DevdbTable *pTab = &pS->aTable[i];
     if (pTab->eKind == DEVDB_VIRTUAL || pTab->zSql == 0 ||
-        devdb_parse_table(&pS->arena, pTab->zSql, &L->aParsed[i])) {
+        devdb_parse_table(&L->textArena, pTab->zSql, &L->aParsed[i])) {
       memset(&L->aParsed[i], 0, sizeof(DevdbParsedTable));
-      continue;
     }
-    pTab->aCol = A(sizeof(DevdbColumn) * (L->aParsed[i].nCol + 1));
-    L->anColAlloc[i] = pTab->aCol ? L->aParsed[i].nCol + 1 : 0;
   }
+  for (int i = 0; i < L->nSchemaIndex; i++) {
+    DevdbIndex *pIdx = &pS->aIndex[i];
+    if (pIdx->zSql == 0 ||
+        devdb_parse_index(&L->textArena, pIdx->zSql, &L->aParsedIndex[i])) {
+      L->aParsedIndex[i].nCol = -1;
+    }
+  }
+  load_views_triggers(pS, &L->textArena);
+  return 0;
+}
+
+/* What SQLite says of every object: columns, index keys, foreign keys. */
+static int load_pragmas(Loader *L) {
+  DevdbSchema *pS = L->pS;
+  int rc = SQLITE_OK;
   for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
     DevdbTable *pTab = &pS->aTable[i];
-    if (pTab->eKind == DEVDB_VIRTUAL) {
-      rc = load_vtab_columns(L, pTab);
-      continue;
-    }
-    rc = load_table_columns(L, pTab);
-    if (rc != SQLITE_OK) break;
+    rc = pTab->eKind == DEVDB_VIRTUAL ? load_vtab_columns(L, pTab)
+                                      : load_table_columns(L, pTab);
+  }
+  if (rc == SQLITE_OK) rc = load_indexes(L);
+  if (rc == SQLITE_OK) rc = load_fks(L);
+  return rc;
+}
+
+/* What only the parsed text says, onto what SQLite said. */
+static int apply_text(Loader *L) {
+  DevdbSchema *pS = L->pS;
+  int rc = SQLITE_OK;
+  for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
+    DevdbTable *pTab = &pS->aTable[i];
+    if (pTab->eKind == DEVDB_VIRTUAL) continue;
     apply_table_text(L, pTab, &L->aParsed[i]);
     find_rowid_alias(pTab, &L->aParsed[i]);
     if (pTab->bWithoutRowid) rc = load_pk_index(L, pTab);
   }
-  return rc;
-}
-
-/* Indexes and foreign keys, and what their tables' text says of them. */
-static int load_keys(Loader *L) {
-  DevdbSchema *pS = L->pS;
-  int rc = load_indexes(L);
   if (rc == SQLITE_OK) rc = attach_indexes(L);
-  if (rc == SQLITE_OK) rc = load_fks(L);
-  for (int i = 0; i < pS->nIndex && rc == SQLITE_OK; i++)
-    apply_index_text(L, &pS->aIndex[i]);
+  for (int i = 0; i < L->nSchemaIndex && rc == SQLITE_OK; i++)
+    apply_index_text(L, &pS->aIndex[i], &L->aParsedIndex[i]);
   for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
     classify_autoindexes(&pS->aTable[i]);
     apply_uniques(L, &pS->aTable[i], &L->aParsed[i]);
     apply_fks(&pS->aTable[i], &L->aParsed[i]);
   }
   return rc;
+}
+
+/* Tests: how many loads read the text in a thread. */
+static int nTextThreads;
+int devdb_model_text_threads(void) {
+  return nTextThreads;
+}
+
+/*
+** The PRAGMAs and the text, then the text applied. A schema of
+** MODEL_THREAD_OBJECTS objects or more reads its text in a thread of its
+** own while the PRAGMAs run (about a sixth of a load, hidden behind them).
+*/
+static int load_tables(Loader *L) {
+  DevdbSchema *pS = L->pS;
+  int nObject = pS->nTable + pS->nIndex + pS->nView + pS->nTrigger;
+  L->aParsed = A(sizeof(DevdbParsedTable) * (pS->nTable + 1));
+  L->anColAlloc = A(sizeof(int) * (pS->nTable + 1));
+  L->aParsedIndex = A(sizeof(DevdbParsedIndex) * (L->nSchemaIndex + 1));
+  if (L->aParsed == 0 || L->anColAlloc == 0 || L->aParsedIndex == 0) return SQLITE_NOMEM;
+  pthread_t thread;
+  int bThread = nObject >= MODEL_THREAD_OBJECTS && devdb_threads_ok() &&
+                pthread_create(&thread, 0, read_text, L) == 0;
+  if (bThread)
+    nTextThreads++;
+  else
+    read_text(L);
+  int rc = load_pragmas(L);
+  if (bThread) pthread_join(thread, 0);
+  if (rc == SQLITE_OK && L->textArena.bOom) rc = SQLITE_NOMEM;
+  return rc == SQLITE_OK ? apply_text(L) : rc;
 }
 
 /*
@@ -965,12 +1017,10 @@ static int load_all(Loader *L) {
   L->nSchemaIndex = pS->nIndex;
   if (rc == SQLITE_OK) rc = build_maps(pS);
   if (rc == SQLITE_OK) rc = load_tables(L);
-  if (rc == SQLITE_OK) rc = load_keys(L);
   for (int i = 0; i < pS->nTable && rc == SQLITE_OK; i++) {
     resolve_fk_targets(pS, &pS->aTable[i]);
     make_defs(L, &pS->aTable[i]);
   }
-  if (rc == SQLITE_OK) load_views_triggers(L);
   if (rc == SQLITE_OK && pS->arena.bOom) rc = SQLITE_NOMEM;
   return rc;
 }
@@ -991,6 +1041,7 @@ int devdb_schema_load(sqlite3 *db, const char *zSchema, DevdbSchema **ppOut,
   int rc = begin_read(&L, &pHold);
   if (rc == SQLITE_OK) rc = load_all(&L);
   sqlite3_finalize(pHold);
+  devdb_arena_adopt(&L.pS->arena, &L.textArena);
   sqlite3_free(sqlite3_str_finish(L.pBuf));
   devdb_map_clear(&L.mShadow);
   if (rc != SQLITE_OK) {

@@ -51,7 +51,7 @@
 */
 #include "devdb.h"
 
-#include <limits.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Row kinds; a row points at its model object, and detail is built only
@@ -82,12 +82,18 @@ typedef struct schema_vtab {
   sqlite3 *db;
 } schema_vtab;
 
+/* Where a cursor is: in the rows of table aTable[iObj], phase by phase,
+** then at view iObj - nTable, then at trigger iObj - nTable - nView. */
+enum { PH_TABLE, PH_COLUMN, PH_PK, PH_UNIQUE, PH_CHECK, PH_FK, PH_INDEX };
+
 typedef struct schema_cursor {
   sqlite3_vtab_cursor base; /* Base class - must be first */
   DevdbSchema *pModel;
-  SchemaRow *aRow;
-  int nRow, nAlloc;
-  int iRow;
+  SchemaRow row;          /* the current row, made from the model when reached */
+  int iObj, ePhase, iSub; /* the position (above); iSub counts within a phase */
+  int iSeq;               /* the next seq of the phase's rows */
+  int bEof;
+  sqlite3_int64 iRowid;
 } schema_cursor;
 
 #define SCHEMA_KIND 0
@@ -127,13 +133,11 @@ static int schemaOpen(sqlite3_vtab *p, sqlite3_vtab_cursor **ppCursor) {
   return SQLITE_OK;
 }
 
-/* Drop the rows and the model the cursor holds. */
+/* Drop the model the cursor holds; the cursor is at its end. */
 static void schemaReset(schema_cursor *pCur) {
-  sqlite3_free(pCur->aRow);
   devdb_schema_free(pCur->pModel);
-  pCur->aRow = 0;
-  pCur->pModel = 0;
-  pCur->nRow = pCur->nAlloc = pCur->iRow = 0;
+  memset(&pCur->pModel, 0, sizeof(*pCur) - offsetof(schema_cursor, pModel));
+  pCur->bEof = 1;
 }
 
 static int schemaClose(sqlite3_vtab_cursor *cur) {
@@ -142,26 +146,18 @@ static int schemaClose(sqlite3_vtab_cursor *cur) {
   return SQLITE_OK;
 }
 
-/* Append a row; returns it (zeroed but for the fields given) or NULL. */
-static SchemaRow *add_row(schema_cursor *pCur, int eKind, const void *pObj,
-                          const char *zTbl, const char *zName, int iSeq,
-                          const char *zDef) {
-  if (pCur->nRow == pCur->nAlloc) {
-    int nNew = pCur->nAlloc ? pCur->nAlloc * 2 : 64;
-    SchemaRow *aNew = sqlite3_realloc64(pCur->aRow, sizeof(SchemaRow) * nNew);
-    if (aNew == 0) return 0;
-    pCur->aRow = aNew;
-    pCur->nAlloc = nNew;
-  }
-  SchemaRow *pRow = &pCur->aRow[pCur->nRow++];
-  memset(pRow, 0, sizeof(*pRow));
+/* Make the current row; returns 1. */
+static int set_row(schema_cursor *pCur, int eKind, const void *pObj, const char *zTbl,
+                   const char *zName, int iSeq, const char *zDef, const char *zSql) {
+  SchemaRow *pRow = &pCur->row;
   pRow->eKind = eKind;
   pRow->pObj = pObj;
   pRow->zTbl = zTbl;
   pRow->zName = zName;
   pRow->iSeq = iSeq;
   pRow->zDef = zDef;
-  return pRow;
+  pRow->zSql = zSql;
+  return 1;
 }
 
 /* JSON array of names. */
@@ -355,91 +351,103 @@ static int row_def(sqlite3_str *p, const SchemaRow *pRow) {
   return SQLITE_OK;
 }
 
-/* The rows of one table and everything that belongs to it. */
-static int add_table_rows(schema_cursor *pCur, const DevdbTable *pTab) {
-  SchemaRow *pRow =
-      add_row(pCur, ROW_TABLE, pTab, pTab->zName, pTab->zName, -1, pTab->zDef);
-  if (pRow == 0) return SQLITE_NOMEM;
-  pRow->zSql = pTab->zSql;
-  int nPk = 0;
+/* Go to phase ePhase of the current table. */
+static void enter(schema_cursor *pCur, int ePhase) {
+  pCur->ePhase = ePhase;
+  pCur->iSub = pCur->iSeq = 0;
+}
+
+/* The next index of pTab from iSub on whose origin is eOrigin, or NULL. */
+static const DevdbIndex *next_index(schema_cursor *pCur, const DevdbTable *pTab,
+                                    int eOrigin) {
+  while (pCur->iSub < pTab->nIndex) {
+    const DevdbIndex *pIdx = pTab->apIndex[pCur->iSub++];
+    if (pIdx->eOrigin == eOrigin) return pIdx;
+  }
+  return 0;
+}
+
+/* 1 when a column of pTab is in its primary key. */
+static int has_pk(const DevdbTable *pTab) {
   for (int i = 0; i < pTab->nCol; i++) {
-    const DevdbColumn *pCol = &pTab->aCol[i];
-    if (add_row(pCur, ROW_COLUMN, pCol, pTab->zName, pCol->zName, i, pCol->zDef) == 0) {
-      return SQLITE_NOMEM;
-    }
-    nPk += pCol->iPk > 0;
+    if (pTab->aCol[i].iPk > 0) return 1;
   }
-  if (nPk && add_row(pCur, ROW_PK, pTab, pTab->zName, pTab->zPkName, 0, 0) == 0) {
-    return SQLITE_NOMEM;
-  }
-  int iSeq = 0;
-  for (int i = 0; i < pTab->nIndex; i++) {
-    const DevdbIndex *pIdx = pTab->apIndex[i];
-    if (pIdx->eOrigin != DEVDB_IDX_UNIQUE) continue;
-    if (!add_row(pCur, ROW_UNIQUE, pIdx, pTab->zName, pIdx->zConstraint, iSeq++,
-                 pIdx->zDef)) {
-      return SQLITE_NOMEM;
-    }
-  }
-  for (int i = 0; i < pTab->nCheck; i++) {
-    const DevdbCheck *pC = &pTab->aCheck[i];
-    if (add_row(pCur, ROW_CHECK, pC, pTab->zName, pC->zName, i, 0) == 0)
-      return SQLITE_NOMEM;
-  }
-  for (int i = 0; i < pTab->nFk; i++) {
-    const DevdbForeignKey *pFk = &pTab->aFk[i];
-    if (add_row(pCur, ROW_FK, pFk, pTab->zName, pFk->zName, i, pFk->zDef) == 0)
-      return SQLITE_NOMEM;
-  }
-  iSeq = 0;
-  for (int i = 0; i < pTab->nIndex; i++) {
-    const DevdbIndex *pIdx = pTab->apIndex[i];
-    if (pIdx->eOrigin != DEVDB_IDX_CREATE) continue;
-    if ((pRow = add_row(pCur, ROW_INDEX, pIdx, pTab->zName, pIdx->zName, iSeq++,
-                        pIdx->zDef)) == 0) {
-      return SQLITE_NOMEM;
-    }
-    pRow->zSql = pIdx->zSql;
-  }
-  return SQLITE_OK;
+  return 0;
 }
 
-/* At least as many rows as build_rows makes, so the rows are allocated once. */
-static sqlite3_int64 max_rows(const DevdbSchema *pS) {
-  sqlite3_int64 n = pS->nView + pS->nTrigger + 1;
-  for (int i = 0; i < pS->nTable; i++) {
-    const DevdbTable *pTab = &pS->aTable[i];
-    n += 2 + pTab->nCol + pTab->nIndex + pTab->nCheck + pTab->nFk;
+/*
+** Make the next row of table pTab: the table, its columns, primary key,
+** unique constraints, checks, foreign keys and indexes, in that order.
+** 0 when the table has no more rows.
+*/
+static int table_row(schema_cursor *pCur, const DevdbTable *pTab) {
+  const char *zT = pTab->zName;
+  const DevdbIndex *pIdx;
+  pCur->row.pTab = pTab;
+  if (pCur->ePhase == PH_TABLE) {
+    enter(pCur, PH_COLUMN);
+    return set_row(pCur, ROW_TABLE, pTab, zT, zT, -1, pTab->zDef, pTab->zSql);
   }
-  return n;
+  if (pCur->ePhase == PH_COLUMN) {
+    int i = pCur->iSub++;
+    if (i < pTab->nCol) {
+      const DevdbColumn *pCol = &pTab->aCol[i];
+      return set_row(pCur, ROW_COLUMN, pCol, zT, pCol->zName, i, pCol->zDef, 0);
+    }
+    enter(pCur, PH_PK);
+  }
+  if (pCur->ePhase == PH_PK) {
+    enter(pCur, PH_UNIQUE);
+    if (has_pk(pTab)) return set_row(pCur, ROW_PK, pTab, zT, pTab->zPkName, 0, 0, 0);
+  }
+  if (pCur->ePhase == PH_UNIQUE) {
+    if ((pIdx = next_index(pCur, pTab, DEVDB_IDX_UNIQUE)) != 0) {
+      return set_row(pCur, ROW_UNIQUE, pIdx, zT, pIdx->zConstraint, pCur->iSeq++,
+                     pIdx->zDef, 0);
+    }
+    enter(pCur, PH_CHECK);
+  }
+  if (pCur->ePhase == PH_CHECK) {
+    int i = pCur->iSub++;
+    if (i < pTab->nCheck) {
+      return set_row(pCur, ROW_CHECK, &pTab->aCheck[i], zT, pTab->aCheck[i].zName, i, 0,
+                     0);
+    }
+    enter(pCur, PH_FK);
+  }
+  if (pCur->ePhase == PH_FK) {
+    int i = pCur->iSub++;
+    if (i < pTab->nFk) {
+      const DevdbForeignKey *pFk = &pTab->aFk[i];
+      return set_row(pCur, ROW_FK, pFk, zT, pFk->zName, i, pFk->zDef, 0);
+    }
+    enter(pCur, PH_INDEX);
+  }
+  if ((pIdx = next_index(pCur, pTab, DEVDB_IDX_CREATE)) != 0) {
+    return set_row(pCur, ROW_INDEX, pIdx, zT, pIdx->zName, pCur->iSeq++, pIdx->zDef,
+                   pIdx->zSql);
+  }
+  return 0;
 }
 
-/* Every row of the model; table-level rows all point at their table. */
-static int build_rows(schema_cursor *pCur) {
-  DevdbSchema *pS = pCur->pModel;
-  sqlite3_int64 nMax = max_rows(pS);
-  if (nMax > INT_MAX / 2) return SQLITE_NOMEM;
-  pCur->aRow = sqlite3_malloc64(sizeof(SchemaRow) * nMax);
-  if (pCur->aRow == 0) return SQLITE_NOMEM;
-  pCur->nAlloc = (int)nMax;
-  for (int i = 0; i < pS->nTable; i++) {
-    int iFirst = pCur->nRow;
-    if (add_table_rows(pCur, &pS->aTable[i])) return SQLITE_NOMEM;
-    for (int k = iFirst; k < pCur->nRow; k++) pCur->aRow[k].pTab = &pS->aTable[i];
+/* Move to the next row of the model: each table's rows, then each view,
+** then each trigger. */
+static void next_row(schema_cursor *pCur) {
+  const DevdbSchema *pS = pCur->pModel;
+  for (; pCur->iObj < pS->nTable; pCur->iObj++, enter(pCur, PH_TABLE)) {
+    if (table_row(pCur, &pS->aTable[pCur->iObj])) return;
   }
-  for (int i = 0; i < pS->nView; i++) {
-    DevdbView *pV = &pS->aView[i];
-    SchemaRow *pRow = add_row(pCur, ROW_VIEW, pV, pV->zName, pV->zName, -1, pV->zDef);
-    if (pRow == 0) return SQLITE_NOMEM;
-    pRow->zSql = pV->zSql;
+  int i = pCur->iObj++ - pS->nTable;
+  pCur->row.pTab = 0;
+  if (i < pS->nView) {
+    const DevdbView *pV = &pS->aView[i];
+    set_row(pCur, ROW_VIEW, pV, pV->zName, pV->zName, -1, pV->zDef, pV->zSql);
+  } else if ((i -= pS->nView) < pS->nTrigger) {
+    const DevdbTrigger *pT = &pS->aTrigger[i];
+    set_row(pCur, ROW_TRIGGER, pT, pT->zTable, pT->zName, -1, pT->zDef, pT->zSql);
+  } else {
+    pCur->bEof = 1;
   }
-  for (int i = 0; i < pS->nTrigger; i++) {
-    DevdbTrigger *pT = &pS->aTrigger[i];
-    SchemaRow *pRow = add_row(pCur, ROW_TRIGGER, pT, pT->zTable, pT->zName, -1, pT->zDef);
-    if (pRow == 0) return SQLITE_NOMEM;
-    pRow->zSql = pT->zSql;
-  }
-  return SQLITE_OK;
 }
 
 /*
@@ -464,17 +472,20 @@ static int schemaFilter(sqlite3_vtab_cursor *cur, int idxNum, const char *idxStr
     sqlite3_free(zErr);
     return rc == SQLITE_NOMEM ? rc : SQLITE_ERROR;
   }
-  return build_rows(pCur);
+  pCur->bEof = 0;
+  next_row(pCur);
+  return SQLITE_OK;
 }
 
 static int schemaNext(sqlite3_vtab_cursor *cur) {
-  ((schema_cursor *)cur)->iRow++;
+  schema_cursor *pCur = (schema_cursor *)cur;
+  pCur->iRowid++;
+  next_row(pCur);
   return SQLITE_OK;
 }
 
 static int schemaEof(sqlite3_vtab_cursor *cur) {
-  schema_cursor *pCur = (schema_cursor *)cur;
-  return pCur->iRow >= pCur->nRow;
+  return ((schema_cursor *)cur)->bEof;
 }
 
 static void result_text(sqlite3_context *ctx, const char *z) {
@@ -502,7 +513,7 @@ static const char *azKindName[] = {"table",  "column", "primary_key",
 
 static int schemaColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
   schema_cursor *pCur = (schema_cursor *)cur;
-  const SchemaRow *pRow = &pCur->aRow[pCur->iRow];
+  const SchemaRow *pRow = &pCur->row;
   switch (i) {
   case SCHEMA_KIND:
     if (pRow->eKind == ROW_TABLE && pRow->pTab->eKind == DEVDB_VIRTUAL) {
@@ -539,7 +550,7 @@ static int schemaColumn(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i) {
 }
 
 static int schemaRowid(sqlite3_vtab_cursor *cur, sqlite_int64 *pRowid) {
-  *pRowid = ((schema_cursor *)cur)->iRow + 1;
+  *pRowid = ((schema_cursor *)cur)->iRowid + 1;
   return SQLITE_OK;
 }
 

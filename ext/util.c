@@ -6,7 +6,9 @@
 */
 #include "devdb.h"
 
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -471,6 +473,20 @@ char *devdb_arena_printf(DevdbArena *p, const char *zFmt, ...) {
   return zOut;
 }
 
+void devdb_arena_adopt(DevdbArena *p, DevdbArena *pFrom) {
+  DevdbArenaChunk **pp = &pFrom->pChunk;
+  while (*pp) pp = &(*pp)->pNext;
+  if (p->pChunk) {
+    *pp = p->pChunk->pNext; /* after p's current chunk, which stays the one to fill */
+    p->pChunk->pNext = pFrom->pChunk;
+  } else {
+    p->pChunk = pFrom->pChunk;
+  }
+  p->bOom |= pFrom->bOom;
+  pFrom->pChunk = 0;
+  devdb_arena_free(pFrom);
+}
+
 void devdb_arena_free(DevdbArena *p) {
   sqlite3_free(sqlite3_str_finish(p->pStr));
   sqlite3_free(p->aTok);
@@ -550,4 +566,28 @@ void devdb_map_clear(DevdbMap *p) {
   sqlite3_free(p->azKey);
   sqlite3_free(p->apVal);
   memset(p, 0, sizeof(*p));
+}
+
+/* ------------------------------------------------------------- threads */
+
+static int bThreadSafe;
+static pthread_once_t threadProbe = PTHREAD_ONCE_INIT;
+
+/* Whether SQLite runs in single-thread mode, where even sqlite3_malloc may
+** not be called from two threads: a connection opened FULLMUTEX gets a
+** mutex in every other mode (sqlite3_open_v2, sqlite3_db_mutex). */
+static void probe_threads(void) {
+  sqlite3 *db = 0;
+  if (sqlite3_threadsafe() &&
+      sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                      0) == SQLITE_OK) {
+    bThreadSafe = sqlite3_db_mutex(db) != 0;
+  }
+  sqlite3_close(db);
+}
+
+int devdb_threads_ok(void) {
+  const char *zEnv = getenv("DEVDB_THREADS");
+  if (zEnv && zEnv[0] == '0') return 0;
+  return pthread_once(&threadProbe, probe_threads) == 0 && bThreadSafe;
 }

@@ -13,19 +13,11 @@
 
 #include <stdlib.h>
 
-int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
-
 static sqlite3 *setup(void) {
-  sqlite3 *db;
-  sqlite3_open(":memory:", &db);
-  sqlite3_devdb_init(db, 0, 0);
-  sqlite3_exec(db,
-               "CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT);"
-               "INSERT INTO t(k) VALUES ('a'), ('b'), ('a'), ('c'), ('b'), ('a');"
-               "CREATE TABLE child(id INTEGER PRIMARY KEY, t_id REFERENCES t(id));"
-               "INSERT INTO child(t_id) VALUES (3), (5), (6), (1);",
-               0, 0, 0);
-  return db;
+  return unit_open("CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT);"
+                   "INSERT INTO t(k) VALUES ('a'), ('b'), ('a'), ('c'), ('b'), ('a');"
+                   "CREATE TABLE child(id INTEGER PRIMARY KEY, t_id REFERENCES t(id));"
+                   "INSERT INTO child(t_id) VALUES (3), (5), (6), (1);");
 }
 
 /* "ids of t / child t_ids", and whether a child points at a missing row. */

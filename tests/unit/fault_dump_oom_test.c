@@ -11,18 +11,11 @@
 
 #include <stdlib.h>
 
-int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
-
 static sqlite3 *setup(void) {
-  sqlite3 *db;
-  sqlite3_open(":memory:", &db);
-  sqlite3_devdb_init(db, 0, 0);
-  sqlite3_exec(db,
-               "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, b BLOB);"
-               "INSERT INTO t VALUES (1, 'ann', 1.5, x'0102'), (2, 'bob', 0.1, NULL),"
-               " (3, 'a longer text value that is not tiny', -2.25, x'ff');",
-               0, 0, 0);
-  return db;
+  return unit_open(
+      "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, b BLOB);"
+      "INSERT INTO t VALUES (1, 'ann', 1.5, x'0102'), (2, 'bob', 0.1, NULL),"
+      " (3, 'a longer text value that is not tiny', -2.25, x'ff');");
 }
 
 /* The dump's text, or NULL when it failed (*pRc its code). */

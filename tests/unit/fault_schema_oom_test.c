@@ -18,27 +18,6 @@ static const char *zSchema =
     "CREATE VIEW v AS SELECT a FROM t JOIN u ON t.id = u.x;"
     "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES (new.id, 1); END;";
 
-/* The rows of zSql as text (malloc'd), or NULL when the query fails. */
-static char *rows_of(sqlite3 *db, const char *zSql) {
-  sqlite3_stmt *pStmt = 0;
-  if (sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0) != SQLITE_OK) return 0;
-  sqlite3_str *p = sqlite3_str_new(0);
-  int rc;
-  while ((rc = sqlite3_step(pStmt)) == SQLITE_ROW) {
-    for (int i = 0; i < sqlite3_column_count(pStmt); i++) {
-      const char *z = (const char *)sqlite3_column_text(pStmt, i);
-      if (z == 0 && sqlite3_column_type(pStmt, i) != SQLITE_NULL) rc = SQLITE_NOMEM;
-      sqlite3_str_appendf(p, "%s|", z ? z : "NULL");
-    }
-    sqlite3_str_appendchar(p, 1, '\n');
-  }
-  sqlite3_finalize(pStmt);
-  char *zOut = sqlite3_str_finish(p);
-  char *zRet = rc == SQLITE_DONE && zOut ? strdup(zOut) : 0;
-  sqlite3_free(zOut);
-  return zRet;
-}
-
 /* Fail every allocation of zSql in turn; count the runs that returned
 ** other rows than zWant. */
 static int bad_runs(sqlite3 *db, const char *zSql, const char *zWant, int *pnPoint) {
@@ -46,7 +25,7 @@ static int bad_runs(sqlite3 *db, const char *zSql, const char *zWant, int *pnPoi
   for (int bPersist = 0; bPersist <= 1; bPersist++) {
     for (int i = 1;; i++) {
       faultsim_arm(i, bPersist);
-      char *zGot = rows_of(db, zSql);
+      char *zGot = unit_rows(db, zSql);
       int nFault = faultsim_disarm();
       (*pnPoint)++;
       if (zGot && strcmp(zGot, zWant) != 0) {
@@ -75,7 +54,7 @@ int main(void) {
       "PRIMARY KEY, a); CREATE VIEW v AS SELECT a FROM t')",
   };
   for (int q = 0; q < 2; q++) {
-    char *zWant = rows_of(db, azQuery[q]);
+    char *zWant = unit_rows(db, azQuery[q]);
     int nPoint = 0;
     char zName[64];
     snprintf(zName, sizeof(zName), "schema-oom-query-%d-runs", q + 1);

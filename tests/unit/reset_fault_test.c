@@ -44,23 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
-int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
-
 static char zDir[256];
 
-static const char *path(const char *zName) {
-  static char z[8][512]; /* rotating: a test keeps a few at once */
-  static int i;
-  i = (i + 1) % 8;
-  snprintf(z[i], sizeof(z[i]), "%s/%s", zDir, zName);
-  return z[i];
-}
-
-static sqlite3 *open_db(const char *zPath) {
-  sqlite3 *db = 0;
-  sqlite3_open(zPath, &db);
-  sqlite3_devdb_init(db, 0, 0);
-  return db;
+static char *path(const char *zName) {
+  return unit_path(zDir, zName);
 }
 
 /* A database at zPath in journal mode zJournal with tables to wipe, one a
@@ -72,7 +59,7 @@ static void make_db(const char *zPath, const char *zJournal, int bProtect) {
   snprintf(z, sizeof(z), "%s-shm", zPath);
   unlink(z);
   unlink(zPath);
-  sqlite3 *db = open_db(zPath);
+  sqlite3 *db = unit_open_file(zPath);
   snprintf(
       z, sizeof(z),
       "PRAGMA journal_mode=%s;"
@@ -125,7 +112,7 @@ static int each_fault(const char *zName, const char *zJournal, int bProtect, int
   for (;; n++) {
     make_db(path("app.db"), zJournal, bProtect);
     unlink(path("copy.db"));
-    sqlite3 *db = open_db(path("app.db"));
+    sqlite3 *db = unit_open_file(path("app.db"));
     sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
     sqlite3_stmt *pStmt = 0;
     sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
@@ -223,7 +210,7 @@ static double now_ms(void) {
 static int run_locked(const char *zJournal, const char *zBegin, int msHold, int msWait,
                       int bProtect, const char *zSql, char **pzErr, double *pMs) {
   make_db(path("app.db"), zJournal, bProtect);
-  sqlite3 *db = open_db(path("app.db"));
+  sqlite3 *db = unit_open_file(path("app.db"));
   sqlite3_busy_timeout(db, msWait);
   sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
   Holder h;
@@ -298,7 +285,7 @@ typedef struct Racer {
 
 static void *race_one(void *p) {
   Racer *r = p;
-  sqlite3 *db = open_db(path("app.db"));
+  sqlite3 *db = unit_open_file(path("app.db"));
   sqlite3_busy_timeout(db, 5000);
   char *zErr = 0;
   r->rc = sqlite3_exec(db, r->zSql, 0, 0, &zErr);
@@ -368,7 +355,7 @@ static char *wipe_state(sqlite3 *db) {
 ** fault-free wipe leaves (the history rows whole). */
 static void test_wipe_oom_keeps_history(void) {
   make_db(path("app.db"), "delete", 0);
-  sqlite3 *db = open_db(path("app.db"));
+  sqlite3 *db = unit_open_file(path("app.db"));
   sqlite3_exec(db,
                "INSERT INTO django_migrations VALUES (2, 'shop', '0002_a longer name', "
                "'2024-01-02 03:04:05'); INSERT INTO posts(user_id, body) VALUES (1, 'x')",
@@ -379,19 +366,19 @@ static void test_wipe_oom_keeps_history(void) {
   char zCmd[1300];
   snprintf(zCmd, sizeof(zCmd), "cp '%s' '%s'", path("app.db"), zTemplate);
   if (system(zCmd) != 0) return;
-  db = open_db(zTemplate);
+  db = unit_open_file(zTemplate);
   char *zBefore = wipe_state(db);
   sqlite3_close(db);
   snprintf(zCmd, sizeof(zCmd), "cp '%s' '%s'", zTemplate, path("app.db"));
   if (system(zCmd) != 0) return;
-  db = open_db(path("app.db"));
+  db = unit_open_file(path("app.db"));
   sqlite3_exec(db, "SELECT devdb_wipe('data')", 0, 0, 0);
   char *zAfter = wipe_state(db);
   sqlite3_close(db);
   int nBad = 0, n = 1;
   for (;; n++) {
     if (system(zCmd) != 0) return;
-    db = open_db(path("app.db"));
+    db = unit_open_file(path("app.db"));
     sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", 0, 0, 0);
     faultsim_arm(n, 0);
     int rc = sqlite3_exec(db, "SELECT devdb_wipe('data')", 0, 0, 0);
@@ -427,7 +414,7 @@ static void test_wipe_commit_in_gap(void) {
   static const char *azJournal[] = {"delete", "wal"};
   for (int j = 0; j < 2; j++) {
     make_db(path("app.db"), azJournal[j], 0);
-    sqlite3 *db = open_db(path("app.db"));
+    sqlite3 *db = unit_open_file(path("app.db"));
     sqlite3_busy_timeout(db, 2000);
     sqlite3_open(path("app.db"), &pGapWriter);
     nGapCommits = 0;

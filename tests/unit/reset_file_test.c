@@ -13,35 +13,22 @@
 #include <time.h>
 #include <unistd.h>
 
-int sqlite3_devdb_init(sqlite3 *, char **, const sqlite3_api_routines *);
-
 static char zDir[512];
 
 static char *path(const char *zName) {
-  static char z[64][1024]; /* rotating: a test keeps a few at once */
-  static int i;
-  i = (i + 1) % 64;
-  snprintf(z[i], sizeof(z[i]), "%s/%s", zDir, zName);
-  return z[i];
-}
-
-static sqlite3 *open_db(const char *zPath) {
-  sqlite3 *db = 0;
-  sqlite3_open(zPath, &db);
-  sqlite3_devdb_init(db, 0, 0);
-  return db;
+  return unit_path(zDir, zName);
 }
 
 /* The first column of the first row of zSql on the file zPath, or -1. */
 static sqlite3_int64 query_file(const char *zPath, const char *zSql) {
-  sqlite3 *db = open_db(zPath);
+  sqlite3 *db = unit_open_file(zPath);
   sqlite3_int64 v = devdb_query_int(db, -1, "%s", zSql);
   sqlite3_close(db);
   return v;
 }
 
 static void exec_file(const char *zPath, const char *zSql) {
-  sqlite3 *db = open_db(zPath);
+  sqlite3 *db = unit_open_file(zPath);
   char *zErr = 0;
   if (sqlite3_exec(db, zSql, 0, 0, &zErr) != SQLITE_OK) printf("# exec: %s\n", zErr);
   sqlite3_free(zErr);
@@ -136,7 +123,7 @@ static void test_fallback(void) {
   exec_file(zDb, zShop);
   exec_file(zDb, zFill);
   /* another connection has the file open: no swap, a copy and a wipe in place */
-  sqlite3 *pOther = open_db(zDb);
+  sqlite3 *pOther = unit_open_file(zDb);
   devdb_query_int(pOther, 0, "SELECT count(*) FROM product");
   DevdbWipeInfo info;
   char *zErr = 0;
@@ -181,7 +168,7 @@ static void test_wal(void) {
   int rc = wipe(zDb, "data", 0, &info, &zErr);
   CHECK_EQ_INT("wipe-file-wal-ok", rc, SQLITE_OK);
   CHECK_EQ_INT("wipe-file-wal-fast", info.bFast, 1);
-  sqlite3 *db = open_db(zDb);
+  sqlite3 *db = unit_open_file(zDb);
   CHECK_EQ_INT(
       "wipe-file-wal-still-wal",
       devdb_query_int(db, 0, "SELECT journal_mode='wal' FROM pragma_journal_mode"), 1);
@@ -220,7 +207,7 @@ static void test_backup_api(void) {
   const char *zDb = path("src.db");
   exec_file(zDb, zShop);
   exec_file(zDb, zFill);
-  sqlite3 *db = open_db(zDb);
+  sqlite3 *db = unit_open_file(zDb);
   DevdbBackupInfo a, b;
   char *zErr = 0;
   int rc = devdb_backup_dir(db, "main", path("dirbackups"), 0, 0, &a, &zErr);
@@ -300,7 +287,7 @@ static void test_backup_kernel_copy(void) {
   exec_file(zDb, "CREATE TABLE blob_t(id INTEGER PRIMARY KEY, b BLOB);"
                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE "
                  "i < 4500) INSERT INTO blob_t(b) SELECT randomblob(4000) FROM n;");
-  sqlite3 *db = open_db(zDb);
+  sqlite3 *db = unit_open_file(zDb);
   DevdbBackupInfo info;
   char *zErr = 0;
   int rc = devdb_backup_file(db, "main", path("big-copy.db"), 0, &info, &zErr);
@@ -314,7 +301,7 @@ static void test_backup_kernel_copy(void) {
   ** connection of this process: a writer in another process still waits */
   devdb_exec(db, 0, "BEGIN; SELECT count(*) FROM blob_t;");
   CHECK_EQ_INT("backup-lock-held-before", other_process_write(zDb), SQLITE_BUSY);
-  sqlite3 *pOther = open_db(zDb);
+  sqlite3 *pOther = unit_open_file(zDb);
   rc = devdb_backup_file(pOther, "main", path("big-copy2.db"), 0, &info, &zErr);
   CHECK_EQ_INT("backup-lock-backup-ok", rc, SQLITE_OK);
   CHECK_EQ_INT("backup-lock-held-after", other_process_write(zDb), SQLITE_BUSY);
