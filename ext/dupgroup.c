@@ -35,7 +35,7 @@
 ** buckets of its own; bucket b is the caller's rows of it, then the
 ** helper's, so rows stay in rowid order and the output is the single
 ** scan's. Conditions (split_possible, split_run): threads may call
-** sqlite3_malloc (not single-thread mode: malloc_threadsafe), the integer
+** sqlite3_malloc (not single-thread mode: devdb_threads_ok), the integer
 ** pipeline, at least DUP_SPLIT_ROWS rows and DUP_SPLIT_PER_OBJECT rows per
 ** schema object, a database file in rollback-journal mode (not WAL, not
 ** memdb, locking on), the caller's connection in autocommit with only a
@@ -971,8 +971,8 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
 ** are hashed and bucketed (same hash, same encoding as scan_row) by a worker
 ** thread while the scan goes on, in order, so the buckets end up exactly as
 ** without it. The worker calls nothing of SQLite's but sqlite3_malloc, so it
-** runs only where that is thread-safe (any mode but single-thread, probed
-** once per process: malloc_threadsafe), and only for large
+** runs only where that is thread-safe (devdb_threads_ok: any mode but
+** single-thread), and only for large
 ** tables; elsewhere the callback processes each block itself. Whenever the
 ** callback must touch the buckets (a row that is not all integers), it
 ** waits for the worker to finish every block first.
@@ -1200,33 +1200,6 @@ static i64 estimate_rows(DevdbDup *p) {
   return r > 1e12 ? (i64)1e12 : (i64)r;
 }
 
-#ifdef DUP_THREADS
-static int bMallocThreadsafe;
-
-/* sqlite3_db_mutex of a connection opened with SQLITE_OPEN_FULLMUTEX is
-** NULL only in single-thread mode (SQLITE_CONFIG_SINGLETHREAD or a build
-** without threads), the one mode whose sqlite3_malloc is not thread-safe.
-** Multi-thread mode (the sqlite3 CLI's) gives a connection opened without
-** it no mutex, so the caller's own connection cannot tell. */
-static void malloc_probe(void) {
-  sqlite3 *db = 0;
-  if (sqlite3_threadsafe() &&
-      sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
-                      0) == SQLITE_OK) {
-    bMallocThreadsafe = sqlite3_db_mutex(db) != 0;
-  }
-  sqlite3_close(db);
-}
-
-/* 1 when threads other than the caller's may call sqlite3_malloc. Probed
-** once per process. */
-static int malloc_threadsafe(void) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, malloc_probe);
-  return bMallocThreadsafe;
-}
-#endif
-
 /* Prepare the scan of p on its connection, the table in schema zSchema;
 ** with bRange only the rowids ?2 to ?3 (2: from ?2 on). */
 static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
@@ -1272,7 +1245,7 @@ static int split_possible(DevdbDup *p, i64 nRow) {
 #ifdef DUP_THREADS
   const DevdbDupSpec *s = p->pSpec;
   if (eTestSplit < 0 || !p->bInts || (eTestSplit == 0 && nRow < DUP_SPLIT_ROWS) ||
-      !sqlite3_get_autocommit(p->db) || !malloc_threadsafe()) {
+      !sqlite3_get_autocommit(p->db) || !devdb_threads_ok()) {
     return 0;
   }
   const char *zFile = sqlite3_db_filename(p->db, s->zSchema);
@@ -1449,8 +1422,8 @@ static int scan_prepare(DevdbDup *p) {
 #ifdef DUP_THREADS
   /* the worker allocates: only where sqlite3_malloc is thread-safe */
   int bLarge = nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS);
-  p->bGroupOk = bLarge && malloc_threadsafe();
-  if (p->bInts && bLarge && malloc_threadsafe() && pthread_mutex_init(&p->mu, 0) == 0) {
+  p->bGroupOk = bLarge && devdb_threads_ok();
+  if (p->bInts && bLarge && devdb_threads_ok() && pthread_mutex_init(&p->mu, 0) == 0) {
     if (pthread_cond_init(&p->cv, 0) == 0)
       p->bThreadOk = 1;
     else
