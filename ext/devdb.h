@@ -811,6 +811,10 @@ int devdb_dup_register(sqlite3 *db);
 ** thread hashes integer keys; 0 restores each default. */
 void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
                            sqlite3_int64 nThreadRows);
+/* For tests: 1 splits every scan that may be split whatever the table's
+** size, -1 none, 0 restores the default (large tables). Returns how many
+** scans were done split since the last call. */
+int devdb_dup_test_split(int eMode);
 /* The memory budget of a scan in bytes (48 MB unless a test set it). */
 sqlite3_int64 devdb_dup_budget(void);
 

@@ -28,9 +28,22 @@
 **   3. Each bucket is grouped on its own with a small open-addressing table
 **      that compares keys exactly (the hash only narrows). Its groups of two
 **      or more rows are handed out as one batch, each with its survivor
-**      first and the other rows in ascending id order.
+**      first and the other rows in ascending id order. For large tables a
+**      grouper thread groups buckets ahead of the caller (the grouper).
+** Large tables of integer keys also split the scan (the split scan): a
+** helper connection scans the upper half of the rowids in a thread into
+** buckets of its own; bucket b is the caller's rows of it, then the
+** helper's, so rows stay in rowid order and the output is the single
+** scan's. Conditions (split_possible, split_run): threads may call
+** sqlite3_malloc (not single-thread mode: devdb_threads_ok), the integer
+** pipeline, at least DUP_SPLIT_ROWS rows and DUP_SPLIT_PER_OBJECT rows per
+** schema object, a database file in rollback-journal mode (not WAL, not
+** memdb, locking on), the caller's connection in autocommit with only a
+** read transaction on the schema once its read is pinned. Any failure of
+** the helper runs that scan single.
 ** Memory: the encoded rows (the key bytes plus a few bytes a row) up to a
-** budget (DUP_BUDGET). A scan about to go over it drops the upper half of
+** budget (DUP_BUDGET; half of it for each half of a split scan). A scan about to go over
+*it drops the upper half of
 ** its bucket range and leaves it to a later scan (partition by hash
 ** passes), so memory stays near the budget whatever the table's size; only
 ** a single bucket above the budget (one huge group) is kept whole.
@@ -51,11 +64,16 @@ typedef sqlite3_int64 i64;
 typedef sqlite3_uint64 u64;
 
 #define DUP_BUDGET (48 * 1024 * 1024) /* bytes of encoded rows per scan */
-#define DUP_PER_BUCKET 4096    /* rows a bucket is sized for: its slot table fits L1 */
-#define DUP_FAST_KEYS 4        /* key columns scan_row_ints takes */
-#define DUP_BLOCK_ROWS 4096    /* integer rows in a block of the pipeline */
-#define DUP_BLOCKS 4           /* blocks: one filling, three queued */
-#define DUP_THREAD_ROWS 200000 /* rows below which a thread does not pay */
+#define DUP_PER_BUCKET 4096       /* rows a bucket is sized for: its slot table fits L1 */
+#define DUP_FAST_KEYS 4           /* key columns scan_row_ints takes */
+#define DUP_BLOCK_ROWS 4096       /* integer rows in a block of the pipeline */
+#define DUP_BLOCKS 4              /* blocks: one filling, three queued */
+#define DUP_THREAD_ROWS 200000    /* rows below which a thread does not pay */
+#define DUP_SLOTS 8               /* batches grouped ahead of the one handed out */
+#define DUP_SPLIT_ROWS 200000     /* rows below which a split scan does not pay */
+#define DUP_SPLIT_PER_OBJECT 1000 /* rows per schema object the split needs */
+#define LARGEST_INT64 ((i64)(((u64)1 << 63) - 1))
+#define SMALLEST_INT64 (-LARGEST_INT64 - 1)
 
 #if !defined(_WIN32) && !defined(DEVDB_NO_THREADS)
 #include <pthread.h>
@@ -67,6 +85,8 @@ static i64 nTestBudget;
 static int nTestBuckets;
 static int bTestFallback;
 static i64 nTestThreadRows;
+static int eTestSplit;   /* 1 split whatever the size, -1 never, 0 automatic */
+static int nSplitPasses; /* scans done split, for tests */
 
 void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
                            sqlite3_int64 nThreadRows) {
@@ -74,6 +94,13 @@ void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
   nTestBuckets = nBuckets;
   bTestFallback = bFallback;
   nTestThreadRows = nThreadRows;
+}
+
+int devdb_dup_test_split(int eMode) {
+  int n = nSplitPasses;
+  eTestSplit = eMode;
+  nSplitPasses = 0;
+  return n;
 }
 
 sqlite3_int64 devdb_dup_budget(void) {
@@ -737,6 +764,21 @@ typedef struct DupGroup {
   u32 iFirst, nMember;
 } DupGroup;
 
+/* A batch: the rows of a bucket (the caller's scan's and the helper's),
+** and per row of it what grouping needs; then its groups. */
+typedef struct DupBatch {
+  DupBucket cur;  /* the rows (owned) */
+  DupBucket cur2; /* the helper's rows of the bucket (owned) */
+  int nAlloc, nSlotAlloc;
+  const u8 **aRow; /* the row */
+  const u8 **aKey; /* its key values */
+  i64 *aRowid;
+  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
+  int nRow;
+  DupGroup *aGroup;
+  int nGroup;
+} DupBatch;
+
 struct DevdbDup {
   sqlite3 *db;
   const DevdbDupSpec *pSpec;
@@ -763,21 +805,39 @@ struct DevdbDup {
   int iLo, iHi; /* buckets of the current scan */
   int iNext;    /* next bucket to group */
   int bEof;
+  /* the split scan: the helper engine scans the rowids above iMid on its
+  ** own connection, in a thread, into its own buckets */
+  int bSplit;      /* scans may be split (what holds for the whole grouping) */
+  int bRange;      /* pScan takes a rowid range ?2..?3 */
+  i64 iMin, iMax;  /* the rowids when the scan was sized */
+  DevdbDup *pHelp; /* the helper engine, or NULL */
+  int bHelper;     /* this is a helper: owns db */
+  char *zFile;     /* helper: the database file and its VFS */
+  char *zVfs;
+  i64 iFrom;           /* helper: its scan starts at this rowid */
+  int rcHelp;          /* helper: the result of its scan */
+  int eSlot;           /* grouper slot: SLOT_*, under gmu */
+  int iSlotBucket;     /* grouper slot: its bucket */
   sqlite3_stmt *pScan; /* the scan, or the fallback query */
   int bPending;        /* fallback: pScan holds a row not yet taken */
   int bDone;           /* fallback: pScan has returned SQLITE_DONE */
   int rc;              /* error of the scan function */
-  DupBucket cur;       /* the rows of the current batch (owned) */
-  /* per row of the current batch */
-  int nAlloc, nSlotAlloc;
-  const u8 **aRow; /* the row */
-  const u8 **aKey; /* its key values */
-  i64 *aRowid;
-  u32 *aHash, *aNext, *aCount, *aTail, *aSlot, *aMember, *aKeyLen;
-  int nRow;
-  DupGroup *aGroup;
-  int nGroup;
+  DupBatch b;          /* the current batch */
+  /* the grouper: a thread that groups buckets ahead of the caller */
+  int bGroupOk;      /* it may run */
+  int bGrouper;      /* it runs */
+  DevdbDup **apSlot; /* DUP_SLOTS engines it groups into (their batch b) */
+#ifdef DUP_THREADS
+  pthread_t gthread;
+  pthread_mutex_t gmu;
+  pthread_cond_t gcv;
+  /* under gmu: */
+  int iClaim, iClaimHi; /* the next bucket to group, and the end of them */
+  int bGroupStop;
+#endif
 };
+
+static DevdbDup *engine_new(sqlite3 *db, const DevdbDupSpec *pSpec);
 
 static void chunks_free(DevdbDup *p, DupBucket *pB) {
   while (pB->pFirst) {
@@ -787,6 +847,12 @@ static void chunks_free(DevdbDup *p, DupBucket *pB) {
     pB->pFirst = pNext;
   }
   memset(pB, 0, sizeof(*pB));
+}
+
+/* Free the rows of the current batch (the helper's half too). */
+static void cur_free(DevdbDup *p) {
+  chunks_free(p, &p->b.cur);
+  if (p->pHelp) chunks_free(p->pHelp, &p->b.cur2);
 }
 
 /* Shrink the scan's bucket range until n more bytes fit the budget (or
@@ -905,7 +971,8 @@ static int scan_row(DevdbDup *p, sqlite3_value **a) {
 ** are hashed and bucketed (same hash, same encoding as scan_row) by a worker
 ** thread while the scan goes on, in order, so the buckets end up exactly as
 ** without it. The worker calls nothing of SQLite's but sqlite3_malloc, so it
-** runs only where that is thread-safe (serialized mode), and only for large
+** runs only where that is thread-safe (devdb_threads_ok: any mode but
+** single-thread), and only for large
 ** tables; elsewhere the callback processes each block itself. Whenever the
 ** callback must touch the buckets (a row that is not all integers), it
 ** waits for the worker to finish every block first.
@@ -1002,16 +1069,24 @@ static void block_start(DevdbDup *p) {
 #endif
 }
 
+#ifdef DUP_THREADS
+/* Tell thread t to stop (*pbStop under mu, cv signalled) and wait for it. */
+static void thread_stop(pthread_mutex_t *mu, pthread_cond_t *cv, int *pbStop,
+                        pthread_t t) {
+  pthread_mutex_lock(mu);
+  *pbStop = 1;
+  pthread_cond_broadcast(cv);
+  pthread_mutex_unlock(mu);
+  pthread_join(t, 0);
+}
+#endif
+
 /* Finish the scan's blocks and stop the worker. */
 static int block_stop(DevdbDup *p) {
   int rc = block_done(p, 1);
 #ifdef DUP_THREADS
   if (p->bThread) {
-    pthread_mutex_lock(&p->mu);
-    p->bStop = 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, 0);
+    thread_stop(&p->mu, &p->cv, &p->bStop, p->thread);
     p->bThread = 0;
   }
 #endif
@@ -1070,9 +1145,8 @@ static void scan_func(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (rc != SQLITE_OK) {
     p->rc = rc;
     sqlite3_result_error_nomem(ctx);
-    return;
   }
-  sqlite3_result_int(ctx, 0);
+  /* else no result: NULL, which the scan's WHERE drops as it would 0 */
 }
 
 int devdb_dup_register(sqlite3 *db) {
@@ -1101,7 +1175,8 @@ static int prepare_str(sqlite3 *db, sqlite3_str *pSql, sqlite3_stmt **ppStmt) {
   return rc;
 }
 
-/* The number of rows to size the buckets for (an upper bound). */
+/* The number of rows to size the buckets for (an upper bound); for a
+** rowid table also its rowid range in iMin, iMax. */
 static i64 estimate_rows(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   if (s->bWithoutRowid) {
@@ -1111,26 +1186,244 @@ static i64 estimate_rows(DevdbDup *p) {
   sqlite3_stmt *pStmt = 0;
   double r = 0;
   if (devdb_prepare(p->db, &pStmt,
-                    "SELECT (SELECT max(%s) FROM \"%w\".\"%w\") - "
-                    "(SELECT min(%s) FROM \"%w\".\"%w\") + 1.0",
+                    "SELECT (SELECT min(%s) FROM \"%w\".\"%w\"), "
+                    "(SELECT max(%s) FROM \"%w\".\"%w\")",
                     s->zRowid, s->zSchema, s->zTbl, s->zRowid, s->zSchema,
                     s->zTbl) == SQLITE_OK &&
       sqlite3_step(pStmt) == SQLITE_ROW) {
-    r = sqlite3_column_double(pStmt, 0);
+    p->iMin = sqlite3_column_int64(pStmt, 0);
+    p->iMax = sqlite3_column_int64(pStmt, 1);
+    if (sqlite3_column_type(pStmt, 0) == SQLITE_INTEGER)
+      r = (double)p->iMax - (double)p->iMin + 1.0;
   }
   sqlite3_finalize(pStmt);
   return r > 1e12 ? (i64)1e12 : (i64)r;
 }
 
+/* Prepare the scan of p on its connection, the table in schema zSchema;
+** with bRange only the rowids ?2 to ?3 (2: from ?2 on). */
+static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
+  const DevdbDupSpec *s = p->pSpec;
+  sqlite3_str *pSql = sqlite3_str_new(p->db);
+  sqlite3_str_appendf(pSql, "SELECT 1 FROM \"%w\".\"%w\" NOT INDEXED WHERE ", zSchema,
+                      s->zTbl);
+  if (bRange) {
+    sqlite3_str_appendf(
+        pSql, bRange == 2 ? "\"%w\" >= ?2 AND " : "\"%w\" BETWEEN ?2 AND ?3 AND ",
+        s->zRowid);
+  }
+  sqlite3_str_appendall(pSql, "devdb_dup_scan(?1, ");
+  scan_columns(pSql, s);
+  sqlite3_str_appendall(pSql, ")");
+  char *zSql = sqlite3_str_finish(pSql);
+  if (zSql == 0) return SQLITE_NOMEM;
+  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
+  if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
+    /* a connection devdb is not loaded on (a scratch or source database, a
+    ** helper): a new function may be added even while statements run */
+    rc = devdb_dup_register(p->db);
+    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
+  }
+  sqlite3_free(zSql);
+  p->bRange = bRange;
+  return rc;
+}
+
+/* ---------------------------------------------------- the split scan */
+
+/*
+** 1 when the scans of p may be split: the integer pipeline on a large
+** table, threads that may allocate, no transaction open (the caller sees
+** nothing uncommitted), and a database file another connection can open
+** and whose locks it shares: a rollback journal (not WAL, where a writer
+** may commit between the two reads) through a registered VFS other than
+** memdb, locking on. The table must be large next to the schema the
+** helper's connection parses. What is checked again at each scan:
+** split_run.
+*/
+static int split_possible(DevdbDup *p, i64 nRow) {
+#ifdef DUP_THREADS
+  const DevdbDupSpec *s = p->pSpec;
+  if (eTestSplit < 0 || !p->bInts || (eTestSplit == 0 && nRow < DUP_SPLIT_ROWS) ||
+      !sqlite3_get_autocommit(p->db) || !devdb_threads_ok()) {
+    return 0;
+  }
+  const char *zFile = sqlite3_db_filename(p->db, s->zSchema);
+  sqlite3_vfs *pVfs = 0;
+  if (zFile == 0 || zFile[0] == 0 || sqlite3_uri_boolean(zFile, "nolock", 0) ||
+      sqlite3_file_control(p->db, s->zSchema, SQLITE_FCNTL_VFS_POINTER, &pVfs) !=
+          SQLITE_OK ||
+      pVfs == 0 || pVfs->zName == 0 || strcmp(pVfs->zName, "memdb") == 0 ||
+      sqlite3_vfs_find(pVfs->zName) != pVfs) {
+    return 0;
+  }
+  sqlite3_stmt *pStmt = 0;
+  int bOk = devdb_prepare(p->db, &pStmt, "PRAGMA \"%w\".journal_mode", s->zSchema) ==
+                SQLITE_OK &&
+            sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0) &&
+            devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") != 0;
+  sqlite3_finalize(pStmt);
+  if (bOk && eTestSplit == 0) {
+    i64 nObj = devdb_query_int(p->db, -1, "SELECT count(*) FROM \"%w\".sqlite_schema",
+                               s->zSchema);
+    bOk = nObj >= 0 && nRow >= nObj * DUP_SPLIT_PER_OBJECT;
+  }
+  if (!bOk) return 0;
+  DevdbDup *h = engine_new(0, s);
+  if (h == 0 || !h->bInts) {
+    devdb_dup_close(h);
+    return 0;
+  }
+  h->bHelper = 1;
+  h->zFile = sqlite3_mprintf("%s", zFile);
+  h->zVfs = sqlite3_mprintf("%s", pVfs->zName);
+  h->nBucket = p->nBucket;
+  h->nShift = p->nShift;
+  h->nChunk = p->nChunk;
+  h->aBucket = sqlite3_malloc64(sizeof(DupBucket) * h->nBucket);
+  if (h->zFile == 0 || h->zVfs == 0 || h->aBucket == 0) {
+    devdb_dup_close(h);
+    return 0;
+  }
+  memset(h->aBucket, 0, sizeof(DupBucket) * h->nBucket);
+  p->pHelp = h;
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+/* One scan of p over the buckets from iLo on, with its statement bound. */
+static int scan_once(DevdbDup *p, char **pzErr) {
+  p->iHi = p->nBucket;
+  p->rc = SQLITE_OK;
+  sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
+  if (p->bInts) block_start(p);
+  int rc = sqlite3_step(p->pScan);
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
+  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
+  sqlite3_reset(p->pScan);
+  if (p->bInts) {
+    int rc2 = block_stop(p); /* always: the worker must be gone */
+    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  }
+  p->iNext = p->iLo;
+  if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
+  return rc;
+}
+
+#ifdef DUP_THREADS
+/* Map at most the budget's worth of the file into the helper's connection:
+** its reads then copy no pages, and the mapped pages it touches (they count
+** as the process's resident memory) stay within that bound. */
+static int help_map(DevdbDup *h) {
+  sqlite3_stmt *pStmt = 0;
+  int rc = devdb_prepare(h->db, &pStmt, "PRAGMA mmap_size=%lld", (long long)DUP_BUDGET);
+  if (rc == SQLITE_OK) sqlite3_step(pStmt);
+  sqlite3_finalize(pStmt);
+  return rc;
+}
+
+/* The helper's thread: its connection (opened at its first scan: read
+** only, its own page cache, the caller's VFS), then its scan of the rowids
+** from iFrom on. Touches nothing but the helper and its connection. */
+static void *help_main(void *pArg) {
+  DevdbDup *h = pArg;
+  int rc = SQLITE_OK;
+  if (h->db == 0) {
+    rc = sqlite3_open_v2(
+        h->zFile, &h->db,
+        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE, h->zVfs);
+    if (rc == SQLITE_OK) rc = help_map(h);
+    if (rc == SQLITE_OK) rc = scan_sql(h, "main", 2);
+  }
+  if (rc == SQLITE_OK) {
+    char *zErr = 0;
+    sqlite3_bind_int64(h->pScan, 2, h->iFrom);
+    rc = scan_once(h, &zErr);
+    sqlite3_free(zErr);
+  }
+  h->rcHelp = rc;
+  return 0;
+}
+
+/* Free the buckets of p from iFrom on. */
+static void buckets_free(DevdbDup *p, int iFrom) {
+  for (int b = iFrom; b < p->nBucket; b++) chunks_free(p, &p->aBucket[b]);
+}
+#endif
+
+/*
+** One scan split in two: the caller's connection scans the rowids up to
+** iMid while the helper scans the others, each into its own buckets with
+** half the budget; bucket b is then p's rows of it followed by the
+** helper's (devdb_dup_next), so rowid order holds. Both read the same
+** state of the file: the caller's connection holds a read (pin: SHARED
+** lock) from before the helper starts until after it ends, and outside a
+** transaction and in rollback-journal mode no writer can commit while
+** that lock is held. Where the read is not the caller's alone to start
+** (a transaction, a write) or the helper fails in any way (SQLITE_BUSY
+** under a pending writer, no file), the scan's rows are dropped and
+** SQLITE_DONE asks for the single scan. A half over its budget shrinks
+** its range as usual; the scan covers the buckets both kept.
+*/
+static int split_run(DevdbDup *p, char **pzErr) {
+#ifdef DUP_THREADS
+  const DevdbDupSpec *s = p->pSpec;
+  DevdbDup *h = p->pHelp;
+  sqlite3_stmt *pPin = 0;
+  int rc =
+      devdb_prepare(p->db, &pPin, "SELECT 1 FROM \"%w\".\"%w\"", s->zSchema, s->zTbl);
+  if (rc != SQLITE_OK || sqlite3_step(pPin) != SQLITE_ROW ||
+      !sqlite3_get_autocommit(p->db) ||
+      sqlite3_txn_state(p->db, s->zSchema) != SQLITE_TXN_READ) {
+    sqlite3_finalize(pPin);
+    return SQLITE_DONE;
+  }
+  i64 nBudget = p->nBudget, iMid = p->iMin / 2 + p->iMax / 2;
+  pthread_t thread;
+  h->iLo = p->iLo;
+  h->iFrom = iMid + 1;
+  h->nBudget = p->nBudget = nBudget / 2;
+  h->rcHelp = SQLITE_ERROR;
+  if (pthread_create(&thread, 0, help_main, h) != 0) {
+    sqlite3_finalize(pPin);
+    p->nBudget = nBudget;
+    return SQLITE_DONE;
+  }
+  sqlite3_bind_int64(p->pScan, 2, SMALLEST_INT64);
+  sqlite3_bind_int64(p->pScan, 3, iMid);
+  rc = scan_once(p, pzErr);
+  pthread_join(thread, 0);
+  sqlite3_finalize(pPin); /* the helper is done: writers may come */
+  p->nBudget = nBudget;
+  if (rc == SQLITE_OK && h->rcHelp != SQLITE_OK) {
+    if (h->db == 0 || h->pScan == 0) p->bSplit = 0; /* it will not open: do not retry */
+    rc = SQLITE_DONE;
+  }
+  if (rc != SQLITE_OK) {
+    buckets_free(p, p->iLo);
+    buckets_free(h, p->iLo);
+    return rc;
+  }
+  if (h->iHi < p->iHi) p->iHi = h->iHi;
+  buckets_free(p, p->iHi);
+  buckets_free(h, p->iHi);
+  nSplitPasses++;
+  return SQLITE_OK;
+#else
+  return SQLITE_DONE;
+#endif
+}
+
 /* Size the buckets and prepare the scan. */
 static int scan_prepare(DevdbDup *p) {
-  const DevdbDupSpec *s = p->pSpec;
   i64 nRow = estimate_rows(p);
 #ifdef DUP_THREADS
   /* the worker allocates: only where sqlite3_malloc is thread-safe */
-  if (p->bInts && nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS) &&
-      sqlite3_threadsafe() && sqlite3_db_mutex(p->db) &&
-      pthread_mutex_init(&p->mu, 0) == 0) {
+  int bLarge = nRow >= (nTestThreadRows ? nTestThreadRows : DUP_THREAD_ROWS);
+  p->bGroupOk = bLarge && devdb_threads_ok();
+  if (p->bInts && bLarge && devdb_threads_ok() && pthread_mutex_init(&p->mu, 0) == 0) {
     if (pthread_cond_init(&p->cv, 0) == 0)
       p->bThreadOk = 1;
     else
@@ -1150,52 +1443,32 @@ static int scan_prepare(DevdbDup *p) {
   p->aBucket = sqlite3_malloc64(sizeof(DupBucket) * p->nBucket);
   if (p->aBucket == 0) return SQLITE_NOMEM;
   memset(p->aBucket, 0, sizeof(DupBucket) * p->nBucket);
-  sqlite3_str *pSql = sqlite3_str_new(p->db);
-  sqlite3_str_appendall(pSql, "SELECT 1 FROM ");
-  sqlite3_str_appendf(pSql, "\"%w\".\"%w\" NOT INDEXED WHERE devdb_dup_scan(?1, ",
-                      s->zSchema, s->zTbl);
-  scan_columns(pSql, s);
-  sqlite3_str_appendall(pSql, ")");
-  char *zSql = sqlite3_str_finish(pSql);
-  if (zSql == 0) return SQLITE_NOMEM;
-  int rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
-  if (rc != SQLITE_OK && strstr(sqlite3_errmsg(p->db), "devdb_dup_scan")) {
-    /* a connection devdb is not loaded on (a scratch or source database):
-    ** a new function may be added even while statements run */
-    rc = devdb_dup_register(p->db);
-    if (rc == SQLITE_OK) rc = sqlite3_prepare_v2(p->db, zSql, -1, &p->pScan, 0);
-  }
-  sqlite3_free(zSql);
-  return rc;
+  p->bSplit = split_possible(p, nRow);
+  return scan_sql(p, p->pSpec->zSchema, p->bSplit);
 }
 
-/* Run one scan over the buckets from iLo on. */
+/* Run one scan over the buckets from iLo on: split when it may be. */
 static int scan_run(DevdbDup *p, char **pzErr) {
-  p->iHi = p->nBucket;
-  p->rc = SQLITE_OK;
-  sqlite3_bind_pointer(p->pScan, 1, p, "devdb_dup", 0);
-  if (p->bInts) block_start(p);
-  int rc = sqlite3_step(p->pScan);
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
-  if (rc != SQLITE_OK) *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(p->db));
-  sqlite3_reset(p->pScan);
-  if (p->bInts) {
-    int rc2 = block_stop(p); /* always: the worker must be gone */
-    if (rc == SQLITE_OK && rc2 != SQLITE_OK) rc = p->rc = rc2;
+  if (p->bSplit) {
+    int rc = split_run(p, pzErr);
+    if (rc != SQLITE_DONE) return rc;
   }
-  p->iNext = p->iLo;
-  if (rc != SQLITE_OK && p->rc == SQLITE_NOMEM) rc = SQLITE_NOMEM;
-  return rc;
+  if (p->bRange) {
+    sqlite3_bind_int64(p->pScan, 2, SMALLEST_INT64);
+    sqlite3_bind_int64(p->pScan, 3, LARGEST_INT64);
+  }
+  return scan_once(p, pzErr);
 }
 
 /* Make room for n rows in the per-row arrays (and their slot table). */
 static int rows_reserve(DevdbDup *p, int n) {
-  if (n > p->nAlloc) {
+  if (n > p->b.nAlloc) {
     int nNew = n < 64 ? 64 : n;
-    void **apArr[] = {(void **)&p->aRow,   (void **)&p->aKey,    (void **)&p->aRowid,
-                      (void **)&p->aHash,  (void **)&p->aNext,   (void **)&p->aCount,
-                      (void **)&p->aTail,  (void **)&p->aMember, (void **)&p->aGroup,
-                      (void **)&p->aKeyLen};
+    void **apArr[] = {(void **)&p->b.aRow,   (void **)&p->b.aKey,
+                      (void **)&p->b.aRowid, (void **)&p->b.aHash,
+                      (void **)&p->b.aNext,  (void **)&p->b.aCount,
+                      (void **)&p->b.aTail,  (void **)&p->b.aMember,
+                      (void **)&p->b.aGroup, (void **)&p->b.aKeyLen};
     size_t aSize[] = {sizeof(u8 *),     sizeof(u8 *), sizeof(i64), sizeof(u32),
                       sizeof(u32),      sizeof(u32),  sizeof(u32), sizeof(u32),
                       sizeof(DupGroup), sizeof(u32)};
@@ -1204,37 +1477,44 @@ static int rows_reserve(DevdbDup *p, int n) {
       if (pNew == 0) return SQLITE_NOMEM;
       *apArr[i] = pNew;
     }
-    p->nAlloc = nNew;
+    p->b.nAlloc = nNew;
   }
   int nSlot = 64;
   while (nSlot < 2 * n) nSlot *= 2;
-  if (nSlot > p->nSlotAlloc) {
-    u32 *aNew = sqlite3_realloc64(p->aSlot, sizeof(u32) * nSlot);
+  if (nSlot > p->b.nSlotAlloc) {
+    u32 *aNew = sqlite3_realloc64(p->b.aSlot, sizeof(u32) * nSlot);
     if (aNew == 0) return SQLITE_NOMEM;
-    p->aSlot = aNew;
-    p->nSlotAlloc = nSlot;
+    p->b.aSlot = aNew;
+    p->b.nSlotAlloc = nSlot;
   }
   return SQLITE_OK;
 }
 
-/* Read the rows of bucket pB into the per-row arrays: where each row and
-** its key start, its rowid and its key hash. */
-static void rows_read(DevdbDup *p, const DupBucket *pB) {
+/* Read the rows of bucket pB, then those of pB2 (the helper's half of it,
+** or NULL), into the per-row arrays: where each row and its key start, its
+** rowid and its key hash. Each list's rowid deltas start from 0. */
+static void rows_read(DevdbDup *p, const DupBucket *pB, const DupBucket *pB2) {
   const DevdbDupSpec *s = p->pSpec;
   int n = 0;
-  for (const DupChunk *c = pB->pFirst; c; c = c->pNext) {
+  i64 iPrev = 0;
+  for (const DupChunk *c = pB->pFirst; c || (pB2 && pB2->pFirst); c = c->pNext) {
+    if (c == 0) { /* the second list */
+      c = pB2->pFirst;
+      pB2 = 0;
+      iPrev = 0;
+    }
     const u8 *z = c->a, *zEnd = c->a + c->nUsed;
     while (z < zEnd) {
-      p->aRow[n] = z;
+      p->b.aRow[n] = z;
       if (s->bWithoutRowid) {
         z = val_skip(z, s->nPk);
-        p->aRowid[n] = 0;
+        p->b.aRowid[n] = 0;
       } else {
         u64 u;
         z = varint_get(z, &u);
-        p->aRowid[n] = (n ? p->aRowid[n - 1] : 0) + unzigzag(u);
+        p->b.aRowid[n] = iPrev += unzigzag(u);
       }
-      p->aKey[n] = z;
+      p->b.aKey[n] = z;
       u64 h = H_SEED;
       for (int k = 0; k < s->nKey; k++) {
         if ((*z & 3) == 0) { /* an integer (the usual key) */
@@ -1247,12 +1527,12 @@ static void rows_read(DevdbDup *p, const DupBucket *pB) {
           h = val_hash(h, &v, s->aKey[k].eColl);
         }
       }
-      p->aKeyLen[n] = (u32)(z - p->aKey[n]);
-      p->aHash[n++] = (u32)h_final(h);
+      p->b.aKeyLen[n] = (u32)(z - p->b.aKey[n]);
+      p->b.aHash[n++] = (u32)h_final(h);
       if (s->nOrd) z = val_skip(z, s->nOrd);
     }
   }
-  p->nRow = n;
+  p->b.nRow = n;
 }
 
 /* 1 when the keys at a and b are equal under the key collations. */
@@ -1271,30 +1551,30 @@ static int keys_eq(const DevdbDupSpec *s, const u8 *a, const u8 *b) {
 static void rows_link(DevdbDup *p) {
   const DevdbDupSpec *s = p->pSpec;
   u32 nSlot = 64;
-  while (nSlot < 2 * (u32)p->nRow) nSlot *= 2;
-  memset(p->aSlot, 0, sizeof(u32) * nSlot);
-  for (int i = 0; i < p->nRow; i++) {
-    u32 h = p->aHash[i], j = h & (nSlot - 1), iFirst;
-    p->aNext[i] = 0;
-    p->aCount[i] = 0;
-    while ((iFirst = p->aSlot[j]) != 0) {
+  while (nSlot < 2 * (u32)p->b.nRow) nSlot *= 2;
+  memset(p->b.aSlot, 0, sizeof(u32) * nSlot);
+  for (int i = 0; i < p->b.nRow; i++) {
+    u32 h = p->b.aHash[i], j = h & (nSlot - 1), iFirst;
+    p->b.aNext[i] = 0;
+    p->b.aCount[i] = 0;
+    while ((iFirst = p->b.aSlot[j]) != 0) {
       iFirst--;
-      if (p->aHash[iFirst] == h &&
-          ((p->aKeyLen[iFirst] == p->aKeyLen[i] &&
-            memcmp(p->aKey[iFirst], p->aKey[i], p->aKeyLen[i]) == 0) ||
-           keys_eq(s, p->aKey[iFirst], p->aKey[i]))) {
+      if (p->b.aHash[iFirst] == h &&
+          ((p->b.aKeyLen[iFirst] == p->b.aKeyLen[i] &&
+            memcmp(p->b.aKey[iFirst], p->b.aKey[i], p->b.aKeyLen[i]) == 0) ||
+           keys_eq(s, p->b.aKey[iFirst], p->b.aKey[i]))) {
         break;
       }
       j = (j + 1) & (nSlot - 1);
     }
-    if (p->aSlot[j] == 0) {
-      p->aSlot[j] = i + 1;
-      p->aCount[i] = 1;
-      p->aTail[i] = i;
+    if (p->b.aSlot[j] == 0) {
+      p->b.aSlot[j] = i + 1;
+      p->b.aCount[i] = 1;
+      p->b.aTail[i] = i;
     } else {
-      p->aNext[p->aTail[iFirst]] = i + 1;
-      p->aTail[iFirst] = i;
-      p->aCount[iFirst]++;
+      p->b.aNext[p->b.aTail[iFirst]] = i + 1;
+      p->b.aTail[iFirst] = i;
+      p->b.aCount[iFirst]++;
     }
   }
 }
@@ -1303,8 +1583,8 @@ static void rows_link(DevdbDup *p) {
 static int id_cmp(const DevdbDup *p, u32 a, u32 b) {
   const DevdbDupSpec *s = p->pSpec;
   if (!s->bWithoutRowid)
-    return (p->aRowid[a] > p->aRowid[b]) - (p->aRowid[a] < p->aRowid[b]);
-  const u8 *za = p->aRow[a], *zb = p->aRow[b];
+    return (p->b.aRowid[a] > p->b.aRowid[b]) - (p->b.aRowid[a] < p->b.aRowid[b]);
+  const u8 *za = p->b.aRow[a], *zb = p->b.aRow[b];
   for (int i = 0; i < s->nPk; i++) {
     DupVal va, vb;
     za = val_get(za, &va);
@@ -1320,7 +1600,7 @@ static int keep_cmp(const DevdbDup *p, u32 a, u32 b) {
   const DevdbDupSpec *s = p->pSpec;
   if (s->eKeep == KEEP_FIRST) return id_cmp(p, a, b);
   if (s->eKeep == KEEP_LAST) return id_cmp(p, b, a);
-  const u8 *za = val_skip(p->aKey[a], s->nKey), *zb = val_skip(p->aKey[b], s->nKey);
+  const u8 *za = val_skip(p->b.aKey[a], s->nKey), *zb = val_skip(p->b.aKey[b], s->nKey);
   for (int i = 0; i < s->nOrd; i++) {
     const DupTerm *t = &s->aOrd[i];
     DupVal va, vb;
@@ -1376,18 +1656,18 @@ static void ids_sort(const DevdbDup *p, u32 *a, int n) {
 /* Turn the chains of rows_link into groups: the survivor first. */
 static void rows_group(DevdbDup *p) {
   int nMember = 0;
-  p->nGroup = 0;
-  for (int i = 0; i < p->nRow; i++) {
-    if (p->aCount[i] < 2) continue;
-    DupGroup *g = &p->aGroup[p->nGroup++];
+  p->b.nGroup = 0;
+  for (int i = 0; i < p->b.nRow; i++) {
+    if (p->b.aCount[i] < 2) continue;
+    DupGroup *g = &p->b.aGroup[p->b.nGroup++];
     g->iFirst = nMember;
-    g->nMember = p->aCount[i];
+    g->nMember = p->b.aCount[i];
     u32 iKeep = i;
-    for (u32 j = i + 1; j; j = p->aNext[j - 1]) {
-      p->aMember[nMember++] = j - 1;
+    for (u32 j = i + 1; j; j = p->b.aNext[j - 1]) {
+      p->b.aMember[nMember++] = j - 1;
       if (keep_cmp(p, j - 1, iKeep) < 0) iKeep = j - 1;
     }
-    u32 *a = &p->aMember[g->iFirst], k = 0;
+    u32 *a = &p->b.aMember[g->iFirst], k = 0;
     while (a[k] != iKeep) k++;
     a[k] = a[0];
     a[0] = iKeep;
@@ -1396,10 +1676,10 @@ static void rows_group(DevdbDup *p) {
 }
 
 /* Group bucket pB: fills the current batch. */
-static int bucket_group(DevdbDup *p, DupBucket *pB) {
-  int rc = rows_reserve(p, pB->nRow);
+static int bucket_group(DevdbDup *p, DupBucket *pB, DupBucket *pB2) {
+  int rc = rows_reserve(p, pB->nRow + pB2->nRow);
   if (rc != SQLITE_OK) return rc;
-  rows_read(p, pB);
+  rows_read(p, pB, pB2);
   rows_link(p);
   rows_group(p);
   return SQLITE_OK;
@@ -1451,8 +1731,8 @@ static int fallback_prepare(DevdbDup *p) {
 
 /* The next group of the fallback query as the batch. */
 static int fallback_next(DevdbDup *p, char **pzErr) {
-  chunks_free(p, &p->cur);
-  p->nGroup = 0;
+  cur_free(p);
+  p->b.nGroup = 0;
   int nCol = p->nArg - 1, nRow = 0;
   int rc = p->bPending ? SQLITE_ROW : p->bDone ? SQLITE_DONE : sqlite3_step(p->pScan);
   i64 iGroup = rc == SQLITE_ROW ? sqlite3_column_int64(p->pScan, nCol) : 0;
@@ -1461,7 +1741,7 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     int nByte = 0;
     for (int i = 0; i < nCol; i++) p->apCol[i] = sqlite3_column_value(p->pScan, i);
     rc = keys_read(p, p->apCol, &h, &nByte);
-    if (rc == SQLITE_OK) rc = bucket_add(p, &p->cur, p->apCol, nByte);
+    if (rc == SQLITE_OK) rc = bucket_add(p, &p->b.cur, p->apCol, nByte);
     if (rc != SQLITE_OK) return rc;
     nRow++;
     rc = sqlite3_step(p->pScan);
@@ -1476,24 +1756,192 @@ static int fallback_next(DevdbDup *p, char **pzErr) {
     p->bEof = 1;
     return SQLITE_OK;
   }
-  bucket_seal(&p->cur);
+  bucket_seal(&p->b.cur);
   if ((rc = rows_reserve(p, nRow)) != SQLITE_OK) return rc;
-  rows_read(p, &p->cur);
-  for (int i = 0; i < nRow; i++) p->aMember[i] = i;
-  ids_sort(p, p->aMember + 1, nRow - 1);
-  p->aGroup[0].iFirst = 0;
-  p->aGroup[0].nMember = nRow;
-  p->nGroup = 1;
+  rows_read(p, &p->b.cur, 0);
+  for (int i = 0; i < nRow; i++) p->b.aMember[i] = i;
+  ids_sort(p, p->b.aMember + 1, nRow - 1);
+  p->b.aGroup[0].iFirst = 0;
+  p->b.aGroup[0].nMember = nRow;
+  p->b.nGroup = 1;
   return SQLITE_OK;
 }
 
 /* ------------------------------------------------------------- batches */
 
+/* Move bucket iBucket (the caller's rows of it, then the helper's) into
+** batch pBat. */
+static void bucket_take(DevdbDup *p, DupBatch *pBat, int iBucket) {
+  bucket_seal(&p->aBucket[iBucket]);
+  pBat->cur = p->aBucket[iBucket];
+  memset(&p->aBucket[iBucket], 0, sizeof(DupBucket));
+  if (p->pHelp) {
+    DupBucket *pB2 = &p->pHelp->aBucket[iBucket];
+    bucket_seal(pB2);
+    pBat->cur2 = *pB2;
+    memset(pB2, 0, sizeof(DupBucket));
+  }
+}
+
+/* Free the per-row arrays of a batch (not its rows). */
+static void batch_free(DupBatch *pBat) {
+  void *ap[] = {(void *)pBat->aRow, (void *)pBat->aKey, pBat->aRowid, pBat->aHash,
+                pBat->aNext,        pBat->aCount,       pBat->aTail,  pBat->aSlot,
+                pBat->aMember,      pBat->aGroup,       pBat->aKeyLen};
+  for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
+}
+
+/*
+** The grouper: a thread that groups the buckets after the caller's, up to
+** DUP_SLOTS ahead, each into a batch of its own (a slot), while the caller
+** hands groups out. The caller takes bucket i's batch from its slot whole
+** (the two batches swap), or, when the grouper has not claimed bucket i,
+** claims and groups it itself. The grouper reads rows and writes its
+** slots, allocating with sqlite3_malloc only; the rows stay the caller's to
+** free. Batches come out in bucket order as without it. Buckets are
+** claimed under gmu, below iClaimHi, which the caller sets after each scan
+** (the grouper is then idle: every bucket of the last scan was taken).
+*/
+enum { SLOT_FREE, SLOT_WORK, SLOT_READY };
+
+#ifdef DUP_THREADS
+/* The slot holding bucket iBucket, or NULL. Under gmu. */
+static DevdbDup *slot_of(DevdbDup *p, int iBucket) {
+  for (int i = 0; i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i];
+    if (g->eSlot != SLOT_FREE && g->iSlotBucket == iBucket) return g;
+  }
+  return 0;
+}
+
+static int group_one(DevdbDup *p);
+
+static void *group_main(void *pArg) {
+  DevdbDup *p = pArg;
+  pthread_mutex_lock(&p->gmu);
+  while (!p->bGroupStop) {
+    if (!group_one(p)) pthread_cond_wait(&p->gcv, &p->gmu);
+  }
+  pthread_mutex_unlock(&p->gmu);
+  return 0;
+}
+
+/* Start the grouper; 0 when it cannot run (then it never will). */
+static int group_start(DevdbDup *p) {
+  p->apSlot = sqlite3_malloc64(sizeof(DevdbDup *) * DUP_SLOTS);
+  if (p->apSlot == 0) return 0;
+  memset(p->apSlot, 0, sizeof(DevdbDup *) * DUP_SLOTS);
+  for (int i = 0; i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i] = sqlite3_malloc64(sizeof(*g));
+    if (g == 0) return 0;
+    memset(g, 0, sizeof(*g));
+    g->pSpec = p->pSpec;
+  }
+  p->iClaim = p->iClaimHi = 0;
+  p->bGroupStop = 0;
+  if (pthread_mutex_init(&p->gmu, 0) == 0) {
+    if (pthread_cond_init(&p->gcv, 0) == 0) {
+      if (pthread_create(&p->gthread, 0, group_main, p) == 0) return p->bGrouper = 1;
+      pthread_cond_destroy(&p->gcv);
+    }
+    pthread_mutex_destroy(&p->gmu);
+  }
+  return 0;
+}
+
+/* Stop the grouper and free its slots (their rows are the caller's). */
+static void group_stop(DevdbDup *p) {
+  if (p->bGrouper) {
+    thread_stop(&p->gmu, &p->gcv, &p->bGroupStop, p->gthread);
+    pthread_cond_destroy(&p->gcv);
+    pthread_mutex_destroy(&p->gmu);
+    p->bGrouper = 0;
+  }
+  for (int i = 0; p->apSlot && i < DUP_SLOTS; i++) {
+    DevdbDup *g = p->apSlot[i];
+    if (g == 0) continue;
+    chunks_free(p, &g->b.cur);
+    if (p->pHelp) chunks_free(p->pHelp, &g->b.cur2);
+    batch_free(&g->b);
+    sqlite3_free(g);
+  }
+  sqlite3_free(p->apSlot);
+  p->apSlot = 0;
+}
+#endif
+
+/* After a scan: let the grouper claim its buckets (starting it the first
+** time, when it may run). */
+static void group_scan_done(DevdbDup *p) {
+#ifdef DUP_THREADS
+  if (p->bGroupOk && !p->bGrouper && !group_start(p)) {
+    group_stop(p);
+    p->bGroupOk = 0;
+  }
+  if (!p->bGrouper) return;
+  pthread_mutex_lock(&p->gmu);
+  p->iClaim = p->iNext;
+  p->iClaimHi = p->iHi;
+  pthread_cond_broadcast(&p->gcv);
+  pthread_mutex_unlock(&p->gmu);
+#endif
+}
+
+#ifdef DUP_THREADS
+/* Claim the next bucket into a free slot and group it there, when there
+** are both; 0 when not. Under gmu (released while grouping). */
+static int group_one(DevdbDup *p) {
+  DevdbDup *g = 0;
+  for (int i = 0; g == 0 && i < DUP_SLOTS; i++)
+    if (p->apSlot[i]->eSlot == SLOT_FREE) g = p->apSlot[i];
+  if (g == 0 || p->iClaim >= p->iClaimHi) return 0;
+  g->iSlotBucket = p->iClaim++;
+  g->eSlot = SLOT_WORK;
+  pthread_mutex_unlock(&p->gmu);
+  bucket_take(p, &g->b, g->iSlotBucket);
+  int rc = bucket_group(g, &g->b.cur, &g->b.cur2);
+  pthread_mutex_lock(&p->gmu);
+  g->rc = rc;
+  g->eSlot = SLOT_READY;
+  pthread_cond_broadcast(&p->gcv);
+  return 1;
+}
+#endif
+
+/* Make bucket iNext the current batch: from its slot when the grouper (or
+** the caller, while it waited) grouped it, else grouped here. */
+static int group_next(DevdbDup *p) {
+  int iBucket = p->iNext++;
+#ifdef DUP_THREADS
+  if (p->bGrouper) {
+    pthread_mutex_lock(&p->gmu);
+    DevdbDup *g;
+    while ((g = slot_of(p, iBucket)) != 0 && g->eSlot == SLOT_WORK) {
+      if (!group_one(p)) pthread_cond_wait(&p->gcv, &p->gmu);
+    }
+    if (g) {
+      DupBatch t = p->b; /* its rows are freed */
+      int rc = g->rc;
+      p->b = g->b;
+      g->b = t;
+      g->eSlot = SLOT_FREE;
+      pthread_cond_broadcast(&p->gcv);
+      pthread_mutex_unlock(&p->gmu);
+      return rc;
+    }
+    p->iClaim = iBucket + 1; /* the grouper is behind: this one is ours */
+    pthread_mutex_unlock(&p->gmu);
+  }
+#endif
+  bucket_take(p, &p->b, iBucket);
+  return bucket_group(p, &p->b.cur, &p->b.cur2);
+}
+
 int devdb_dup_next(DevdbDup *p, char **pzErr) {
   *pzErr = 0;
   if (p->pSpec->bFallback || bTestFallback) return fallback_next(p, pzErr);
-  chunks_free(p, &p->cur);
-  p->nGroup = 0;
+  cur_free(p);
+  p->b.nGroup = 0;
   while (!p->bEof) {
     if (p->iNext >= p->iHi) {
       if (p->iHi >= p->nBucket) {
@@ -1503,24 +1951,21 @@ int devdb_dup_next(DevdbDup *p, char **pzErr) {
       p->iLo = p->iHi;
       int rc = scan_run(p, pzErr);
       if (rc != SQLITE_OK) return rc;
+      group_scan_done(p);
       continue;
     }
-    bucket_seal(&p->aBucket[p->iNext]);
-    p->cur = p->aBucket[p->iNext];
-    memset(&p->aBucket[p->iNext++], 0, sizeof(DupBucket));
-    int rc = bucket_group(p, &p->cur);
+    int rc = group_next(p);
     if (rc != SQLITE_OK) return rc;
-    if (p->nGroup > 0) break;
-    chunks_free(p, &p->cur);
+    if (p->b.nGroup > 0) break;
+    cur_free(p);
   }
   return SQLITE_OK;
 }
 
-int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char **pzErr) {
-  *pp = 0;
-  *pzErr = 0;
+/* A new engine for pSpec on db, without its scan: NULL on OOM. */
+static DevdbDup *engine_new(sqlite3 *db, const DevdbDupSpec *pSpec) {
   DevdbDup *p = sqlite3_malloc64(sizeof(*p));
-  if (p == 0) return SQLITE_NOMEM;
+  if (p == 0) return 0;
   memset(p, 0, sizeof(*p));
   p->db = db;
   p->pSpec = pSpec;
@@ -1532,17 +1977,25 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
     p->aBlock[i] = sqlite3_malloc64(sizeof(i64) * DUP_BLOCK_ROWS * (pSpec->nKey + 1));
     if (p->aBlock[i] == 0) p->bInts = 0;
   }
-
   p->nChunk = 4096;
   p->iHi = 0;
   p->aV = sqlite3_malloc64(sizeof(DupVal) * p->nArg);
   p->apCol = sqlite3_malloc64(sizeof(sqlite3_value *) * p->nArg);
-  int rc = p->aV && p->apCol ? SQLITE_OK : SQLITE_NOMEM;
-  if (rc == SQLITE_OK) {
-    rc = pSpec->bFallback || bTestFallback ? fallback_prepare(p) : scan_prepare(p);
-    if (rc != SQLITE_OK && rc != SQLITE_NOMEM)
-      *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+  if (p->aV == 0 || p->apCol == 0) {
+    devdb_dup_close(p);
+    return 0;
   }
+  return p;
+}
+
+int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char **pzErr) {
+  *pp = 0;
+  *pzErr = 0;
+  DevdbDup *p = engine_new(db, pSpec);
+  if (p == 0) return SQLITE_NOMEM;
+  int rc = pSpec->bFallback || bTestFallback ? fallback_prepare(p) : scan_prepare(p);
+  if (rc != SQLITE_OK && rc != SQLITE_NOMEM)
+    *pzErr = sqlite3_mprintf("%s", sqlite3_errmsg(db));
   if (rc == SQLITE_OK) rc = devdb_dup_next(p, pzErr);
   if (rc != SQLITE_OK) {
     devdb_dup_close(p);
@@ -1554,9 +2007,16 @@ int devdb_dup_open(sqlite3 *db, const DevdbDupSpec *pSpec, DevdbDup **pp, char *
 
 void devdb_dup_close(DevdbDup *p) {
   if (p == 0) return;
+#ifdef DUP_THREADS
+  group_stop(p); /* first: its batch holds rows of p and of the helper */
+#endif
   sqlite3_finalize(p->pScan);
   for (int b = 0; p->aBucket && b < p->nBucket; b++) chunks_free(p, &p->aBucket[b]);
-  chunks_free(p, &p->cur);
+  cur_free(p);
+  devdb_dup_close(p->pHelp);
+  if (p->bHelper) sqlite3_close(p->db);
+  sqlite3_free(p->zFile);
+  sqlite3_free(p->zVfs);
   sqlite3_free(p->aBucket);
   sqlite3_free(p->apCol);
   for (int i = 0; i < DUP_BLOCKS; i++) sqlite3_free(p->aBlock[i]);
@@ -1566,10 +2026,8 @@ void devdb_dup_close(DevdbDup *p) {
     pthread_cond_destroy(&p->cv);
   }
 #endif
-  void *ap[] = {p->aV,    (void *)p->aRow, (void *)p->aKey, p->aRowid,
-                p->aHash, p->aNext,        p->aCount,       p->aTail,
-                p->aSlot, p->aMember,      p->aGroup,       p->aKeyLen};
-  for (size_t i = 0; i < sizeof(ap) / sizeof(ap[0]); i++) sqlite3_free(ap[i]);
+  batch_free(&p->b);
+  sqlite3_free(p->aV);
   sqlite3_free(p);
 }
 
@@ -1580,26 +2038,26 @@ int devdb_dup_busy(const DevdbDup *p) {
   return p->pScan && sqlite3_stmt_busy(p->pScan);
 }
 int devdb_dup_ngroup(const DevdbDup *p) {
-  return p->nGroup;
+  return p->b.nGroup;
 }
 int devdb_dup_nmember(const DevdbDup *p, int iGroup) {
-  return (int)p->aGroup[iGroup].nMember;
+  return (int)p->b.aGroup[iGroup].nMember;
 }
 
 /* The row of member m of group g (0 is the survivor). */
 static u32 member(const DevdbDup *p, int g, int m) {
-  return p->aMember[p->aGroup[g].iFirst + m];
+  return p->b.aMember[p->b.aGroup[g].iFirst + m];
 }
 
 sqlite3_int64 devdb_dup_rowid(const DevdbDup *p, int iGroup, int iMember) {
-  return p->aRowid[member(p, iGroup, iMember)];
+  return p->b.aRowid[member(p, iGroup, iMember)];
 }
 
 const unsigned char *devdb_dup_id(const DevdbDup *p, int iGroup, int iMember,
                                   int *pnByte) {
   u32 r = member(p, iGroup, iMember);
-  *pnByte = (int)(p->aKey[r] - p->aRow[r]);
-  return p->aRow[r];
+  *pnByte = (int)(p->b.aKey[r] - p->b.aRow[r]);
+  return p->b.aRow[r];
 }
 
 int devdb_dup_bind(sqlite3_stmt *pStmt, int iParam, const unsigned char *pId, int nVal) {
@@ -1731,15 +2189,15 @@ static void text_json_values(DevdbDupText *t, const u8 *z, int n) {
 }
 
 void devdb_dup_json_key(const DevdbDup *p, int iGroup, DevdbDupText *t) {
-  text_json_values(t, p->aKey[member(p, iGroup, 0)], p->pSpec->nKey);
+  text_json_values(t, p->b.aKey[member(p, iGroup, 0)], p->pSpec->nKey);
 }
 
 void devdb_dup_json_id(const DevdbDup *p, int iGroup, int iMember, DevdbDupText *t) {
   u32 r = member(p, iGroup, iMember);
   if (p->pSpec->bWithoutRowid)
-    text_json_values(t, p->aRow[r], p->pSpec->nPk);
+    text_json_values(t, p->b.aRow[r], p->pSpec->nPk);
   else
-    text_int(t, p->aRowid[r]);
+    text_int(t, p->b.aRowid[r]);
 }
 
 void devdb_dup_json_drops(const DevdbDup *p, int iGroup, DevdbDupText *t) {

@@ -148,12 +148,12 @@ static void run_listing(const char *zName, const char *zPath, const char *zCols)
       nFailAt = n;
       int rc = sqlite3_prepare_v2(db, zSql, -1, &pStmt, 0);
       if (rc == SQLITE_OK) rc = sqlite3_step(pStmt);
+      nFailAt = 0; /* the copy below is the test's, not devdb's: no fault in it */
       char *zGot = rc == SQLITE_ROW && sqlite3_column_text(pStmt, 0)
                        ? sqlite3_mprintf("%s", sqlite3_column_text(pStmt, 0))
                        : 0;
       sqlite3_finalize(pStmt);
       pStmt = 0;
-      nFailAt = 0;
       if (rc == SQLITE_ROW && (zGot == 0 || zWant == 0 || strcmp(zGot, zWant) != 0)) {
         if (nBad++ < 3) printf("# %s fail at %d: got [%s]\n", zName, n, zGot ? zGot : "");
       } else if (rc != SQLITE_ROW) {
