@@ -42,11 +42,11 @@
 ** read transaction on the schema once its read is pinned. Any failure of
 ** the helper runs that scan single.
 ** Memory: the encoded rows (the key bytes plus a few bytes a row) up to a
-** budget (DUP_BUDGET; half of it for each half of a split scan). A scan about to go over
-*it drops the upper half of
-** its bucket range and leaves it to a later scan (partition by hash
-** passes), so memory stays near the budget whatever the table's size; only
-** a single bucket above the budget (one huge group) is kept whole.
+** budget (DUP_BUDGET; half of it for each half of a split scan). A scan
+** about to go over it drops the upper half of its bucket range and leaves
+** it to a later scan (partition by hash passes), so memory stays near the
+** budget whatever the table's size; only a single bucket above the budget
+** (one huge group) is kept whole.
 **
 ** Any other collation falls back to SQL: a window query numbers the groups
 ** under the real collation and orders each group by the keep ordering, and

@@ -89,9 +89,9 @@
 ** error. The functions refuse to run inside an open transaction. While a
 ** migration runs devdb's authorizer is installed on the connection and
 ** removed after it (SQLite cannot hand back a previous one: a program that
-** uses its own authorizer sets it again after migrating). All are DIRECTONLY: they read
-*files and change the
-** database; devdb_migrations is DIRECTONLY as it reads files.
+** uses its own authorizer sets it again after migrating). All are
+** DIRECTONLY: they read files and change the database; devdb_migrations is
+** DIRECTONLY as it reads files.
 */
 #include "devdb.h"
 
