@@ -97,10 +97,8 @@ void devdb_dup_test_limits(sqlite3_int64 nBudget, int nBuckets, int bFallback,
 }
 
 int devdb_dup_test_split(int eMode) {
-  int n = nSplitPasses;
   eTestSplit = eMode;
-  nSplitPasses = 0;
-  return n;
+  return __atomic_exchange_n(&nSplitPasses, 0, __ATOMIC_RELAXED);
 }
 
 sqlite3_int64 devdb_dup_budget(void) {
@@ -1241,6 +1239,26 @@ static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
 ** helper's connection parses. What is checked again at each scan:
 ** split_run.
 */
+/* 1 when the caller's connection reads schema zSchema as the helper will:
+** not in WAL mode, and not reading other connections' uncommitted rows
+** (shared cache with read_uncommitted). Asked again under the pin: a
+** switch to WAL needs an exclusive lock the pin keeps out. */
+static int reads_alike(sqlite3 *db, const char *zSchema) {
+  sqlite3_stmt *pStmt = 0;
+  int bOk =
+      devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema) == SQLITE_OK &&
+      sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0) &&
+      devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") != 0;
+  sqlite3_finalize(pStmt);
+  return bOk && devdb_query_int(db, -1, "PRAGMA read_uncommitted") == 0;
+}
+
+/* 1 when the VFS name says it takes no locks ("unix-none"). */
+static int vfs_lockless(const char *zName) {
+  size_t n = strlen(zName);
+  return n >= 5 && strcmp(zName + n - 5, "-none") == 0;
+}
+
 static int split_possible(DevdbDup *p, i64 nRow) {
 #ifdef DUP_THREADS
   const DevdbDupSpec *s = p->pSpec;
@@ -1251,18 +1269,14 @@ static int split_possible(DevdbDup *p, i64 nRow) {
   const char *zFile = sqlite3_db_filename(p->db, s->zSchema);
   sqlite3_vfs *pVfs = 0;
   if (zFile == 0 || zFile[0] == 0 || sqlite3_uri_boolean(zFile, "nolock", 0) ||
+      sqlite3_uri_boolean(zFile, "immutable", 0) ||
       sqlite3_file_control(p->db, s->zSchema, SQLITE_FCNTL_VFS_POINTER, &pVfs) !=
           SQLITE_OK ||
       pVfs == 0 || pVfs->zName == 0 || strcmp(pVfs->zName, "memdb") == 0 ||
-      sqlite3_vfs_find(pVfs->zName) != pVfs) {
+      vfs_lockless(pVfs->zName) || sqlite3_vfs_find(pVfs->zName) != pVfs) {
     return 0;
   }
-  sqlite3_stmt *pStmt = 0;
-  int bOk = devdb_prepare(p->db, &pStmt, "PRAGMA \"%w\".journal_mode", s->zSchema) ==
-                SQLITE_OK &&
-            sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0) &&
-            devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") != 0;
-  sqlite3_finalize(pStmt);
+  int bOk = reads_alike(p->db, s->zSchema);
   if (bOk && eTestSplit == 0) {
     i64 nObj = devdb_query_int(p->db, -1, "SELECT count(*) FROM \"%w\".sqlite_schema",
                                s->zSchema);
@@ -1376,7 +1390,8 @@ static int split_run(DevdbDup *p, char **pzErr) {
       devdb_prepare(p->db, &pPin, "SELECT 1 FROM \"%w\".\"%w\"", s->zSchema, s->zTbl);
   if (rc != SQLITE_OK || sqlite3_step(pPin) != SQLITE_ROW ||
       !sqlite3_get_autocommit(p->db) ||
-      sqlite3_txn_state(p->db, s->zSchema) != SQLITE_TXN_READ) {
+      sqlite3_txn_state(p->db, s->zSchema) != SQLITE_TXN_READ ||
+      !reads_alike(p->db, s->zSchema)) {
     sqlite3_finalize(pPin);
     return SQLITE_DONE;
   }
@@ -1398,7 +1413,9 @@ static int split_run(DevdbDup *p, char **pzErr) {
   sqlite3_finalize(pPin); /* the helper is done: writers may come */
   p->nBudget = nBudget;
   if (rc == SQLITE_OK && h->rcHelp != SQLITE_OK) {
-    if (h->db == 0 || h->pScan == 0) p->bSplit = 0; /* it will not open: do not retry */
+    /* its connection could not open or read the schema (perhaps only busy):
+    ** later scans of this listing run single */
+    if (h->db == 0 || h->pScan == 0) p->bSplit = 0;
     rc = SQLITE_DONE;
   }
   if (rc != SQLITE_OK) {
@@ -1409,7 +1426,7 @@ static int split_run(DevdbDup *p, char **pzErr) {
   if (h->iHi < p->iHi) p->iHi = h->iHi;
   buckets_free(p, p->iHi);
   buckets_free(h, p->iHi);
-  nSplitPasses++;
+  __atomic_fetch_add(&nSplitPasses, 1, __ATOMIC_RELAXED);
   return SQLITE_OK;
 #else
   return SQLITE_DONE;

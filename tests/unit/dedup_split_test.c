@@ -9,7 +9,8 @@
 ** byte: NULL keys, integer keys mixed with
 ** text and reals (1 = 1.0, 1 <> '1'), sparse and negative rowids, a tiny
 ** budget (several scans, each half shrinking its own range). Where the
-** split must not run it must not (WITHOUT ROWID, in-memory, WAL, inside
+** split must not run it must not (WITHOUT ROWID, in-memory, WAL, immutable,
+** read_uncommitted, inside
 ** BEGIN, a writer waiting to commit), and the listing is still right; a
 ** writer holding uncommitted rows does not show through the helper.
 */
@@ -180,6 +181,27 @@ int main(void) {
   exec(dbWal, zFill);
   same(dbWal, "wal", "t", "a, b", 0, 0);
   sqlite3_close(dbWal);
+
+  /* a database the caller reads without locks (immutable), or with other
+  ** connections' uncommitted rows (shared cache, read_uncommitted): the
+  ** helper would read another state, so the scan is not split */
+  char *zUri = sqlite3_mprintf("file:%s/split.db?immutable=1", zDir);
+  sqlite3 *dbImm = 0;
+  sqlite3_open_v2(zUri, &dbImm, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, 0);
+  sqlite3_devdb_init(dbImm, 0, 0);
+  same(dbImm, "immutable", "t", "a, b", 0, 0);
+  sqlite3_close(dbImm);
+  sqlite3_free(zUri);
+  zUri = sqlite3_mprintf("file:%s/split.db?cache=shared", zDir);
+  sqlite3 *dbShared = 0;
+  sqlite3_open_v2(zUri, &dbShared, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, 0);
+  sqlite3_devdb_init(dbShared, 0, 0);
+  exec(dbShared, "PRAGMA read_uncommitted=1");
+  same(dbShared, "read-uncommitted", "t", "a, b", 0, 0);
+  exec(dbShared, "PRAGMA read_uncommitted=0");
+  same(dbShared, "shared-cache-committed", "t", "a, b", 0, 1);
+  sqlite3_close(dbShared);
+  sqlite3_free(zUri);
 
   sqlite3 *dbMem = 0;
   sqlite3_open(":memory:", &dbMem);
