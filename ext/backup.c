@@ -491,19 +491,6 @@ static int publish(const char *zTmp, const char *zPath, int bNoReplace, char **p
   return rc;
 }
 
-/* *pbWal gets 1 when zSchema of db is in WAL mode. A failed read is an
-** error: taken for "not WAL", the file would be copied without its WAL. */
-static int is_wal(sqlite3 *db, const char *zSchema, int *pbWal) {
-  sqlite3_stmt *pStmt = 0;
-  *pbWal = 0;
-  int rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema);
-  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
-    *pbWal = devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") == 0;
-  }
-  int rc2 = sqlite3_finalize(pStmt);
-  return rc != SQLITE_OK ? rc : rc2;
-}
-
 /* devdb_backup_file with the choice of replacing an existing zPath. */
 static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
                      const char *zOpts, int bNoReplace, DevdbBackupInfo *pInfo,
@@ -516,7 +503,7 @@ static int backup_to(sqlite3 *db, const char *zSchema, const char *zPath,
   }
   const char *zFile = sqlite3_db_filename(db, zSchema);
   int bWal = 0;
-  int rc = is_wal(db, zSchema, &bWal);
+  int rc = devdb_is_wal(db, zSchema, &bWal);
   if (rc != SQLITE_OK) {
     if (rc != SQLITE_NOMEM) {
       *pzErr = sqlite3_mprintf("cannot read the database: %s", sqlite3_errmsg(db));
@@ -993,7 +980,7 @@ static int fast_wipe(sqlite3 **pDb, const char *zDbPath, int eMode,
   /* a symbolic link would be linked as itself, and replaced: swap only files;
   ** a journal mode that cannot be read leaves it to the slow path's errors */
   if (zCacheDir == 0 || lstat(zDbPath, &st) != 0 || !S_ISREG(st.st_mode) ||
-      is_wal(db, "main", &bWal) != SQLITE_OK) {
+      devdb_is_wal(db, "main", &bWal) != SQLITE_OK) {
     devdb_exec(db, 0, "COMMIT");
     return FALLBACK;
   }

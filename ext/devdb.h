@@ -121,6 +121,9 @@ void devdb_arena_free(DevdbArena *p);
 ** fault harness sets it: the order of allocations must not depend on
 ** threads). */
 int devdb_threads_ok(void);
+/* *pbWal gets 1 when schema zSchema of db is in WAL mode. A failed read is
+** an error (SQLite's code), never taken for "not WAL". */
+int devdb_is_wal(sqlite3 *db, const char *zSchema, int *pbWal);
 /* Move every allocation of pFrom into p (they live as long as p); pFrom is
 ** left empty. */
 void devdb_arena_adopt(DevdbArena *p, DevdbArena *pFrom);

@@ -1229,6 +1229,22 @@ static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
 
 /* ---------------------------------------------------- the split scan */
 
+/* 1 when the caller's connection reads schema zSchema as the helper will:
+** not in WAL mode, and not reading other connections' uncommitted rows
+** (shared cache with read_uncommitted). Asked again under the pin: a
+** switch to WAL needs an exclusive lock the pin keeps out. */
+static int reads_alike(sqlite3 *db, const char *zSchema) {
+  int bWal = 1;
+  return devdb_is_wal(db, zSchema, &bWal) == SQLITE_OK && !bWal &&
+         devdb_query_int(db, -1, "PRAGMA read_uncommitted") == 0;
+}
+
+/* 1 when the VFS name says it takes no locks ("unix-none"). */
+static int vfs_lockless(const char *zName) {
+  size_t n = strlen(zName);
+  return n >= 5 && strcmp(zName + n - 5, "-none") == 0;
+}
+
 /*
 ** 1 when the scans of p may be split: the integer pipeline on a large
 ** table, threads that may allocate, no transaction open (the caller sees
@@ -1239,26 +1255,6 @@ static int scan_sql(DevdbDup *p, const char *zSchema, int bRange) {
 ** helper's connection parses. What is checked again at each scan:
 ** split_run.
 */
-/* 1 when the caller's connection reads schema zSchema as the helper will:
-** not in WAL mode, and not reading other connections' uncommitted rows
-** (shared cache with read_uncommitted). Asked again under the pin: a
-** switch to WAL needs an exclusive lock the pin keeps out. */
-static int reads_alike(sqlite3 *db, const char *zSchema) {
-  sqlite3_stmt *pStmt = 0;
-  int bOk =
-      devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema) == SQLITE_OK &&
-      sqlite3_step(pStmt) == SQLITE_ROW && sqlite3_column_text(pStmt, 0) &&
-      devdb_stricmp((const char *)sqlite3_column_text(pStmt, 0), "wal") != 0;
-  sqlite3_finalize(pStmt);
-  return bOk && devdb_query_int(db, -1, "PRAGMA read_uncommitted") == 0;
-}
-
-/* 1 when the VFS name says it takes no locks ("unix-none"). */
-static int vfs_lockless(const char *zName) {
-  size_t n = strlen(zName);
-  return n >= 5 && strcmp(zName + n - 5, "-none") == 0;
-}
-
 static int split_possible(DevdbDup *p, i64 nRow) {
 #ifdef DUP_THREADS
   const DevdbDupSpec *s = p->pSpec;

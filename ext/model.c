@@ -4,8 +4,9 @@
 ** SQLite parses: the model comes from PRAGMA table_list, table_xinfo,
 ** index_list, index_xinfo and foreign_key_list, each run directly on one
 ** object, all inside one read transaction (one snapshot of the schema, and
-** no lock taken and released per PRAGMA). The CREATE text is read with parse.c only for
-** what no PRAGMA shows: COLLATE, CHECK, generated expressions, constraint
+** no lock taken and released per PRAGMA). The CREATE text is read with
+** parse.c only for what no PRAGMA shows: COLLATE, CHECK, generated expressions,
+*constraint
 ** names, ON CONFLICT, MATCH, DEFERRABLE, AUTOINCREMENT, index expressions
 ** and WHERE clauses, virtual table arguments. On a large schema that text
 ** is parsed in a thread of its own while the PRAGMAs run (load_tables).
@@ -636,15 +637,14 @@ static void apply_table_text(Loader *L, DevdbTable *pTab, DevdbParsedTable *pP) 
 /* UNIQUE, expressions and WHERE of an explicit index, from CREATE INDEX. */
 static void apply_index_text(Loader *L, DevdbIndex *pIdx, const DevdbParsedIndex *pP) {
   if (pP->nCol < 0) return;
-  DevdbParsedIndex parsed = *pP;
-  pIdx->bUnique = parsed.bUnique;
-  for (int i = 0; i < pIdx->nCol && i < parsed.nCol; i++) {
+  pIdx->bUnique = pP->bUnique;
+  for (int i = 0; i < pIdx->nCol && i < pP->nCol; i++) {
     if (pIdx->aCol[i].zName) continue;
     pIdx->aCol[i].zExpr =
-        devdb_sql_norm(&L->pS->arena, parsed.aCol[i].expr.z, parsed.aCol[i].expr.n, 0);
+        devdb_sql_norm(&L->pS->arena, pP->aCol[i].expr.z, pP->aCol[i].expr.n, 0);
   }
-  if (parsed.where.n) {
-    pIdx->zWhere = devdb_sql_norm(&L->pS->arena, parsed.where.z, parsed.where.n, 1);
+  if (pP->where.n) {
+    pIdx->zWhere = devdb_sql_norm(&L->pS->arena, pP->where.z, pP->where.n, 1);
   }
 }
 
@@ -996,7 +996,8 @@ static int load_tables(Loader *L) {
 
 /*
 ** Start the read transaction the whole load runs in: a statement on the
-** schema that has returned its row and stays open until end_read.
+** schema that has returned its row and stays open until the load is done
+** (devdb_schema_load finalizes it).
 */
 static int begin_read(Loader *L, sqlite3_stmt **ppHold) {
   if (devdb_prepare(L->db, ppHold, "SELECT max(rowid) FROM \"%w\".sqlite_schema",

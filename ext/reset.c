@@ -686,12 +686,9 @@ static int page_size_needed(sqlite3 *db, sqlite3 *pSrc, sqlite3_int64 *pnDest,
                             sqlite3_int64 *pnSrc, char **pzErr) {
   const char *zFile = sqlite3_db_filename(db, "main");
   int bFile = zFile && zFile[0];
-  sqlite3_int64 bWal = 0;
+  int bWal = 0;
   int rc = devdb_query_int_rc(db, 0, pnDest, "PRAGMA main.page_size");
-  if (rc == SQLITE_OK && bFile) {
-    rc = devdb_query_int_rc(db, 0, &bWal,
-                            "SELECT journal_mode='wal' FROM pragma_journal_mode");
-  }
+  if (rc == SQLITE_OK && bFile) rc = devdb_is_wal(db, "main", &bWal);
   if (rc != SQLITE_OK) return read_failed(db, rc, "the database", pzErr);
   rc = devdb_query_int_rc(pSrc, 0, pnSrc, "PRAGMA main.page_size");
   if (rc != SQLITE_OK) return read_failed(pSrc, rc, "the copy", pzErr);

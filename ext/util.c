@@ -593,3 +593,20 @@ int devdb_threads_ok(void) {
   if (zEnv && zEnv[0] == '0') return 0;
   return pthread_once(&threadProbe, probe_threads) == 0 && bThreadSafe;
 }
+
+/* ----------------------------------------------------------- journal */
+
+int devdb_is_wal(sqlite3 *db, const char *zSchema, int *pbWal) {
+  sqlite3_stmt *pStmt = 0;
+  *pbWal = 0;
+  int rc = devdb_prepare(db, &pStmt, "PRAGMA \"%w\".journal_mode", zSchema);
+  if (rc == SQLITE_OK && sqlite3_step(pStmt) == SQLITE_ROW) {
+    const char *z = (const char *)sqlite3_column_text(pStmt, 0);
+    if (z == 0)
+      rc = SQLITE_NOMEM;
+    else
+      *pbWal = devdb_stricmp(z, "wal") == 0;
+  }
+  int rc2 = sqlite3_finalize(pStmt);
+  return rc != SQLITE_OK ? rc : rc2;
+}
